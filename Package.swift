@@ -1,0 +1,121 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// One list of settings for every target: Swift 6 mode with complete strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableExperimentalFeature("StrictConcurrency=complete"),
+]
+
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let ahc: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTLS: Target.Dependency = .product(name: "HummingbirdTLS", package: "hummingbird")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+let package = Package(
+    name: "bosun",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bosun", targets: ["bosun"]),
+        .executable(name: "kubernetes-simulator", targets: ["kubernetes-simulator"]),
+        .executable(name: "nomad-simulator", targets: ["nomad-simulator"]),
+        .executable(name: "bosun-bench", targets: ["bosun-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // The vocabulary: values, config, the DeploymentTarget protocol. No I/O beyond reading files.
+        .target(name: "BosunCore", dependencies: [yams, crypto], swiftSettings: swiftSettings),
+        .target(name: "BosunDiff", dependencies: ["BosunCore"], swiftSettings: swiftSettings),
+        .target(name: "BosunGit", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
+        .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
+        .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
+        .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
+        .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
+        .target(
+            name: "BosunStore",
+            dependencies: ["BosunCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "BosunEngine",
+            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", logging, metrics],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "BosunServer",
+            dependencies: [
+                "BosunEngine", "BosunCore", hummingbird, hummingbirdTLS, crypto, logging, metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "BosunCLI",
+            dependencies: [
+                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
+                "BosunStore", "BosunEngine", "BosunServer", argumentParser, ahc, logging, serviceLifecycle, crypto,
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
+
+        // Test support: never linked into `bosun`.
+        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess], swiftSettings: swiftSettings),
+        .target(
+            name: "KubernetesSimulator",
+            dependencies: ["BosunCore", hummingbird, hummingbirdTLS, logging],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "kubernetes-simulator",
+            dependencies: ["KubernetesSimulator", argumentParser, hummingbird],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "NomadSimulator",
+            dependencies: ["BosunCore", hummingbird, logging],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "nomad-simulator",
+            dependencies: ["NomadSimulator", argumentParser, hummingbird],
+            swiftSettings: swiftSettings),
+
+        // Benchmarks print figures; run them with `swift run -c release bosun-bench`.
+        .executableTarget(
+            name: "bosun-bench",
+            dependencies: [
+                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", argumentParser,
+            ],
+            path: "Benchmarks/bosun-bench",
+            swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "BosunCoreTests", dependencies: ["BosunCore", "BosunTesting"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BosunCore", "BosunTesting", "bosun", "kubernetes-simulator", "nomad-simulator"],
+            swiftSettings: swiftSettings),
+    ]
+)

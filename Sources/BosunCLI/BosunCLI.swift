@@ -1,0 +1,1 @@
+// BosunCLI: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BosunDiff: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BosunEngine: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BosunGit: see DESIGN.md.

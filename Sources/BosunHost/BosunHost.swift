@@ -1,0 +1,1 @@
+// BosunHost: see DESIGN.md.

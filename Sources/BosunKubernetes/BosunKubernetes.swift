@@ -1,0 +1,1 @@
+// BosunKubernetes: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BosunNomad: see DESIGN.md.

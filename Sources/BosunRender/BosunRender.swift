@@ -1,0 +1,1 @@
+// BosunRender: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BosunServer: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BosunStore: see DESIGN.md.

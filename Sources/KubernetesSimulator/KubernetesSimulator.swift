@@ -1,0 +1,1 @@
+// KubernetesSimulator: see DESIGN.md.

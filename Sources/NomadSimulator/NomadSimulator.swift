@@ -1,0 +1,1 @@
+// NomadSimulator: see DESIGN.md.
