@@ -310,9 +310,16 @@ public enum ConfigLoader {
         duplicates("applications")
         duplicates("notifications")
 
-        let targetNames = config.targets.map(\.name)
-        let repoNames = config.repositories.map(\.name)
-        let appNames = config.applications.map(\.name)
+        // Names as written, even of entries with other problems, so one mistake is reported once.
+        func names(_ key: String) -> [String] {
+            listNodes(key).compactMap { node in
+                if case .scalar(let s)? = field(node, ["name"]) { return s.string }
+                return nil
+            }
+        }
+        let targetNames = names("targets")
+        let repoNames = names("repositories")
+        let appNames = names("applications")
         let appNodes = listNodes("applications")
         for (i, node) in appNodes.enumerated() {
             guard case .scalar(let nameScalar)? = field(node, ["name"]) else { continue }

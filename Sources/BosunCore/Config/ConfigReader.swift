@@ -111,7 +111,7 @@ struct MappingView {
         do {
             return try DurationText.parse(text)
         } catch {
-            reader.report(node, childPath(key), "bad duration: \(error)", fix: "write a duration like 90s, 3m or 1h")
+            reader.report(node, childPath(key), "bad duration: \(error)")
             return nil
         }
     }

@@ -14,6 +14,10 @@ public struct YAMLDocument: Sendable {
     public var value: JSONValue
     /// 1-based line of the document's first node.
     public var line: Int
+    public init(value: JSONValue, line: Int) {
+        self.value = value
+        self.line = line
+    }
 }
 
 /// Turns YAML into `JSONValue`s, with limits that keep hostile input (deep nesting, alias

@@ -1,1 +1,0 @@
-// BosunCLI: see DESIGN.md.

@@ -1,1 +1,0 @@
-// BosunRender: see DESIGN.md.

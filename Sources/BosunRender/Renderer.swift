@@ -1,0 +1,106 @@
+import BosunCore
+import Foundation
+
+/// What to render from a tree: a path and how.
+public struct RenderRequest: Sendable, Hashable {
+    public var path: String
+    /// nil: Kustomize when the path holds a kustomization, Helm when it holds a Chart.yaml, else plain.
+    public var kind: RenderKind?
+    public var helm: HelmOptions?
+    /// Helm's release name (default: the application name) and namespace.
+    public var releaseName: String
+    public var namespace: String?
+
+    public init(path: String = ".", kind: RenderKind? = nil, helm: HelmOptions? = nil, releaseName: String = "release", namespace: String? = nil) {
+        self.path = path
+        self.kind = kind
+        self.helm = helm
+        self.releaseName = releaseName
+        self.namespace = namespace
+    }
+
+    /// The parameters that change the output, as a stable string (part of the cache key).
+    public var parameters: String {
+        var parts = ["path=\(path)", "kind=\(kind?.rawValue ?? "auto")"]
+        if let helm {
+            parts.append("release=\(helm.releaseName ?? releaseName)")
+            parts.append("values=\(helm.valuesFiles.joined(separator: ","))")
+            parts.append("inline=\(JSONValue.object(helm.values.sortedByKey()).jsonString())")
+        }
+        if let namespace { parts.append("namespace=\(namespace)") }
+        return parts.joined(separator: ";")
+    }
+}
+
+/// Rendered manifests, with notes about what was skipped.
+public struct RenderOutput: Sendable {
+    public var resources: [Resource]
+    public var renderer: RenderKind
+    public var notes: [String]
+
+    public init(resources: [Resource], renderer: RenderKind, notes: [String]) {
+        self.resources = resources
+        self.renderer = renderer
+        self.notes = notes
+    }
+}
+
+/// Turns a tree of files into manifests: plain YAML/JSON, Kustomize or Helm.
+public struct Renderer: Sendable {
+    /// Where tools get a private copy of the tree (under the data directory).
+    public let workDirectory: URL
+
+    public init(workDirectory: URL) { self.workDirectory = workDirectory }
+
+    public func render(_ request: RenderRequest, from source: any ManifestSource) async throws -> RenderOutput {
+        let path = try Self.normalize(request.path)
+        let kind: RenderKind
+        if let requested = request.kind { kind = requested } else { kind = try await detect(path: path, in: source) }
+        switch kind {
+        case .plain:
+            return try await PlainRenderer().render(path: path, from: source)
+        case .kustomize, .helm:
+            let scratch = workDirectory.appendingPathComponent("render-\(UUID().uuidString.prefix(12))")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            try await source.materialize(into: scratch)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: scratch.appendingPathComponent(path).path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw RenderError(file: path, message: "no such folder in \(source.displayName)")
+            }
+            if kind == .kustomize {
+                return try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
+            }
+            return try await HelmRenderer().render(
+                directory: scratch, path: path, options: request.helm ?? HelmOptions(), releaseName: request.releaseName,
+                namespace: request.namespace)
+        case .nomad:
+            throw RenderError(file: path, message: "Nomad job files are rendered by the Nomad target")
+        }
+    }
+
+    /// Plain unless the folder itself holds a kustomization or a Helm chart.
+    func detect(path: String, in source: any ManifestSource) async throws -> RenderKind {
+        let files = try await source.list(path: path)
+        let prefix = path == "." ? "" : path + "/"
+        let names = Set(files.compactMap { file -> String? in
+            guard file.path.hasPrefix(prefix) else { return nil }
+            let rest = file.path.dropFirst(prefix.count)
+            return rest.contains("/") ? nil : String(rest)
+        })
+        if !names.isDisjoint(with: ["kustomization.yaml", "kustomization.yml", "Kustomization"]) { return .kustomize }
+        if names.contains("Chart.yaml") { return .helm }
+        return .plain
+    }
+
+    /// A path inside the tree, without `.` parts; `..` or an absolute path is an error.
+    public static func normalize(_ path: String) throws -> String {
+        if path.hasPrefix("/") { throw RenderError(file: path, message: "the path must be relative to the repository root") }
+        var parts: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." { throw RenderError(file: path, message: "the path leaves the repository; remove the '..'") }
+            parts.append(component)
+        }
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+}
