@@ -61,7 +61,8 @@ let package = Package(
         .target(
             name: "BosunServer",
             dependencies: [
-                "BosunEngine", "BosunCore", hummingbird, hummingbirdTLS, crypto, logging, metrics,
+                "BosunEngine", "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", hummingbird, hummingbirdTLS,
+                crypto, logging, metrics, serviceLifecycle,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),

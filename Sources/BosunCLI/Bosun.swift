@@ -12,7 +12,9 @@ public struct Bosun: AsyncParsableCommand {
             """,
         version: BosunVersion.current,
         subcommands: [
-            ValidateCommand.self,
+            QuickstartCommand.self, ServeCommand.self, AppsCommand.self, StatusCommand.self, SyncCommand.self,
+            DiffCommand.self, HistoryCommand.self, RollbackCommand.self, UnpinCommand.self, PinCommand.self,
+            RefreshCommand.self, RenderCommand.self, ValidateCommand.self,
         ]
     )
 

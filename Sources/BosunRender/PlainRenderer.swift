@@ -121,3 +121,11 @@ struct PlainRenderer {
         return resource
     }
 }
+
+/// Manifests in a text, as the plain renderer reads a file: YAML (multi-document) or JSON,
+/// `kind: List` expanded, each checked for apiVersion, kind and metadata.name.
+public enum Manifests {
+    public static func parse(_ text: String, file: String) throws -> [Resource] {
+        try PlainRenderer.parse(text, file: file)
+    }
+}

@@ -14,7 +14,19 @@ public enum ConfigLoader {
                 file: file, line: 0, column: 0, path: "", message: "cannot read the config file: \(describeFileError(error))",
                 fix: FileManager.default.fileExists(atPath: file) ? nil : "create it, or name another with --config")])
         }
-        return try parse(text, file: file)
+        var config = try parse(text, file: file)
+        // A local repository path is relative to the config file, not to where Bosun runs.
+        for i in config.repositories.indices where isRelativeLocalPath(config.repositories[i].url) {
+            config.repositories[i].url = config.resolvePath(config.repositories[i].url)
+        }
+        return config
+    }
+
+    /// `./repo` or `repo` (not `https://…`, `file://…`, `git@host:org/repo` or `/abs`).
+    static func isRelativeLocalPath(_ url: String) -> Bool {
+        if url.hasPrefix("/") || url.hasPrefix("~") || url.contains("://") { return false }
+        if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { return false }
+        return true
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {

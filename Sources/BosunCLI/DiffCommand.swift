@@ -1,0 +1,114 @@
+import ArgumentParser
+import BosunCore
+import BosunDiff
+import BosunRender
+import Foundation
+
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Show what would change: between two revisions, between saved objects, or for an application.",
+        discussion: """
+            Three forms, one diff engine (three-way: last-applied, desired, live; Secret values masked):
+              bosun diff --repo PATH|URL --from REV --to REV [--path P]   what merging would change
+              bosun diff --desired FILE --live FILE [--last-applied FILE] what Bosun would call drift
+              bosun diff APP                                              desired against live, via `bosun serve`
+            Exits 0 when nothing changes, 1 when something does, 2 on an error (as `diff` does).
+
+            Example:
+              bosun diff --repo . --from main --to feature/scale-up --path apps/shop
+              kubectl get deploy web -o yaml > live.yaml && bosun diff --desired web.yaml --live live.yaml
+            """)
+
+    @Argument(help: "An application (asks the running server).") var app: String?
+    @Option(help: "A repository: URL or local path.") var repo: String?
+    @Option(help: "The base revision (with --repo).") var from: String?
+    @Option(help: "The revision to compare (with --repo).") var to: String?
+    @Option(help: "Folder inside the repository.") var path: String = "."
+    @Option(help: "plain, kustomize or helm (default: from the files).") var render: RenderKind?
+    @Option(help: "A file of desired objects (YAML or JSON).") var desired: String?
+    @Option(help: "A file of live objects, as `kubectl get -o yaml|json` prints them.") var live: String?
+    @Option(help: "A file of last-applied objects.") var lastApplied: String?
+    @OptionGroup var cache: CacheOptions
+    @OptionGroup var server: ServerOptions
+    @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
+
+    func run() async throws {
+        let diffs: [ResourceDiff]
+        do {
+            if let desired {
+                guard let live else { throw CLIError("--desired needs --live (and optionally --last-applied)") }
+                diffs = try fileDiff(desired: desired, live: live)
+            } else if let repo {
+                guard let from, let to else { throw CLIError("--repo needs --from and --to") }
+                diffs = try await revisionDiff(repo: repo, from: from, to: to)
+            } else if let app {
+                diffs = try await serverDiff(app)
+            } else {
+                throw CLIError("name an application, or use --repo with --from/--to, or --desired with --live; see `bosun diff --help`")
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Console.error("Error: \(error)")
+            throw ExitCode(2)
+        }
+        let changed = diffs.filter { $0.action != .unchanged }
+        if output == .json {
+            print(Format.json(diffs))
+        } else if changed.isEmpty {
+            Console.error("no changes")
+        } else {
+            print(changed.map { $0.unified(color: Console.isTerminal) }.joined(separator: "\n"), terminator: "")
+        }
+        throw ExitCode(changed.isEmpty ? 0 : 1)
+    }
+
+    func fileDiff(desired: String, live: String) throws -> [ResourceDiff] {
+        let desiredObjects = try Self.objects(in: desired)
+        let liveObjects = Dictionary(try Self.objects(in: live).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let last = try lastApplied.map { Dictionary(try Self.objects(in: $0).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
+        // Only the objects named in --desired: a live file usually holds more.
+        let wanted = Set(desiredObjects.map(\.key))
+        return Differ.diff(desired: desiredObjects, live: liveObjects.filter { wanted.contains($0.key) },
+                           lastApplied: last.filter { wanted.contains($0.key) }, options: DiffOptions())
+    }
+
+    /// Objects in a YAML or JSON file; `kind: List` (as kubectl prints several) is expanded.
+    static func objects(in file: String) throws -> [Resource] {
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read the file") }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(file): not UTF-8 text") }
+        do {
+            return try Manifests.parse(text, file: file)
+        } catch let error as RenderError {
+            throw CLIError(error.description)
+        }
+    }
+
+    func revisionDiff(repo: String, from: String, to: String) async throws -> [ResourceDiff] {
+        let repository = repositorySpec(repo)
+        let source = SourceRenderer(directory: cache.directory)
+        let base = try await source.resolve(try RevisionSpec(argument: from), in: repository)
+        let head = try await source.mirrors.resolve(try RevisionSpec(argument: to), in: repository)
+        let request = RenderRequest(path: try Renderer.normalize(path), kind: render)
+        let old = try await source.render(request, commit: base.sha, in: repository).resources
+        let new = try await source.render(request, commit: head.sha, in: repository).resources
+        let oldByKey = Dictionary(old.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        Console.error("comparing \(base.sha.prefix(7)) (\(from)) with \(head.sha.prefix(7)) (\(to))")
+        return Differ.diff(desired: new, live: oldByKey, lastApplied: oldByKey, options: DiffOptions())
+    }
+
+    func serverDiff(_ app: String) async throws -> [ResourceDiff] {
+        let client = try server.client()
+        let data = try await client.send(.GET, "/api/v1/applications/\(APIClient.path(app))/diff")
+        let value = try JSONParser.parse(data)
+        if output == .json {
+            print(value["resources"]?.prettyJSONString() ?? "[]")
+        } else if let text = value["diff"]?.stringValue, !text.isEmpty {
+            print(text, terminator: "")
+        } else {
+            Console.error("no changes")
+        }
+        throw ExitCode((value["resources"]?.arrayValue?.isEmpty ?? true) ? 0 : 1)
+    }
+}

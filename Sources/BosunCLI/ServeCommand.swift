@@ -1,0 +1,63 @@
+import ArgumentParser
+import BosunCore
+import BosunHost
+import BosunServer
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the engine and its HTTP API: keep every application equal to Git.",
+        discussion: """
+            One process, one SQLite file under dataDir. The API listens on server.listen \
+            (default 127.0.0.1:8080); the other commands find it there. SIGHUP (or editing the \
+            config file) reloads the config; SIGTERM stops gracefully, stopping supervised processes.
+
+            Example:
+              bosun serve --config bosun.yaml
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func run() async throws {
+        LogSetup.bootstrapOnce(level: Logger.Level(rawValue: logLevel) ?? .info)
+        _ = try options.load()
+        let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory())
+        try await daemon.run { url in
+            print("bosun serving on \(url) (config \(options.config))")
+            fflush(stdout)
+        }
+    }
+}
+
+/// Every target type this build supports.
+enum TargetRegistry {
+    static func factory() -> TargetFactory {
+        var factory = TargetFactory()
+        factory.register("host") { spec, environment in try HostTarget.make(spec, environment) }
+        return factory
+    }
+}
+
+enum LogSetup {
+    private static let once = LockedFlag()
+
+    /// Logs to standard error at `level`, once per process.
+    static func bootstrapOnce(level: Logger.Level) {
+        guard once.set() else { return }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+final class LockedFlag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    /// True the first time only.
+    func set() -> Bool { lock.withLock { defer { value = true }; return !value } }
+}

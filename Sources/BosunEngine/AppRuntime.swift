@@ -1,0 +1,66 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import Foundation
+
+/// Why the engine looks at an application now.
+enum Wake: Sendable {
+    /// The interval came round, or the config changed (trigger names which).
+    case scheduled(SyncTrigger)
+    /// Someone asked to re-resolve now (webhook, `bosun refresh`): fetch first.
+    case refresh(SyncTrigger)
+    /// The target saw something change: compare again, no fetch.
+    case targetChanged(String)
+    /// A person asked for a sync.
+    case sync(SyncRequest, reply: @Sendable (Result<Int64, any Error>) -> Void)
+}
+
+/// A manual sync or rollback, as the API and CLI ask for it.
+public struct SyncRequest: Sendable {
+    /// A branch, tag or commit; nil: what the application tracks (or its pin).
+    public var revision: String?
+    public var prune: Bool
+    public var trigger: SyncTrigger
+    /// Pin the application at the synced commit (rollback).
+    public var pin: Bool
+
+    public init(revision: String? = nil, prune: Bool = false, trigger: SyncTrigger = .manual, pin: Bool = false) {
+        self.revision = revision
+        self.prune = prune
+        self.trigger = trigger
+        self.pin = pin
+    }
+}
+
+/// What the engine computed the last time it compared an application with its target.
+struct Observation: Sendable {
+    var commit: Commit
+    var desired: [Resource]
+    var hooks: [Resource]
+    var diffs: [ResourceDiff]
+    var live: [ResourceKey: Resource]
+    var health: [ResourceKey: HealthStatus]
+    var appHealth: HealthStatus
+    var outOfSync: Bool
+}
+
+/// Everything the engine holds about one application while it runs.
+struct AppRuntime: Sendable {
+    var spec: ApplicationSpec
+    var persisted: PersistedAppState
+    var observation: Observation?
+    /// The commit Git wants, when resolution worked.
+    var targetCommit: Commit?
+    var condition: ApplicationStatus.Condition?
+    var operation: SyncProgress?
+    var lastSync: SyncSummary?
+    /// Retries of a failed sync: which commit, how many attempts, not before when.
+    var retry: (revision: String, attempts: Int, notBefore: Date)?
+    var nextDue: Date
+    var wakes: AsyncStream<Wake>.Continuation
+    var loop: Task<Void, Never>?
+    var lastReportedSync: SyncCode?
+    var lastReportedHealth: HealthCode?
+    /// A manual sync was asked for and not yet picked up.
+    var pendingManualSync = false
+}

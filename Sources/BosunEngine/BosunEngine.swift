@@ -1,1 +1,0 @@
-// BosunEngine: see DESIGN.md.

@@ -1,0 +1,186 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import BosunStore
+import Foundation
+
+/// What a dry run shows: the plan and the diff, nothing applied.
+public struct DryRunResult: Sendable, Encodable {
+    public var revision: String
+    public var plan: Plan
+    public var diffs: [ResourceDiff]
+    public var diff: String
+}
+
+extension Engine {
+    func runtime(_ name: String) throws -> AppRuntime {
+        guard let runtime = apps[name] else { throw EngineError.unknownApp(name, known: Array(apps.keys)) }
+        return runtime
+    }
+
+    public func applicationNames() -> [String] { apps.keys.sorted() }
+
+    public func statuses() -> [ApplicationStatus] {
+        apps.keys.sorted().compactMap { apps[$0].map(status(of:)) }
+    }
+
+    public func status(_ name: String) throws -> ApplicationStatus { status(of: try runtime(name)) }
+
+    /// Starts a sync and returns its id once it is recorded; a sync already running is a
+    /// conflict naming its id.
+    public func sync(_ name: String, _ request: SyncRequest) async throws -> Int64 {
+        let rt = try runtime(name)
+        if let op = rt.operation {
+            throw EngineError(.conflict, "a sync of \(name) is running (sync \(op.syncID))", syncID: op.syncID)
+        }
+        if rt.pendingManualSync { throw EngineError(.conflict, "a sync of \(name) was just asked for") }
+        apps[name]?.pendingManualSync = true
+        return try await withCheckedThrowingContinuation { continuation in
+            let once = ReplyOnce(continuation)
+            wake(name, .sync(request, reply: { once.resume($0) }))
+        }
+    }
+
+    /// What a sync would do, applying nothing (the target validates each change in dry-run mode).
+    public func dryRun(_ name: String, revision: String?, prune: Bool) async throws -> DryRunResult {
+        let rt = try runtime(name)
+        let spec = rt.spec
+        let rev: RevisionSpec = revision.map { .ref($0) } ?? rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
+        let (commit, _) = try await resolve(spec, revision: rev, forceFetch: revision != nil)
+        let ctx = context(spec, commit: commit.sha)
+        let desired = try await desiredState(spec, commit: commit, context: ctx)
+        let observation = try await compare(spec, desired: desired)
+        let plan = Plan.make(desired: desired.resources + desired.hooks, diffs: observation.diffs, prune: prune || spec.sync.prune)
+        if let target = targets[spec.destination.target] {
+            for wave in plan.waves {
+                for step in wave.steps where step.action != .unchanged {
+                    if let resource = step.resource { _ = try await target.apply(resource, context: ctx, dryRun: true) }
+                }
+            }
+        }
+        let changed = observation.diffs.filter { $0.action != .unchanged }
+        return DryRunResult(revision: commit.sha, plan: plan, diffs: changed,
+                            diff: changed.map { $0.unified(color: false) }.joined(separator: "\n"))
+    }
+
+    /// Syncs an earlier commit and pins the application there. `to`: a history id or a commit;
+    /// nil: the commit of the last successful sync before the current one.
+    public func rollback(_ name: String, to: String?) async throws -> Int64 {
+        let rt = try runtime(name)
+        let revision: String
+        if let to, let id = Int64(to), to.count < 7 {
+            guard let detail = try await store.sync(id: id), try await store.appOfSync(id: id) == name else {
+                throw EngineError(.notFound, "\(name) has no sync \(id) in its history; see `bosun history \(name)`")
+            }
+            revision = detail.sync.revision
+        } else if let to {
+            revision = to
+        } else {
+            let current = rt.persisted.syncedRevision
+            guard let previous = try await store.history(app: name, limit: 200)
+                .first(where: { $0.result == .succeeded && $0.revision != current })
+            else {
+                throw EngineError(.invalid, "\(name) has no earlier successful sync to roll back to; name a commit with --to")
+            }
+            revision = previous.revision
+        }
+        return try await sync(name, SyncRequest(revision: revision, prune: rt.spec.sync.prune, trigger: .rollback, pin: true))
+    }
+
+    /// Pauses automatic syncs at a commit (the synced one by default).
+    public func pin(_ name: String, revision: String?) async throws {
+        let rt = try runtime(name)
+        guard let sha = revision ?? rt.persisted.syncedRevision else {
+            throw EngineError(.invalid, "\(name) has not synced yet; name a commit to pin")
+        }
+        apps[name]?.persisted.pinnedRevision = sha
+        await persist(name)
+        await emit(app: name, .normal, "Pinned", "pinned at \(sha.prefix(7)); automatic syncs pause until unpinned")
+    }
+
+    public func unpin(_ name: String) async throws {
+        let rt = try runtime(name)
+        guard rt.persisted.pinnedRevision != nil else { return }
+        apps[name]?.persisted.pinnedRevision = nil
+        await persist(name)
+        await emit(app: name, .normal, "Unpinned", "unpinned; automatic syncs resume")
+        wake(name, .refresh(.manual))
+    }
+
+    /// Re-resolves now (fetching), for `bosun refresh` and webhooks.
+    public func refresh(_ name: String, trigger: SyncTrigger = .manual) throws {
+        _ = try runtime(name)
+        wake(name, .refresh(trigger))
+    }
+
+    /// Desired against live, three-way, as of now (no fetch).
+    public func diff(_ name: String) async throws -> [ResourceDiff] {
+        let rt = try runtime(name)
+        let spec = rt.spec
+        let rev: RevisionSpec = rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
+        let (commit, _) = try await resolve(spec, revision: rev, forceFetch: false)
+        let desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
+        return try await compare(spec, desired: desired).diffs
+    }
+
+    public func history(_ name: String, limit: Int = 100) async throws -> [SyncSummary] {
+        _ = try runtime(name)
+        return try await store.history(app: name, limit: limit)
+    }
+
+    public func syncDetail(_ name: String, id: Int64) async throws -> SyncDetail {
+        _ = try runtime(name)
+        guard try await store.appOfSync(id: id) == name, let detail = try await store.sync(id: id) else {
+            throw EngineError(.notFound, "\(name) has no sync \(id)")
+        }
+        return detail
+    }
+
+    public func events(app: String? = nil, limit: Int = 100) async throws -> [EventRecord] {
+        try await store.events(app: app, limit: limit)
+    }
+
+    /// Applications whose repository is `url` and whose revision could be `ref` (a webhook push).
+    public func applications(repositoryURL: String, ref: String?) -> [String] {
+        apps.values.filter { runtime in
+            guard let repo = config.repository(named: runtime.spec.source.repository), sameRepository(repo.url, url: repositoryURL) else { return false }
+            guard let ref else { return true }
+            switch runtime.spec.source.revision {
+            case .ref(let r): return ref == r || ref == "refs/heads/\(r)" || ref == "refs/tags/\(r)" || r.count == 40 || r == "HEAD"
+            case .semver: return ref.hasPrefix("refs/tags/")
+            }
+        }.map(\.spec.name).sorted()
+    }
+}
+
+/// Two URLs of one repository (clone, SSH and web forms), compared loosely.
+public func sameRepository(_ a: String, url b: String) -> Bool { normalizeRepositoryURL(a) == normalizeRepositoryURL(b) }
+
+/// `https://host/org/repo.git`, `git@host:org/repo`, `ssh://git@host/org/repo` → `host/org/repo`.
+public func normalizeRepositoryURL(_ url: String) -> String {
+    var s = url.trimmingCharacters(in: .whitespaces).lowercased()
+    for scheme in ["https://", "http://", "ssh://", "git://", "file://"] where s.hasPrefix(scheme) { s = String(s.dropFirst(scheme.count)) }
+    if let at = s.firstIndex(of: "@"), !s[..<at].contains("/") { s = String(s[s.index(after: at)...]) }
+    if let colon = s.firstIndex(of: ":"), !s.hasPrefix("/") {
+        let after = s[s.index(after: colon)...]
+        if !(after.first?.isNumber ?? false) || after.contains("/") == false { s = s[..<colon] + "/" + after }
+        else if let slash = after.firstIndex(of: "/") { s = s[..<colon] + String(after[slash...]) }
+    }
+    while s.hasSuffix("/") { s.removeLast() }
+    if s.hasSuffix(".git") { s.removeLast(4) }
+    return s
+}
+
+/// Resumes a continuation once, whatever calls it.
+final class ReplyOnce: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Int64, any Error>?
+    private let lock = NSLock()
+    init(_ continuation: CheckedContinuation<Int64, any Error>) { self.continuation = continuation }
+    func resume(_ result: Result<Int64, any Error>) {
+        let c: CheckedContinuation<Int64, any Error>? = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        c?.resume(with: result)
+    }
+}

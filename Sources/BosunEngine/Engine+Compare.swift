@@ -1,0 +1,114 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import BosunStore
+import Foundation
+
+extension Engine {
+    func context(_ spec: ApplicationSpec, commit: String) -> AppContext {
+        AppContext(app: spec.name, namespace: spec.destination.namespace, commit: commit,
+                   createNamespace: spec.sync.createNamespace, force: spec.sync.force)
+    }
+
+    /// Compares what Git wants with what runs: a three-way diff per resource (last-applied from
+    /// the inventory), each resource's health, and the application's sync and health status.
+    func compare(_ spec: ApplicationSpec, desired: DesiredState) async throws -> Observation {
+        guard let target = targets[spec.destination.target] else {
+            throw EngineError(.invalid, "target \"\(spec.destination.target)\" is not available")
+        }
+        let ctx = context(spec, commit: desired.commit.sha)
+        let inventory = try await store.inventory(app: spec.name)
+        let keys = Set(desired.resources.map(\.key)).union(inventory.keys)
+        var live = try await target.live(keys: keys, context: ctx)
+        // Hooks left behind and objects another application tracks are never ours to prune.
+        live = live.filter { key, object in
+            if inventory[key] != nil || desired.resources.contains(where: { $0.key == key }) { return true }
+            return Hooks.phases(of: object) == nil && object.annotation(Annotations.trackingID) == Annotations.trackingID(app: spec.name, key: key)
+        }
+        let lastApplied = inventory.mapValues(\.lastApplied)
+        let diffs = Differ.diff(desired: desired.resources, live: live, lastApplied: lastApplied,
+                                options: DiffOptions(ignoreDifferences: spec.ignoreDifferences))
+        var health: [ResourceKey: HealthStatus] = [:]
+        for resource in desired.resources {
+            health[resource.key] = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
+        }
+        let counted = desired.resources.filter { !$0.isHealthIgnored }.compactMap { health[$0.key] }
+        return Observation(
+            commit: desired.commit, desired: desired.resources, hooks: desired.hooks, diffs: diffs, live: live, health: health,
+            appHealth: HealthStatus.worst(counted), outOfSync: diffs.contains { $0.action != .unchanged })
+    }
+
+    /// Renders the status as the API and CLI show it.
+    func status(of runtime: AppRuntime) -> ApplicationStatus {
+        let obs = runtime.observation
+        let synced = runtime.persisted.syncedRevision ?? ""
+        let syncCode: SyncCode
+        if let obs {
+            syncCode = obs.outOfSync || obs.commit.sha != synced ? .outOfSync : .synced
+        } else {
+            syncCode = .unknown
+        }
+        var resources: [ResourceStatus] = []
+        if let obs {
+            let byKey = Dictionary(obs.diffs.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            for key in byKey.keys.sorted() {
+                let diff = byKey[key]
+                resources.append(ResourceStatus(
+                    key: key, sync: diff?.action == .unchanged ? .synced : .outOfSync,
+                    health: obs.health[key] ?? (diff?.action == .delete ? .unknown("not in Git; pruned on the next sync with prune") : .missing())))
+            }
+        }
+        let target = runtime.targetCommit ?? obs?.commit
+        return ApplicationStatus(
+            name: runtime.spec.name, target: runtime.spec.destination.target,
+            sync: SyncInfo(status: syncCode, revision: synced, targetRevision: target?.sha),
+            health: HealthInfo(obs?.appHealth ?? .unknown("not compared yet")),
+            pinned: runtime.persisted.pinnedRevision != nil, pinnedRevision: runtime.persisted.pinnedRevision,
+            resources: resources, lastSync: runtime.lastSync,
+            commit: target.map { CommitInfo(sha: $0.sha, author: $0.author, date: $0.date, subject: $0.subject) },
+            condition: runtime.condition, operation: runtime.operation, autoSync: runtime.spec.sync.auto,
+            repository: runtime.spec.source.repository, path: runtime.spec.source.path,
+            revisionSpec: runtime.spec.source.revision.description)
+    }
+
+    /// Records status changes worth an event: drift, health turning.
+    func reportChanges(_ name: String) async {
+        guard let runtime = apps[name], let obs = runtime.observation else { return }
+        let current = status(of: runtime)
+        if current.sync.status != runtime.lastReportedSync {
+            if current.sync.status == .outOfSync, runtime.lastReportedSync == .synced, obs.commit.sha == runtime.persisted.syncedRevision {
+                let keys = obs.diffs.filter { $0.action != .unchanged }.map(\.key.shortDescription)
+                await emit(app: name, .warning, "DriftDetected", "live state differs from Git at \(obs.commit.sha.prefix(7)): \(keys.prefix(5).joined(separator: ", "))\(keys.count > 5 ? " and \(keys.count - 5) more" : "")")
+            }
+            apps[name]?.lastReportedSync = current.sync.status
+        }
+        if current.health.status != runtime.lastReportedHealth {
+            if runtime.lastReportedHealth != nil || current.health.status != .healthy {
+                await emit(app: name, current.health.status == .degraded ? .warning : .normal, "Health\(current.health.status.rawValue)",
+                           current.health.message.isEmpty ? "application is \(current.health.status.rawValue)" : current.health.message)
+            }
+            apps[name]?.lastReportedHealth = current.health.status
+            if current.health.status == .healthy { wakeDependents(of: name) }
+        }
+    }
+
+    /// Applications waiting on this one look again now instead of at their next interval.
+    func wakeDependents(of name: String) {
+        for (other, runtime) in apps where runtime.spec.dependsOn.contains(name) {
+            wake(other, .scheduled(.interval))
+        }
+    }
+
+    /// Why the application may not sync yet, when a dependency is not Synced and Healthy at its
+    /// current commit.
+    func unmetDependency(_ spec: ApplicationSpec) -> String? {
+        for dep in spec.dependsOn {
+            guard let runtime = apps[dep] else { return "waiting for \(dep), which is not in the config" }
+            let st = status(of: runtime)
+            if st.sync.status != .synced || st.health.status != .healthy || runtime.operation != nil {
+                return "waiting for \(dep) to be Synced and Healthy (it is \(st.sync.status.rawValue), \(st.health.status.rawValue))"
+            }
+        }
+        return nil
+    }
+}

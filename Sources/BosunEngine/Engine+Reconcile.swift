@@ -1,0 +1,145 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import BosunStore
+import Foundation
+
+extension Engine {
+    /// One look at an application, as a script of stages: resolve, render, compare, decide, sync.
+    func reconcile(_ name: String, trigger: SyncTrigger, forceFetch: Bool, fetch: Bool = true) async {
+        guard let runtime = apps[name] else { return }
+        let spec = runtime.spec
+
+        // Resolve: the pinned commit, else the tracked revision. A dead remote keeps what runs.
+        let revision: RevisionSpec = runtime.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
+        let commit: Commit
+        let fetchWarning: String?
+        do {
+            (commit, fetchWarning) = try await resolve(spec, revision: revision, forceFetch: forceFetch, fetch: fetch)
+        } catch {
+            await setCondition(name, "SourceUnavailable", "\(error)", revision: runtime.persisted.lastGoodRevision)
+            return
+        }
+        apps[name]?.targetCommit = commit
+
+        // Render: a commit that does not render or validate never touches what runs.
+        let desired: DesiredState
+        if let obs = runtime.observation, obs.commit.sha == commit.sha {
+            desired = DesiredState(commit: commit, resources: obs.desired, hooks: obs.hooks)
+        } else {
+            do {
+                desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
+            } catch {
+                await setCondition(name, "ComparisonError", "commit \(commit.sha.prefix(7)) (\(commit.subject)): \(error)", revision: commit.sha)
+                return
+            }
+        }
+
+        // Compare.
+        let observation: Observation
+        do {
+            observation = try await compare(spec, desired: desired)
+        } catch {
+            await setCondition(name, "ComparisonError", "cannot read the live state: \(error)", revision: commit.sha)
+            return
+        }
+        apps[name]?.observation = observation
+        if apps[name]?.persisted.lastGoodRevision != commit.sha {
+            apps[name]?.persisted.lastGoodRevision = commit.sha
+            await persist(name)
+        }
+        if let fetchWarning {
+            await setCondition(name, "SourceUnavailable", "\(fetchWarning); using the last fetched state at \(commit.sha.prefix(7))", revision: commit.sha)
+        } else {
+            await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies"])
+        }
+        await reportChanges(name)
+
+        // Decide, then sync.
+        guard let syncTrigger = await decide(name, observation: observation, trigger: trigger) else { return }
+        _ = await performSync(name, desired: desired, observation: observation, trigger: syncTrigger,
+                              prune: spec.sync.prune, onStart: nil)
+    }
+
+    /// Whether to sync now, and as what trigger. Auto-sync takes a new commit; self-heal repairs
+    /// drift at the same commit; a pin, a failed commit left by auto-rollback, a pending retry
+    /// backoff and unmet dependencies all hold it back.
+    func decide(_ name: String, observation: Observation, trigger: SyncTrigger) async -> SyncTrigger? {
+        guard let runtime = apps[name] else { return nil }
+        let spec = runtime.spec
+        let sha = observation.commit.sha
+        guard spec.sync.auto, runtime.persisted.pinnedRevision == nil, runtime.operation == nil else { return nil }
+        let isNewCommit = sha != runtime.persisted.syncedRevision
+        guard isNewCommit || (observation.outOfSync && spec.sync.selfHeal) else {
+            if !observation.outOfSync { await clearCondition(name, unless: ["RollbackBlocked"]) }
+            return nil
+        }
+        if sha == runtime.persisted.failedRevision {
+            await setCondition(name, "RollbackBlocked",
+                               "commit \(sha.prefix(7)) failed and was rolled back; waiting for a newer commit (or `bosun sync \(name)`)", revision: sha)
+            return nil
+        }
+        if let retry = runtime.retry, retry.revision == sha {
+            if let limit = spec.sync.retryLimit, retry.attempts > limit { return nil }
+            if clock.now < retry.notBefore { return nil }
+        }
+        if let waiting = unmetDependency(spec) {
+            await setCondition(name, "WaitingForDependencies", waiting, revision: sha)
+            return nil
+        }
+        if isNewCommit { return trigger == .selfHeal ? .interval : trigger }
+        return .selfHeal
+    }
+
+    /// A sync a person asked for: resolves the revision asked (or tracked), renders, compares
+    /// and syncs; the reply carries the sync id as soon as the sync is recorded.
+    func manualSync(_ name: String, _ request: SyncRequest, reply: @escaping @Sendable (Result<Int64, any Error>) -> Void) async {
+        guard let runtime = apps[name] else {
+            reply(.failure(EngineError.unknownApp(name, known: Array(apps.keys))))
+            return
+        }
+        let spec = runtime.spec
+        let revision: RevisionSpec = request.revision.map { .ref($0) } ?? runtime.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
+        do {
+            let (commit, _) = try await resolve(spec, revision: revision, forceFetch: true)
+            let desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
+            let observation = try await compare(spec, desired: desired)
+            if request.pin {
+                apps[name]?.persisted.pinnedRevision = commit.sha
+                await persist(name)
+                await emit(app: name, .normal, "Pinned", "pinned at \(commit.sha.prefix(7)); automatic syncs pause until `bosun unpin \(name)`")
+            }
+            apps[name]?.retry = nil
+            _ = await performSync(name, desired: desired, observation: observation, trigger: request.trigger,
+                                  prune: request.prune || spec.sync.prune, onStart: { reply(.success($0)) })
+            // Only answers when the sync never started (the reply resumes once).
+            reply(.failure(EngineError(.unavailable, "the sync of \(name) could not start; see `bosun status \(name)`")))
+        } catch {
+            reply(.failure(error is EngineError ? error : EngineError(.invalid, "\(error)")))
+        }
+    }
+
+    // MARK: Conditions and persistence
+
+    func setCondition(_ name: String, _ type: String, _ message: String, revision: String?) async {
+        let condition = ApplicationStatus.Condition(type: type, message: message, revision: revision)
+        guard apps[name]?.condition != condition else { return }
+        apps[name]?.condition = condition
+        await emit(app: name, .warning, type, message)
+    }
+
+    func clearCondition(_ name: String, unless kept: Set<String> = []) async {
+        guard let condition = apps[name]?.condition, !kept.contains(condition.type) else { return }
+        apps[name]?.condition = nil
+        await emit(app: name, .normal, "\(condition.type)Resolved", "\(condition.type) cleared")
+    }
+
+    func persist(_ name: String) async {
+        guard let state = apps[name]?.persisted else { return }
+        do {
+            try await store.setAppState(name, state, at: clock.now)
+        } catch {
+            await setCondition(name, "StoreError", "\(error)", revision: nil)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import BosunRender
+import Foundation
+
+/// Manifests Git wants for an application at a commit, ready for its target.
+struct DesiredState: Sendable {
+    var commit: Commit
+    /// Kept resources, labelled and annotated for tracking.
+    var resources: [Resource]
+    /// Hook resources, run at their phase and never kept.
+    var hooks: [Resource]
+}
+
+extension Engine {
+    // MARK: Resolve
+
+    /// Fetches the repository unless it was fetched within its window (one fetch per repository
+    /// per tick, shared by every application that reads it), then resolves the revision.
+    func resolve(_ spec: ApplicationSpec, revision: RevisionSpec, forceFetch: Bool, fetch: Bool = true) async throws -> (Commit, warning: String?) {
+        guard let repository = config.repository(named: spec.source.repository) else {
+            throw EngineError(.invalid, "repository \"\(spec.source.repository)\" is not in the config")
+        }
+        var warning: String?
+        if fetch {
+            warning = try await fetchIfDue(repository, force: forceFetch)
+        } else {
+            warning = fetchWarnings[repository.name]
+        }
+        return (try await git.resolve(revision, in: repository), warning)
+    }
+
+    func fetchIfDue(_ repository: RepositorySpec, force: Bool) async throws -> String? {
+        if let inFlight = fetches[repository.name] {
+            return try await inFlight.value.warning
+        }
+        if !force, let last = lastFetch[repository.name], clock.now.timeIntervalSince(last) < fetchWindow(repository.name).seconds {
+            return fetchWarnings[repository.name]
+        }
+        let git = self.git
+        let task = Task { try await git.fetch(repository) }
+        fetches[repository.name] = task
+        defer { fetches[repository.name] = nil }
+        do {
+            let outcome = try await task.value
+            lastFetch[repository.name] = clock.now
+            fetchWarnings[repository.name] = outcome.warning
+            return outcome.warning
+        } catch {
+            lastFetch[repository.name] = clock.now
+            fetchWarnings[repository.name] = "\(error)"
+            throw error
+        }
+    }
+
+    /// Half the shortest interval of the applications reading the repository.
+    func fetchWindow(_ repository: String) -> Duration {
+        let intervals = apps.values.filter { $0.spec.source.repository == repository }.map(\.spec.sync.interval)
+        let shortest = intervals.min() ?? SyncPolicy.defaultInterval
+        return .milliseconds(Int64(shortest.seconds * options.fetchWindowFraction * 1000))
+    }
+
+    // MARK: Render
+
+    /// Renders (through the cache) and prepares the manifests for the target. A plain render reads
+    /// only its folder, so it is cached by the folder's tree id: a commit elsewhere reuses it.
+    func desiredState(_ spec: ApplicationSpec, commit: Commit, context: AppContext) async throws -> DesiredState {
+        guard let repository = config.repository(named: spec.source.repository) else {
+            throw EngineError(.invalid, "repository \"\(spec.source.repository)\" is not in the config")
+        }
+        guard let target = targets[spec.destination.target] else {
+            throw EngineError(.invalid, "target \"\(spec.destination.target)\" is not available")
+        }
+        let request = RenderRequest(
+            path: spec.source.path, kind: spec.source.render, helm: spec.source.helm, releaseName: spec.name,
+            namespace: spec.destination.namespace)
+        let output = try await render(request, repository: repository, commit: commit.sha)
+        if output.resources.isEmpty && !spec.sync.allowEmpty {
+            throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true if it is meant)")
+        }
+        let prepared = try await target.prepare(output.resources, context: context)
+        var resources: [Resource] = []
+        var hooks: [Resource] = []
+        for var resource in prepared {
+            resource.setLabel(Annotations.appLabel, spec.name)
+            resource.setAnnotation(Annotations.trackingID, Annotations.trackingID(app: spec.name, key: resource.key))
+            if let phases = Hooks.phases(of: resource) {
+                if !phases.isEmpty { hooks.append(resource) }
+            } else {
+                resources.append(resource)
+            }
+        }
+        return DesiredState(commit: commit, resources: resources, hooks: hooks)
+    }
+
+    func render(_ request: RenderRequest, repository: RepositorySpec, commit: String) async throws -> RenderOutput {
+        let source = GitTreeSource(mirrors: git, repository: repository, commit: commit)
+        let commitKey = RenderCache.Key(sourceID: "commit:\(repository.url)@\(commit)", request: request)
+        if let hit = await renders.get(commitKey) { return hit }
+        let normalized = try Renderer.normalize(request.path)
+        var treeKey: RenderCache.Key?
+        if request.kind == nil || request.kind == .plain, let tree = try await git.treeID(commit: commit, path: normalized, in: repository) {
+            let key = RenderCache.Key(sourceID: "tree:\(tree)", request: request)
+            if let hit = await renders.get(key), hit.renderer == .plain {
+                await renders.put(commitKey, hit)
+                return hit
+            }
+            treeKey = key
+        }
+        let output = try await renderer.render(request, from: source)
+        await renders.put(commitKey, output)
+        if output.renderer == .plain, let treeKey { await renders.put(treeKey, output) }
+        return output
+    }
+}

@@ -1,0 +1,305 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import BosunStore
+import Foundation
+
+/// How a sync ended, and whether auto-rollback may act on it.
+enum SyncOutcome: Sendable {
+    case succeeded(healthy: Bool)
+    /// `health`: the resources applied but did not become Healthy (Degraded or timed out).
+    case failed(String, health: Bool, retryable: Bool)
+    /// Bosun is stopping: the sync is cut off and recorded as Interrupted.
+    case interrupted
+}
+
+/// A failure inside a sync, with what it means for retries and rollback.
+struct SyncFailure: Error {
+    var message: String
+    var health = false
+    var retryable = false
+}
+
+extension Engine {
+    /// Applies a plan: PreSync hooks, waves in order (each waits for health), Sync hooks, prune,
+    /// PostSync hooks; SyncFail hooks when anything fails. Every step is recorded as it happens.
+    func performSync(_ name: String, desired: DesiredState, observation: Observation, trigger: SyncTrigger, prune: Bool,
+                     forcePrune: Bool = false, onStart: (@Sendable (Int64) -> Void)?) async -> SyncOutcome
+    {
+        guard let runtime = apps[name], let target = targets[runtime.spec.destination.target] else {
+            return .failed("application or target gone", health: false, retryable: false)
+        }
+        let spec = runtime.spec
+        let commit = desired.commit
+        let ctx = context(spec, commit: commit.sha)
+        let plan = Plan.make(desired: desired.resources + desired.hooks, diffs: observation.diffs, prune: prune)
+        let diffText = observation.diffs.filter { $0.action != .unchanged }.map { $0.unified(color: false) }.joined(separator: "\n")
+
+        await syncSlots.acquire()
+        let syncID: Int64
+        do {
+            syncID = try await store.beginSync(app: name, trigger: trigger, revision: commit.sha, author: commit.author,
+                                               subject: commit.subject, diff: diffText, at: clock.now)
+        } catch {
+            await syncSlots.release()
+            await setCondition(name, "StoreError", "\(error)", revision: commit.sha)
+            return .failed("\(error)", health: false, retryable: true)
+        }
+        onStart?(syncID)
+        let total = plan.waves.reduce(0) { $0 + $1.steps.count } + plan.prunes.count + plan.hooks.count
+        apps[name]?.operation = SyncProgress(syncID: syncID, phase: "PreSync", done: 0, total: total)
+        apps[name]?.lastSync = SyncSummary(id: syncID, revision: commit.sha, result: .running, trigger: trigger,
+                                           startedAt: clock.now, finishedAt: nil, message: "", author: commit.author, subject: commit.subject)
+        await emit(app: name, .normal, "SyncStarted", "sync \(syncID) of \(commit.sha.prefix(7)) (\(commit.subject)) started (\(trigger.rawValue))")
+
+        var outcome: SyncOutcome
+        do {
+            try checkPruneSafety(plan, observation: observation, spec: spec, forcePrune: forcePrune)
+            try await runHooks(.preSync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
+            for wave in plan.waves {
+                progress(name, phase: "Sync", wave: wave.number)
+                try await applyWave(wave, syncID: syncID, name: name, revision: commit.sha, target: target, ctx: ctx)
+                try await waitForHealth(wave.steps.compactMap(\.resource), name: name, target: target, ctx: ctx,
+                                        timeout: spec.sync.healthTimeout, syncID: syncID)
+            }
+            try await runHooks(.sync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
+            progress(name, phase: "Prune", wave: nil)
+            try await prunePlanned(plan, observation: observation, syncID: syncID, name: name, target: target, ctx: ctx)
+            try await runHooks(.postSync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
+            outcome = .succeeded(healthy: true)
+        } catch _ where Task.isCancelled {
+            outcome = .interrupted
+        } catch is CancellationError {
+            outcome = .interrupted
+        } catch let failure as SyncFailure {
+            outcome = .failed(failure.message, health: failure.health, retryable: failure.retryable)
+        } catch {
+            outcome = .failed("\(error)", health: false, retryable: true)
+        }
+        if case .failed = outcome {
+            try? await runHooks(.syncFail, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
+        }
+        // The slot is free before finishing: an auto-rollback started there needs one.
+        await syncSlots.release()
+        await finish(name, syncID: syncID, commit: commit, trigger: trigger, outcome: outcome, desired: desired)
+        return outcome
+    }
+
+    func progress(_ name: String, phase: String, wave: Int?, done: Int? = nil, message: String = "") {
+        guard var op = apps[name]?.operation else { return }
+        op.phase = phase
+        op.wave = wave
+        if let done { op.done = done }
+        op.message = message
+        apps[name]?.operation = op
+    }
+
+    func advance(_ name: String, message: String) {
+        guard var op = apps[name]?.operation else { return }
+        op.done += 1
+        op.message = message
+        apps[name]?.operation = op
+    }
+
+    /// A sync that would delete more than `maxPrunePercent` of what the application holds is
+    /// refused unless forced: a broken commit must not wipe an environment.
+    func checkPruneSafety(_ plan: Plan, observation: Observation, spec: ApplicationSpec, forcePrune: Bool) throws {
+        guard !plan.prunes.isEmpty, !forcePrune else { return }
+        let held = Set(observation.desired.map(\.key)).union(plan.prunes.map(\.key)).count
+        let percent = plan.prunes.count * 100 / max(1, held)
+        if percent > spec.sync.maxPrunePercent {
+            throw SyncFailure(message: "refused to prune \(plural(plan.prunes.count, "resource")) of \(held) (\(percent) %, over maxPrunePercent \(spec.sync.maxPrunePercent) %); sync with --force-prune if this is meant")
+        }
+    }
+
+    func applyWave(_ wave: Plan.Wave, syncID: Int64, name: String, revision: String, target: any DeploymentTarget, ctx: AppContext) async throws {
+        for step in wave.steps {
+            guard let resource = step.resource else { continue }
+            if step.action == .unchanged {
+                advance(name, message: "\(step.key.shortDescription) unchanged")
+                continue
+            }
+            do {
+                _ = try await target.apply(resource, context: ctx, dryRun: false)
+                try await store.recordApplied(
+                    syncID: syncID, app: name,
+                    ResourceResult(key: step.key.description, action: step.action.rawValue, result: "Succeeded",
+                                   message: step.action == .create ? "created" : "updated", wave: wave.number),
+                    applied: resource, removed: nil, revision: revision, at: clock.now)
+                advance(name, message: "\(step.key.shortDescription) \(step.action == .create ? "created" : "updated")")
+            } catch {
+                let message = "\(error)"
+                try? await store.recordResult(syncID: syncID, ResourceResult(
+                    key: step.key.description, action: step.action.rawValue, result: "Failed", message: message, wave: wave.number))
+                let retryable = (error as? TargetError)?.isRetryable ?? !(error is StoreError)
+                throw SyncFailure(message: "\(step.key.shortDescription): \(message)", retryable: retryable)
+            }
+        }
+    }
+
+    /// Waits until every resource is Healthy (or Suspended). Degraded, or the timeout, fails
+    /// the sync as a health failure (which auto-rollback acts on).
+    func waitForHealth(_ resources: [Resource], name: String, target: any DeploymentTarget, ctx: AppContext,
+                       timeout: Duration, syncID: Int64) async throws
+    {
+        let watched = resources.filter { !$0.isHealthIgnored }
+        guard !watched.isEmpty else { return }
+        let deadline = clock.now.addingTimeInterval(timeout.seconds)
+        let keys = Set(watched.map(\.key))
+        while true {
+            let live = try await target.live(keys: keys, context: ctx)
+            var waiting: [String] = []
+            for resource in watched {
+                let health = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
+                switch health.status {
+                case .healthy, .suspended: continue
+                case .degraded:
+                    throw SyncFailure(message: "\(resource.key.shortDescription) is Degraded: \(health.message)", health: true)
+                default:
+                    waiting.append("\(resource.key.shortDescription): \(health.description)")
+                }
+            }
+            if waiting.isEmpty { return }
+            progress(name, phase: apps[name]?.operation?.phase ?? "Sync", wave: apps[name]?.operation?.wave,
+                     message: "waiting for health: \(waiting[0])")
+            if clock.now >= deadline {
+                throw SyncFailure(message: "not healthy after \(DurationText.format(timeout)): \(waiting.joined(separator: "; "))", health: true)
+            }
+            try await clock.sleep(for: options.healthPollInterval)
+        }
+    }
+
+    /// Deletes what Git no longer declares, last and in reverse order; only what this
+    /// application's tracking id names.
+    func prunePlanned(_ plan: Plan, observation: Observation, syncID: Int64, name: String, target: any DeploymentTarget, ctx: AppContext) async throws {
+        for step in plan.prunes {
+            if let live = observation.live[step.key],
+                let tracking = live.annotation(Annotations.trackingID), tracking != Annotations.trackingID(app: name, key: step.key)
+            {
+                try? await store.recordResult(syncID: syncID, ResourceResult(
+                    key: step.key.description, action: "delete", result: "PruneSkipped",
+                    message: "tracked by another application (\(tracking)); not deleted", wave: step.wave))
+                continue
+            }
+            do {
+                try await target.delete(step.key, context: ctx)
+                try await store.recordApplied(
+                    syncID: syncID, app: name,
+                    ResourceResult(key: step.key.description, action: "delete", result: "Pruned", message: "pruned", wave: step.wave),
+                    applied: nil, removed: step.key, revision: observation.commit.sha, at: clock.now)
+                advance(name, message: "\(step.key.shortDescription) pruned")
+            } catch {
+                try? await store.recordResult(syncID: syncID, ResourceResult(
+                    key: step.key.description, action: "delete", result: "Failed", message: "\(error)", wave: step.wave))
+                throw SyncFailure(message: "pruning \(step.key.shortDescription): \(error)", retryable: (error as? TargetError)?.isRetryable ?? true)
+            }
+        }
+        for key in plan.keptFromPrune {
+            try? await store.recordResult(syncID: syncID, ResourceResult(
+                key: key.description, action: "delete", result: "PruneSkipped", message: "bosun.dev/prune: \"false\""))
+        }
+    }
+
+    /// Runs the hooks of one phase: each applied (after deleting a leftover, by default), waited
+    /// for, and deleted per its delete policy.
+    func runHooks(_ phase: HookPhase, plan: Plan, syncID: Int64, name: String, target: any DeploymentTarget, ctx: AppContext,
+                  timeout: Duration) async throws
+    {
+        let hooks = plan.hooks(phase)
+        guard !hooks.isEmpty else { return }
+        progress(name, phase: phase.rawValue, wave: nil)
+        for hook in hooks {
+            let key = hook.resource.key
+            let policies = hook.deletePolicies.isEmpty ? [HookDeletePolicy.beforeHookCreation] : hook.deletePolicies
+            var succeeded = false
+            do {
+                if policies.contains(.beforeHookCreation) { try await target.delete(key, context: ctx) }
+                _ = try await target.apply(hook.resource, context: ctx, dryRun: false)
+                try await waitForHealth([hook.resource], name: name, target: target, ctx: ctx, timeout: timeout, syncID: syncID)
+                succeeded = true
+                try? await store.recordResult(syncID: syncID, ResourceResult(
+                    key: key.description, action: "hook", result: "Succeeded", message: "\(phase.rawValue) hook completed", wave: hook.wave, phase: phase.rawValue))
+                advance(name, message: "\(phase.rawValue) hook \(key.shortDescription) completed")
+            } catch {
+                try? await store.recordResult(syncID: syncID, ResourceResult(
+                    key: key.description, action: "hook", result: "Failed", message: "\(error)", wave: hook.wave, phase: phase.rawValue))
+            }
+            if (succeeded && policies.contains(.hookSucceeded)) || (!succeeded && policies.contains(.hookFailed)) {
+                try? await target.delete(key, context: ctx)
+            }
+            if !succeeded && phase != .syncFail {
+                throw SyncFailure(message: "\(phase.rawValue) hook \(key.shortDescription) failed")
+            }
+        }
+    }
+
+    /// Records the end of a sync, updates what the application remembers, schedules retries,
+    /// and rolls back on its own when the new commit did not become healthy.
+    func finish(_ name: String, syncID: Int64, commit: Commit, trigger: SyncTrigger, outcome: SyncOutcome, desired: DesiredState) async {
+        guard let spec = apps[name]?.spec else { return }
+        let result: SyncResult
+        let message: String
+        switch outcome {
+        case .succeeded:
+            result = .succeeded
+            message = "synced \(commit.sha.prefix(7)) and healthy"
+        case .failed(let why, _, _):
+            result = .failed
+            message = why
+        case .interrupted:
+            result = .interrupted
+            message = "cut off: Bosun stopped during this sync"
+        }
+        do {
+            try await store.finishSync(id: syncID, result: result, message: message, historyLimit: spec.historyLimit, at: clock.now)
+        } catch {
+            await setCondition(name, "StoreError", "\(error)", revision: commit.sha)
+        }
+        apps[name]?.operation = nil
+        apps[name]?.lastSync = try? await store.history(app: name, limit: 1).first
+        apps[name]?.observation = nil
+
+        switch outcome {
+        case .interrupted:
+            await emit(app: name, .warning, "SyncInterrupted", "sync \(syncID): \(message)")
+            return
+        case .succeeded:
+            apps[name]?.persisted.syncedRevision = commit.sha
+            apps[name]?.persisted.healthyRevision = commit.sha
+            if apps[name]?.persisted.failedRevision == commit.sha { apps[name]?.persisted.failedRevision = nil }
+            apps[name]?.retry = nil
+            await persist(name)
+            await clearCondition(name)
+            await emit(app: name, .normal, "SyncSucceeded", "sync \(syncID): \(message)")
+        case .failed(let why, let health, let retryable):
+            await emit(app: name, .warning, "SyncFailed", "sync \(syncID) of \(commit.sha.prefix(7)) failed: \(why)")
+            if health {
+                // Applied but unhealthy: the commit is what runs now, and it is bad.
+                apps[name]?.persisted.syncedRevision = commit.sha
+                await persist(name)
+                if spec.sync.autoRollback, trigger != .autoRollback, trigger != .rollback {
+                    await autoRollback(name, from: commit, reason: why)
+                } else {
+                    await setCondition(name, "SyncError", "sync \(syncID) failed: \(why)", revision: commit.sha)
+                }
+            } else {
+                let attempts = (apps[name]?.retry?.revision == commit.sha ? apps[name]?.retry?.attempts ?? 0 : 0) + 1
+                if retryable {
+                    let wait = backoff(attempt: attempts, base: spec.sync.retryBackoff, maximum: spec.sync.retryMaxBackoff)
+                    apps[name]?.retry = (commit.sha, attempts, clock.now.addingTimeInterval(wait.seconds))
+                    let limitText = spec.sync.retryLimit.map { attempts > $0 ? "; giving up after \($0) retries until a new commit or a manual sync" : "; retry \(attempts) of \($0) in \(DurationText.format(wait))" } ?? "; retrying in \(DurationText.format(wait))"
+                    await setCondition(name, "SyncError", "sync \(syncID) failed: \(why)\(limitText)", revision: commit.sha)
+                } else {
+                    apps[name]?.retry = (commit.sha, Int.max / 2, .distantFuture)
+                    await setCondition(name, why.hasPrefix("refused to prune") ? "PruneRefused" : "SyncError",
+                                       "sync \(syncID) failed: \(why); fix the commit or sync by hand", revision: commit.sha)
+                }
+            }
+        }
+        // Look again now, so the status shows the result of the sync.
+        if let obs = try? await compare(spec, desired: desired) {
+            apps[name]?.observation = obs
+            await reportChanges(name)
+        }
+    }
+}

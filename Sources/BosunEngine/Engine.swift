@@ -1,0 +1,219 @@
+import BosunCore
+import BosunDiff
+import BosunGit
+import BosunRender
+import BosunStore
+import Foundation
+import Logging
+
+/// The reconciler: keeps every application equal to what Git declares. One loop per
+/// application (resolve → render → compare → decide → sync), shared Git mirrors and render
+/// cache, at most `maxConcurrentSyncs` syncs at once, everything recorded in the store.
+public actor Engine {
+    public private(set) var config: Config
+    let targets: [String: any DeploymentTarget]
+    let store: Store
+    let git: GitMirrors
+    let renders: RenderCache
+    let renderer: Renderer
+    let options: EngineOptions
+    let syncSlots: AsyncSemaphore
+    let logger = Logger(label: "bosun.engine")
+
+    var apps: [String: AppRuntime] = [:]
+    var tickers: [String: Task<Void, Never>] = [:]
+    var fetches: [String: Task<FetchOutcome, any Error>] = [:]
+    var lastFetch: [String: Date] = [:]
+    var fetchWarnings: [String: String] = [:]
+    var subscribers: [UUID: AsyncStream<EventRecord>.Continuation] = [:]
+    var listeners: [Task<Void, Never>] = []
+    var running = false
+
+    public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
+                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions()) {
+        self.config = config
+        self.targets = targets
+        self.store = store
+        self.git = git
+        self.renders = renderCache
+        self.renderer = renderer
+        self.options = options
+        syncSlots = AsyncSemaphore(options.maxConcurrentSyncs)
+    }
+
+    var clock: any BosunClock { options.clock }
+
+    // MARK: Lifecycle
+
+    /// Marks syncs cut off by a crash, starts the targets, and starts one loop per application.
+    public func start() async throws {
+        guard !running else { return }
+        running = true
+        for cut in try await store.markInterruptedSyncs(at: clock.now) {
+            await emit(app: nil, .warning, "SyncInterrupted",
+                       "sync \(cut.id) was cut off when Bosun stopped; it is marked Interrupted")
+        }
+        for (name, target) in targets.sorted(by: { $0.key < $1.key }) {
+            do {
+                try await target.start()
+            } catch {
+                await emit(app: nil, .warning, "TargetUnavailable", "target \(name) did not start: \(error)")
+            }
+            listeners.append(Task { [weak self] in
+                for await change in target.changes() {
+                    await self?.targetChanged(change)
+                }
+            })
+        }
+        for spec in config.applications { await add(spec) }
+        await emit(app: nil, .normal, "Started", "Bosun started with \(plural(config.applications.count, "application"))")
+    }
+
+    /// Stops the loops, lets running syncs finish their current step, and stops the targets.
+    public func stop() async {
+        guard running else { return }
+        running = false
+        let loops = apps.values.compactMap(\.loop)
+        for ticker in tickers.values { ticker.cancel() }
+        for app in apps.values { app.wakes.finish() }
+        for loop in loops { loop.cancel() }
+        for loop in loops { await loop.value }
+        for listener in listeners { listener.cancel() }
+        for target in targets.values { await target.shutdown() }
+        for subscriber in subscribers.values { subscriber.finish() }
+        subscribers.removeAll()
+    }
+
+    /// Applies a new config: applications added, changed (looked at now, trigger `config`) and
+    /// removed (their resources kept and reported as orphaned unless `pruneOnDelete`).
+    public func reload(_ newConfig: Config) async {
+        let old = config
+        config = newConfig
+        let oldNames = Set(old.applications.map(\.name))
+        let newNames = Set(newConfig.applications.map(\.name))
+        for name in oldNames.subtracting(newNames).sorted() { await remove(name) }
+        for spec in newConfig.applications {
+            if !oldNames.contains(spec.name) {
+                await add(spec)
+            } else if old.application(named: spec.name) != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository) {
+                apps[spec.name]?.spec = spec
+                apps[spec.name]?.observation = nil
+                wake(spec.name, .scheduled(.config))
+            }
+        }
+        await emit(app: nil, .normal, "ConfigReloaded",
+                   "config reloaded: \(plural(newConfig.applications.count, "application")) (\(newNames.subtracting(oldNames).count) added, \(oldNames.subtracting(newNames).count) removed)")
+    }
+
+    func add(_ spec: ApplicationSpec) async {
+        let persisted = (try? await store.appState(spec.name)) ?? PersistedAppState()
+        let lastSync = try? await store.history(app: spec.name, limit: 1).first
+        let (stream, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
+        apps[spec.name] = AppRuntime(spec: spec, persisted: persisted, observation: nil, condition: nil, operation: nil,
+                                     lastSync: lastSync, retry: nil, nextDue: clock.now, wakes: continuation, loop: nil)
+        let name = spec.name
+        apps[name]?.loop = Task { [weak self] in
+            for await wake in stream {
+                guard let self else { return }
+                await self.handle(name, wake)
+            }
+        }
+        wake(name, .scheduled(.interval))
+    }
+
+    func remove(_ name: String) async {
+        guard let runtime = apps.removeValue(forKey: name) else { return }
+        tickers.removeValue(forKey: name)?.cancel()
+        runtime.wakes.finish()
+        await runtime.loop?.value
+        if runtime.spec.pruneOnDelete {
+            await pruneEverything(of: runtime.spec)
+        } else if let inventory = try? await store.inventory(app: name), !inventory.isEmpty {
+            await emit(app: name, .warning, "Orphaned",
+                       "application removed from the config; its \(plural(inventory.count, "resource")) are kept (set pruneOnDelete: true to delete them)")
+        }
+    }
+
+    // MARK: Waking
+
+    func wake(_ name: String, _ wake: Wake) {
+        apps[name]?.wakes.yield(wake)
+    }
+
+    /// Sleeps until the application is due, then wakes it; re-armed after every look.
+    func arm(_ name: String) {
+        tickers[name]?.cancel()
+        guard let due = apps[name]?.nextDue else { return }
+        let clock = self.clock
+        tickers[name] = Task { [weak self] in
+            do { try await clock.sleep(until: due) } catch { return }
+            await self?.wake(name, .scheduled(.interval))
+        }
+    }
+
+    func scheduleNext(_ name: String) {
+        guard let runtime = apps[name] else { return }
+        var due = clock.now.addingTimeInterval(
+            jittered(runtime.spec.sync.interval, jitter: options.jitter, random: options.random()).seconds)
+        if let retry = runtime.retry, retry.notBefore < due, runtime.spec.sync.auto { due = max(retry.notBefore, clock.now) }
+        apps[name]?.nextDue = due
+        arm(name)
+    }
+
+    func targetChanged(_ change: TargetChange) async {
+        if change.reason.contains("restart") || change.reason.contains("exited") {
+            await emit(app: change.app, .normal, "TargetChanged", change.reason)
+        }
+        guard apps[change.app] != nil else { return }
+        wake(change.app, .targetChanged(change.reason))
+    }
+
+    // MARK: Handling a wake
+
+    func handle(_ name: String, _ wake: Wake) async {
+        guard apps[name] != nil else { return }
+        switch wake {
+        case .scheduled(let trigger):
+            await reconcile(name, trigger: trigger, forceFetch: false)
+            scheduleNext(name)
+        case .refresh(let trigger):
+            await reconcile(name, trigger: trigger, forceFetch: true)
+            scheduleNext(name)
+        case .targetChanged:
+            try? await clock.sleep(for: options.changeDebounce)
+            await reconcile(name, trigger: .selfHeal, forceFetch: false, fetch: false)
+        case .sync(let request, let reply):
+            apps[name]?.pendingManualSync = false
+            await manualSync(name, request, reply: reply)
+            scheduleNext(name)
+        }
+    }
+
+    // MARK: Events
+
+    func emit(app: String?, _ type: EventRecord.Severity, _ reason: String, _ message: String) async {
+        var event = EventRecord(time: clock.now, app: app, type: type, reason: reason, message: message)
+        do {
+            event = try await store.addEvent(event)
+        } catch {
+            logger.error("could not record event: \(error)")
+        }
+        logger.log(level: type == .warning ? .warning : .info, "\(app.map { "[\($0)] " } ?? "")\(reason): \(message)")
+        for subscriber in subscribers.values { subscriber.yield(event) }
+    }
+
+    /// Every event from now on, for the live stream.
+    public func subscribe() -> AsyncStream<EventRecord> {
+        let (stream, continuation) = AsyncStream<EventRecord>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        let id = UUID()
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return stream
+    }
+
+    func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+}
+
+func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }

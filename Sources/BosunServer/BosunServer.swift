@@ -1,1 +1,0 @@
-// BosunServer: see DESIGN.md.

@@ -1,0 +1,134 @@
+import BosunCore
+import BosunEngine
+import BosunGit
+import BosunRender
+import BosunStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `bosun serve`: the engine and the API in one process, on one SQLite file. Reloads the
+/// config on SIGHUP and when the file changes; stops gracefully on SIGTERM and SIGINT.
+public struct Daemon: Sendable {
+    public let configFile: String
+    public let factory: TargetFactory
+    public let engineOptions: EngineOptions
+    let logger = Logger(label: "bosun")
+
+    public init(configFile: String, factory: TargetFactory, engineOptions: EngineOptions = EngineOptions()) {
+        self.configFile = configFile
+        self.factory = factory
+        self.engineOptions = engineOptions
+    }
+
+    /// Runs until SIGTERM/SIGINT. `onReady` gets the API's URL once it listens.
+    public func run(onReady: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let config = try ConfigLoader.load(file: configFile)
+        let dataDir = config.dataDirectory
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let git = GitMirrors(root: dataDir.appendingPathComponent("git"))
+        let renders = RenderCache(directory: dataDir.appendingPathComponent("cache/renders"))
+        let renderer = Renderer(workDirectory: dataDir.appendingPathComponent("cache/work"))
+        let environment = TargetEnvironment(dataDirectory: dataDir, resolvePath: { config.resolvePath($0) })
+        var targets: [String: any DeploymentTarget] = [:]
+        for spec in config.targets { targets[spec.name] = try factory.make(spec, environment: environment) }
+        let engine = Engine(config: config, targets: targets, store: store, git: git, renderCache: renders, renderer: renderer,
+                            options: engineOptions)
+        if config.server.tokens.isEmpty {
+            logger.notice("no API tokens configured: the API listens on loopback only and allows every request")
+        }
+        let scheme = config.server.tls == nil ? "http" : "https"
+        let server = APIServer(engine: engine, listen: config.server.listen)
+        let app = try server.application { port in
+            let host = ConfigLoader.parseListen(config.server.listen)?.host ?? "127.0.0.1"
+            onReady("\(scheme)://\(host):\(port)")
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: EngineService(engine: engine)),
+                    .init(service: app),
+                    .init(service: ConfigWatcher(file: configFile, engine: engine, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The engine as a service: started with the group, stopped gracefully with it.
+struct EngineService: Service {
+    let engine: Engine
+    func run() async throws {
+        try await engine.start()
+        try? await gracefulShutdown()
+        await engine.stop()
+    }
+}
+
+/// Reloads the config when the file changes or on SIGHUP. An invalid config is reported and
+/// the running one kept.
+struct ConfigWatcher: Service {
+    let file: String
+    let engine: Engine
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = SignalStream.hangups()
+        var lastFingerprint = Self.fingerprint(file)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups.stream {
+                    await reload(reason: "SIGHUP")
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    let fingerprint = Self.fingerprint(file)
+                    if fingerprint != lastFingerprint {
+                        lastFingerprint = fingerprint
+                        await reload(reason: "the file changed")
+                    }
+                }
+            }
+            try? await gracefulShutdown()
+            hangups.stop()
+            group.cancelAll()
+        }
+    }
+
+    func reload(reason: String) async {
+        do {
+            let config = try ConfigLoader.load(file: file)
+            logger.info("reloading \(file): \(reason)")
+            await engine.reload(config)
+        } catch {
+            logger.error("config \(file) not reloaded (\(reason)); keeping the running one:\n\(error)")
+        }
+    }
+
+    static func fingerprint(_ file: String) -> Data? { FileManager.default.contents(atPath: file) }
+}
+
+/// SIGHUP as an async stream.
+final class SignalStream: @unchecked Sendable {
+    let stream: AsyncStream<Void>
+    private let source: any DispatchSourceSignal
+
+    private init(signal number: Int32) {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        source.setEventHandler { continuation.yield() }
+        source.setCancelHandler { continuation.finish() }
+        source.resume()
+        self.source = source
+        self.stream = stream
+    }
+
+    static func hangups() -> SignalStream { SignalStream(signal: SIGHUP) }
+
+    func stop() { source.cancel() }
+}

@@ -1,1 +1,0 @@
-// BosunStore: see DESIGN.md.
