@@ -112,6 +112,10 @@ let package = Package(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "BosunEngineTests",
+            dependencies: ["BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,86 @@
+import BosunCore
+import BosunEngine
+import BosunGit
+import BosunRender
+import BosunStore
+import BosunTesting
+import Foundation
+import Testing
+
+/// An engine on a real Git repository, a real SQLite store and an in-memory target, with a
+/// manual clock so intervals, backoff and health timeouts are driven by the test.
+struct EngineHarness {
+    let repo: GitRepository
+    let dir: TemporaryDirectory
+    let store: Store
+    let target: InMemoryTarget
+    let clock: ManualClock
+    let engine: Engine
+
+    static func configMap(_ name: String, data: [String: String] = [:], annotations: [String: String] = [:]) -> String {
+        var yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\n  namespace: demo\n"
+        if !annotations.isEmpty {
+            yaml += "  annotations:\n" + annotations.map { "    \($0.key): \"\($0.value)\"\n" }.sorted().joined()
+        }
+        yaml += "data:\n" + (data.isEmpty ? "  k: v\n" : data.map { "  \($0.key): \"\($0.value)\"\n" }.sorted().joined())
+        return yaml
+    }
+
+    init(apps: [ApplicationSpec]? = nil, sync: SyncPolicy = SyncPolicy(auto: true, prune: true, selfHeal: true),
+         files: [String: String] = ["app/cm.yaml": EngineHarness.configMap("settings")], maxConcurrentSyncs: Int = 4) throws
+    {
+        repo = try GitRepository()
+        try repo.commit(files: files, message: "first")
+        dir = try TemporaryDirectory(prefix: "bosun-engine")
+        store = try Store(path: dir.appending("bosun.sqlite").path)
+        target = InMemoryTarget()
+        clock = ManualClock()
+        let applications = apps ?? [
+            ApplicationSpec(name: "app", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "app"),
+                            destination: DestinationSpec(target: "memory"), sync: sync)
+        ]
+        let config = Config(
+            dataDir: dir.path, targets: [TargetSpec(name: "memory", type: "memory")],
+            repositories: [RepositorySpec(name: "repo", url: repo.path)], applications: applications)
+        var options = EngineOptions()
+        options.clock = clock
+        options.random = { 0.5 }  // no jitter unless a test asks
+        options.changeDebounce = .zero
+        options.maxConcurrentSyncs = maxConcurrentSyncs
+        engine = Engine(
+            config: config, targets: ["memory": target], store: store, git: GitMirrors(root: dir.appending("git")),
+            renderCache: RenderCache(directory: nil), renderer: Renderer(workDirectory: dir.appending("work")), options: options)
+    }
+
+    func cleanup() async {
+        await engine.stop()
+        repo.remove()
+        dir.remove()
+    }
+
+    /// Polls (in real time) until `condition` holds; fails the test after `seconds`.
+    func eventually(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting for: \(what)")
+        throw CancellationError()
+    }
+
+    func status(_ app: String = "app") async throws -> ApplicationStatus { try await engine.status(app) }
+
+    func history(_ app: String = "app") async throws -> [SyncSummary] { try await engine.history(app) }
+
+    /// Waits until the app has `count` finished syncs, then returns the history.
+    @discardableResult
+    func waitForSyncs(_ count: Int, app: String = "app") async throws -> [SyncSummary] {
+        try await eventually("\(count) finished syncs of \(app)") {
+            try await history(app).filter { $0.result != .running }.count >= count
+        }
+        return try await history(app)
+    }
+
+    static let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "settings")
+}

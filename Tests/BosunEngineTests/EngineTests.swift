@@ -1,0 +1,261 @@
+import BosunCore
+import BosunEngine
+import BosunStore
+import BosunTesting
+import Foundation
+import Testing
+
+@Suite(.serialized) struct EngineTests {
+    @Test func aNewCommitIsSyncedAndRecorded() async throws {
+        let h = try EngineHarness()
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        let history = try await h.waitForSyncs(1)
+        let head = try h.repo.head()
+        #expect(history.first?.result == .succeeded)
+        #expect(history.first?.revision == head)
+        #expect(history.first?.subject == "first")
+        let object = try #require(await h.target.objects[EngineHarness.key])
+        #expect(object.label("bosun.dev/app") == "app")
+        #expect(object.annotation("bosun.dev/tracking-id") == "app:/ConfigMap:demo/settings")
+        let status = try await h.status()
+        #expect(status.sync.status == .synced && status.sync.revision == head)
+        #expect(status.health.status == .healthy)
+
+        // The next commit is picked up at the next interval.
+        try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "v2"])], message: "second")
+        h.clock.advance(by: .seconds(181))
+        try await h.waitForSyncs(2)
+        #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v2")
+        #expect(try await h.history().first?.trigger == .interval)
+    }
+
+    @Test func driftIsRepairedBySelfHealAndOnlyReportedWithout() async throws {
+        for selfHeal in [true, false] {
+            let h = try EngineHarness(sync: SyncPolicy(auto: true, selfHeal: selfHeal))
+            try await h.engine.start()
+            try await h.waitForSyncs(1)
+            await h.target.edit(EngineHarness.key) { $0.body["data"] = ["k": "changed by hand"] }
+            if selfHeal {
+                try await h.waitForSyncs(2)
+                #expect(try await h.history().first?.trigger == .selfHeal)
+                #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
+            } else {
+                try await h.eventually("OutOfSync") { try await h.status().sync.status == .outOfSync }
+                #expect(try await h.history().count == 1)
+                let events = try await h.engine.events(app: "app")
+                #expect(events.contains { $0.reason == "DriftDetected" })
+            }
+            await h.cleanup()
+        }
+    }
+
+    @Test func anInvalidCommitNeverTouchesWhatRuns() async throws {
+        let h = try EngineHarness()
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        try h.repo.commit(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n"], message: "broken")
+        try await h.engine.refresh("app")
+        try await h.eventually("ComparisonError") { try await h.status().condition?.type == "ComparisonError" }
+        let status = try await h.status()
+        #expect(status.condition?.message.contains("cm.yaml") == true)
+        #expect(status.condition?.revision == (try h.repo.head()))
+        #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
+        #expect(try await h.history().count == 1)
+    }
+
+    @Test func transientFailuresRetryWithBackoff() async throws {
+        let h = try EngineHarness()
+        defer { Task { await h.cleanup() } }
+        await h.target.setFailure(EngineHarness.key, TargetError(.transient, "API server returned 503"))
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        #expect(try await h.history().first?.result == .failed)
+        #expect(try await h.status().condition?.message.contains("503") == true)
+        // First retry after 5 s, the next after 10 s.
+        h.clock.advance(by: .seconds(4))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await h.history().count == 1)
+        h.clock.advance(by: .seconds(1))
+        try await h.waitForSyncs(2)
+        h.clock.advance(by: .seconds(9))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await h.history().count == 2)
+        await h.target.setFailure(EngineHarness.key, nil)
+        h.clock.advance(by: .seconds(1))
+        try await h.waitForSyncs(3)
+        #expect(try await h.history().first?.result == .succeeded)
+        #expect(try await h.status().condition == nil)
+    }
+
+    @Test func anUnhealthyCommitRollsBackAutomaticallyAndIsNotRetried() async throws {
+        var policy = SyncPolicy(auto: true, prune: true, selfHeal: true, autoRollback: true)
+        policy.healthTimeout = .seconds(30)
+        let h = try EngineHarness(sync: policy)
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        let good = try h.repo.head()
+        try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "bad"], annotations: ["test.bosun.dev/health": "Degraded"])],
+                          message: "bad release")
+        let bad = try h.repo.head()
+        try await h.engine.refresh("app")
+        let history = try await h.waitForSyncs(3)
+        #expect(history[1].revision == bad && history[1].result == .failed)
+        #expect(history[0].revision == good && history[0].trigger == .autoRollback && history[0].result == .succeeded)
+        #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
+        let status = try await h.status()
+        #expect(status.condition?.type == "RollbackBlocked")
+        #expect(status.sync.revision == good)
+        let events = try await h.engine.events(app: "app")
+        #expect(events.contains { $0.reason == "RolledBack" && $0.message.contains(String(bad.prefix(7))) })
+
+        // The failed commit is not retried at the next interval; a newer commit is synced.
+        h.clock.advance(by: .seconds(200))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await h.history().count == 3)
+        try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "fixed"])], message: "fix")
+        h.clock.advance(by: .seconds(200))
+        try await h.waitForSyncs(4)
+        #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "fixed")
+    }
+
+    @Test func aHealthWaitTimesOut() async throws {
+        var policy = SyncPolicy(auto: true)
+        policy.healthTimeout = .seconds(10)
+        let h = try EngineHarness(sync: policy, files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.eventually("the sync waits for health") { try await h.status().operation != nil }
+        for _ in 0..<12 {
+            h.clock.advance(by: .seconds(1))
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        let history = try await h.waitForSyncs(1)
+        #expect(history[0].result == .failed)
+        #expect(history[0].message.contains("not healthy after 10s"))
+    }
+
+    @Test func manualRollbackPinsUntilUnpinned() async throws {
+        let h = try EngineHarness()
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        let first = try h.repo.head()
+        try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "v2"])], message: "second")
+        try await h.engine.refresh("app")
+        try await h.waitForSyncs(2)
+        let id = try await h.engine.rollback("app", to: nil)
+        try await h.eventually("rollback finished") { try await h.engine.syncDetail("app", id: id).sync.result == .succeeded }
+        var status = try await h.status()
+        #expect(status.pinned && status.pinnedRevision == first && status.sync.revision == first)
+        #expect(try await h.history().first?.trigger == .rollback)
+        #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
+        // Pinned: a new commit waits.
+        try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "v3"])], message: "third")
+        try await h.engine.refresh("app")
+        h.clock.advance(by: .seconds(200))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await h.history().count == 3)
+        try await h.engine.unpin("app")
+        try await h.waitForSyncs(4)
+        status = try await h.status()
+        #expect(!status.pinned && status.sync.revision == (try h.repo.head()))
+    }
+
+    @Test func aSecondSyncWhileOneRunsIsAConflict() async throws {
+        let h = try EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.eventually("a sync runs") { try await h.status().operation != nil }
+        let running = try #require(try await h.status().operation?.syncID)
+        do {
+            _ = try await h.engine.sync("app", SyncRequest())
+            Issue.record("expected a conflict")
+        } catch let error as EngineError {
+            #expect(error.code == .conflict && error.syncID == running)
+        }
+    }
+
+    @Test func dependsOnWaitsForTheDependency() async throws {
+        let policy = SyncPolicy(auto: true, prune: true, selfHeal: true)
+        let apps = [
+            ApplicationSpec(name: "platform", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "platform"),
+                            destination: DestinationSpec(target: "memory"), sync: policy),
+            ApplicationSpec(name: "web", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "web"),
+                            destination: DestinationSpec(target: "memory"), sync: policy, dependsOn: ["platform"]),
+        ]
+        let h = try EngineHarness(apps: apps, files: [
+            "platform/ns.yaml": EngineHarness.configMap("platform", annotations: ["test.bosun.dev/health": "Progressing"]),
+            "web/cm.yaml": EngineHarness.configMap("web"),
+        ])
+        defer { Task { await h.cleanup() } }
+        let platformKey = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "platform")
+        try await h.engine.start()
+        try await h.eventually("web waits") { try await h.status("web").condition?.type == "WaitingForDependencies" }
+        #expect(try await h.history("web").isEmpty)
+        await h.target.setHealth(platformKey, .healthy())
+        try await h.waitForSyncs(1, app: "platform")
+        try await h.waitForSyncs(1, app: "web")
+        #expect(try await h.history("web").first?.result == .succeeded)
+    }
+
+    @Test func whatGitDropsIsPruned() async throws {
+        let h = try EngineHarness(files: ["app/a.yaml": EngineHarness.configMap("a"), "app/b.yaml": EngineHarness.configMap("b"),
+                                          "app/c.yaml": EngineHarness.configMap("c")])
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        try h.repo.remove("app/c.yaml")
+        try h.repo.commit("drop c")
+        try await h.engine.refresh("app")
+        try await h.waitForSyncs(2)
+        #expect(await h.target.objects[ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "c")] == nil)
+        #expect(await h.target.deleted.count == 1)
+        let detail = try await h.engine.syncDetail("app", id: try await h.history()[0].id)
+        #expect(detail.resources.contains { $0.key == "/ConfigMap/demo/c" && $0.result == "Pruned" })
+    }
+
+    @Test func pruningMostOfAnApplicationIsRefused() async throws {
+        let h = try EngineHarness(files: ["app/a.yaml": EngineHarness.configMap("a"), "app/b.yaml": EngineHarness.configMap("b"),
+                                          "app/c.yaml": EngineHarness.configMap("c")])
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        try h.repo.remove("app/b.yaml")
+        try h.repo.remove("app/c.yaml")
+        try h.repo.commit("drop two of three")
+        try await h.engine.refresh("app")
+        try await h.waitForSyncs(2)
+        #expect(try await h.history().first?.result == .failed)
+        #expect(try await h.status().condition?.type == "PruneRefused")
+        #expect(await h.target.deleted.isEmpty)
+    }
+
+    @Test func aSyncCutOffByACrashIsMarkedInterrupted() async throws {
+        let h = try EngineHarness()
+        defer { Task { await h.cleanup() } }
+        let id = try await h.store.beginSync(app: "app", trigger: .interval, revision: "abc", author: nil, subject: nil)
+        try await h.engine.start()
+        try await h.eventually("marked") { try await h.store.sync(id: id)?.sync.result == .interrupted }
+        let events = try await h.engine.events()
+        #expect(events.contains { $0.reason == "SyncInterrupted" })
+    }
+
+    @Test func atMostNSyncsRunAtOnce() async throws {
+        let policy = SyncPolicy(auto: true)
+        let apps = (1...3).map {
+            ApplicationSpec(name: "app\($0)", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "app\($0)"),
+                            destination: DestinationSpec(target: "memory"), sync: policy)
+        }
+        var files: [String: String] = [:]
+        for i in 1...3 { files["app\(i)/cm.yaml"] = EngineHarness.configMap("cm\(i)", annotations: ["test.bosun.dev/health": "Progressing"]) }
+        let h = try EngineHarness(apps: apps, files: files, maxConcurrentSyncs: 2)
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.eventually("two syncs run") { await h.engine.statuses().filter { $0.operation != nil }.count == 2 }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await h.engine.statuses().filter { $0.operation != nil }.count == 2)
+    }
+}
