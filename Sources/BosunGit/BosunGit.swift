@@ -1,1 +1,0 @@
-// BosunGit: see DESIGN.md.
