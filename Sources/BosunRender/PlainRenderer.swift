@@ -74,7 +74,7 @@ struct PlainRenderer {
         if file.lowercased().hasSuffix(".json") {
             do {
                 documents = [YAMLDocument(value: try JSONParser.parse(text), line: 1)]
-            } catch let error as JSONParseError {
+            } catch {
                 throw RenderError(file: file, line: error.line, message: "invalid JSON: \(error.message) (column \(error.column))")
             }
         } else {
