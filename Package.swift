@@ -44,7 +44,7 @@ let package = Package(
     targets: [
         // The vocabulary: values, config, the DeploymentTarget protocol. No I/O beyond reading files.
         .target(name: "BosunCore", dependencies: [yams, crypto], swiftSettings: swiftSettings),
-        .target(name: "BosunDiff", dependencies: ["BosunCore"], swiftSettings: swiftSettings),
+        .target(name: "BosunDiff", dependencies: ["BosunCore", crypto], swiftSettings: swiftSettings),
         .target(name: "BosunGit", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
         .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),

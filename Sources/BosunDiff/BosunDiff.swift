@@ -1,1 +1,0 @@
-// BosunDiff: see DESIGN.md.
