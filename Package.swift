@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "BosunDiff", dependencies: ["BosunCore", crypto], swiftSettings: swiftSettings),
         .target(name: "BosunGit", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
         .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
-        .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
+        .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
         .target(
@@ -111,6 +111,7 @@ let package = Package(
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "BosunHostTests", dependencies: ["BosunHost", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunEngineTests",
             dependencies: ["BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting"],

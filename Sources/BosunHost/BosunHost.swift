@@ -1,1 +1,0 @@
-// BosunHost: see DESIGN.md.

@@ -1,0 +1,136 @@
+import BosunCore
+import Crypto
+import Foundation
+
+/// A resource this target holds for an application. The host has no namespaces, so two
+/// applications may each have a `Process` named `web`; the application is part of the identity.
+struct HostResourceID: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    var app: String
+    var kind: String
+    var name: String
+
+    var key: ResourceKey { HostTarget.key(kind: kind, name: name) }
+    var description: String { "\(kind)/\(name) of \(app)" }
+
+    static func < (a: HostResourceID, b: HostResourceID) -> Bool { (a.app, a.kind, a.name) < (b.app, b.kind, b.name) }
+}
+
+/// What Bosun knows about the host that the host itself cannot say: which files it wrote (and
+/// what it wrote), which processes it supervises with which spec and pid. Saved as JSON in
+/// `dataDir/host/.state/<target>.json` after every change.
+struct HostState: Sendable, Codable {
+    struct StoredFile: Sendable, Codable {
+        var app: String
+        var name: String
+        /// As written in Git, relative to the root.
+        var path: String
+        var absolutePath: String
+        var sha256: String
+        var mode: UInt32
+        /// The manifest's metadata (name, labels, annotations) as applied, as JSON.
+        var metadata: String
+        /// Git gave the bytes as `contentBase64`, so live reports them that way too.
+        var base64: Bool?
+        var id: HostResourceID { HostResourceID(app: app, kind: HostTarget.fileKind, name: name) }
+    }
+
+    struct StoredProcess: Sendable, Codable {
+        var app: String
+        var name: String
+        /// The manifest as applied, as JSON.
+        var manifest: String
+        /// The pid and start time of the running process, to find it again after Bosun stops
+        /// without stopping it (a crash, `kill -9`).
+        var pid: Int32?
+        var startTime: UInt64?
+        var id: HostResourceID { HostResourceID(app: app, kind: HostTarget.processKind, name: name) }
+    }
+
+    var version = 1
+    var files: [StoredFile] = []
+    var processes: [StoredProcess] = []
+}
+
+/// Owns the state file; every change is written through at once (atomically), so a crash loses nothing.
+actor HostStateStore {
+    let path: String
+    private(set) var state: HostState
+
+    init(path: String) throws(HostIOError) {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            state = HostState()
+            return
+        }
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            state = try JSONDecoder().decode(HostState.self, from: data)
+        } catch {
+            throw HostIOError("the host target's state \(path) cannot be read (\(error)); move it away to start afresh (Bosun then forgets the files and processes it managed)")
+        }
+    }
+
+    func file(_ id: HostResourceID) -> HostState.StoredFile? {
+        state.files.first { $0.app == id.app && $0.name == id.name }
+    }
+
+    func files(of app: String) -> [HostState.StoredFile] { state.files.filter { $0.app == app } }
+
+    /// The file another application already manages at `absolutePath`, if any.
+    func owner(of absolutePath: String, except id: HostResourceID) -> HostState.StoredFile? {
+        state.files.first { $0.absolutePath == absolutePath && $0.id != id }
+    }
+
+    func process(_ id: HostResourceID) -> HostState.StoredProcess? {
+        state.processes.first { $0.app == id.app && $0.name == id.name }
+    }
+
+    func setFile(_ file: HostState.StoredFile) throws(HostIOError) {
+        state.files.removeAll { $0.id == file.id }
+        state.files.append(file)
+        try save()
+    }
+
+    func removeFile(_ id: HostResourceID) throws(HostIOError) {
+        state.files.removeAll { $0.id == id }
+        try save()
+    }
+
+    func setProcess(_ process: HostState.StoredProcess) throws(HostIOError) {
+        state.processes.removeAll { $0.id == process.id }
+        state.processes.append(process)
+        try save()
+    }
+
+    /// Records the pid of a new run (nil: not running). Best effort: supervision goes on if the disk is full.
+    func setPid(_ id: HostResourceID, pid: Int32?, startTime: UInt64?) {
+        guard let index = state.processes.firstIndex(where: { $0.id == id }) else { return }
+        state.processes[index].pid = pid
+        state.processes[index].startTime = startTime
+        try? save()
+    }
+
+    func removeProcess(_ id: HostResourceID) throws(HostIOError) {
+        state.processes.removeAll { $0.id == id }
+        try save()
+    }
+
+    private func save() throws(HostIOError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do {
+            data = try encoder.encode(state)
+        } catch {
+            throw HostIOError("cannot encode the host target's state: \(error)")
+        }
+        try AtomicFile.write(Array(data), to: path, mode: 0o600)
+    }
+}
+
+enum ContentDigest {
+    /// Lowercase hex SHA-256.
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}
