@@ -33,6 +33,9 @@ enum Console {
     }
 
     static var isTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+
+    /// Flushes standard output (lines printed before a long wait must show at once).
+    static func flush() { fflush(nil) }
 }
 
 /// `3 targets`, `1 repository`.

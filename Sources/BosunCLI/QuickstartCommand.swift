@@ -33,8 +33,8 @@ struct QuickstartCommand: AsyncParsableCommand {
             print("Using the quick start in \(root.path)")
             appURL = (try? String(contentsOf: root.appendingPathComponent(".app-url"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         } else {
-            let port = appPort ?? (Ports.isFree(8765) ? 8765 : try Ports.ephemeral())
-            let api = listen ?? "127.0.0.1:\(Ports.isFree(8080) ? 8080 : try Ports.ephemeral())"
+            let port = try appPort ?? (Ports.isFree(8765) ? 8765 : Ports.ephemeral())
+            let api = try listen ?? "127.0.0.1:\(Ports.isFree(8080) ? 8080 : Ports.ephemeral())"
             try createRepository(at: repo, appPort: port)
             try Self.config(listen: api).write(to: configFile, atomically: true, encoding: .utf8)
             appURL = "http://127.0.0.1:\(port)/"
@@ -64,7 +64,7 @@ struct QuickstartCommand: AsyncParsableCommand {
 
                 Stop with Ctrl-C: the processes Bosun supervises stop with it.
                 """)
-            fflush(stdout)
+            Console.flush()
         }
     }
 

@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory())
         try await daemon.run { url in
             print("bosun serving on \(url) (config \(options.config))")
-            fflush(stdout)
+            Console.flush()
         }
     }
 }

@@ -85,7 +85,7 @@ struct SyncFollower {
                 if line != lastLine {
                     if terminal {
                         print("\r\u{1B}[K" + String(line.prefix(120)), terminator: "")
-                        fflush(stdout)
+                        Console.flush()
                     } else {
                         print(line)
                     }

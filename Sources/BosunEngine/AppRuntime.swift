@@ -1,6 +1,7 @@
 import BosunCore
 import BosunDiff
 import BosunGit
+import BosunStore
 import Foundation
 
 /// Why the engine looks at an application now.

@@ -29,8 +29,10 @@ extension Engine {
         let diffs = Differ.diff(desired: desired.resources, live: live, lastApplied: lastApplied,
                                 options: DiffOptions(ignoreDifferences: spec.ignoreDifferences))
         var health: [ResourceKey: HealthStatus] = [:]
+        // Health is judged against what Bosun applied: a commit not yet synced is OutOfSync, not unhealthy.
         for resource in desired.resources {
-            health[resource.key] = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
+            let applied = lastApplied[resource.key] ?? resource
+            health[resource.key] = await target.health(of: resource.key, live: live[resource.key], desired: applied, context: ctx)
         }
         let counted = desired.resources.filter { !$0.isHealthIgnored }.compactMap { health[$0.key] }
         return Observation(

@@ -17,6 +17,7 @@ extension Engine {
         do {
             (commit, fetchWarning) = try await resolve(spec, revision: revision, forceFetch: forceFetch, fetch: fetch)
         } catch {
+            guard !Task.isCancelled else { return }
             await setCondition(name, "SourceUnavailable", "\(error)", revision: runtime.persisted.lastGoodRevision)
             return
         }
@@ -30,6 +31,7 @@ extension Engine {
             do {
                 desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
             } catch {
+                guard !Task.isCancelled else { return }
                 await setCondition(name, "ComparisonError", "commit \(commit.sha.prefix(7)) (\(commit.subject)): \(error)", revision: commit.sha)
                 return
             }
@@ -40,6 +42,7 @@ extension Engine {
         do {
             observation = try await compare(spec, desired: desired)
         } catch {
+            guard !Task.isCancelled else { return }
             await setCondition(name, "ComparisonError", "cannot read the live state: \(error)", revision: commit.sha)
             return
         }

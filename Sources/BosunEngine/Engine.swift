@@ -195,9 +195,9 @@ public actor Engine {
         var event = EventRecord(time: clock.now, app: app, type: type, reason: reason, message: message)
         do {
             event = try await store.addEvent(event)
-        } catch {
+        } catch where !Task.isCancelled {
             logger.error("could not record event: \(error)")
-        }
+        } catch {}
         logger.log(level: type == .warning ? .warning : .info, "\(app.map { "[\($0)] " } ?? "")\(reason): \(message)")
         for subscriber in subscribers.values { subscriber.yield(event) }
     }

@@ -76,7 +76,7 @@ struct ConfigWatcher: Service {
 
     func run() async throws {
         let hangups = SignalStream.hangups()
-        var lastFingerprint = Self.fingerprint(file)
+        let initial = Self.fingerprint(file)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in hangups.stream {
@@ -84,6 +84,7 @@ struct ConfigWatcher: Service {
                 }
             }
             group.addTask {
+                var lastFingerprint = initial
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(2))
                     let fingerprint = Self.fingerprint(file)
