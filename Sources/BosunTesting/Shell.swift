@@ -9,6 +9,12 @@ public enum Shell {
         public var stdout: String
         public var stderr: String
         public var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)\(stdout)" }
+        public init(command: [String], status: Int32, stdout: String, stderr: String) {
+            self.command = command
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     public struct Result: Sendable {

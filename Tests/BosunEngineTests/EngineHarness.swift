@@ -59,7 +59,7 @@ struct EngineHarness {
     }
 
     /// Polls (in real time) until `condition` holds; fails the test after `seconds`.
-    func eventually(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+    func eventually(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return }
