@@ -98,7 +98,8 @@ let package = Package(
         .executableTarget(
             name: "bosun-bench",
             dependencies: [
-                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", argumentParser,
+                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore", "BosunHost",
+                argumentParser,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),

@@ -14,6 +14,8 @@ enum Wake: Sendable {
     case targetChanged(String)
     /// A person asked for a sync.
     case sync(SyncRequest, reply: @Sendable (Result<Int64, any Error>) -> Void)
+    /// One look now, reporting back when done (benchmarks, tests).
+    case pass(fetch: Bool, done: @Sendable () -> Void)
 }
 
 /// A manual sync or rollback, as the API and CLI ask for it.

@@ -113,6 +113,20 @@ extension Engine {
         wake(name, .refresh(trigger))
     }
 
+    /// Looks at every application once, now, and returns when all are done: what an interval
+    /// tick does, on demand (benchmarks and tests measure a pass with it).
+    public func pass(fetch: Bool = true) async {
+        // A tick: every repository is due once, and the first application to look fetches it for all.
+        if fetch { lastFetch.removeAll() }
+        await withTaskGroup(of: Void.self) { group in
+            for name in apps.keys {
+                let (stream, continuation) = AsyncStream<Void>.makeStream()
+                wake(name, .pass(fetch: fetch, done: { continuation.finish() }))
+                group.addTask { for await _ in stream {} }
+            }
+        }
+    }
+
     /// Desired against live, three-way, as of now (no fetch).
     public func diff(_ name: String) async throws -> [ResourceDiff] {
         let rt = try runtime(name)

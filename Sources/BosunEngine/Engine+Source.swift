@@ -108,6 +108,7 @@ extension Engine {
             }
             treeKey = key
         }
+        renderCount += 1
         let output = try await renderer.render(request, from: source)
         await renders.put(commitKey, output)
         if output.renderer == .plain, let treeKey { await renders.put(treeKey, output) }

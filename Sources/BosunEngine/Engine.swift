@@ -28,6 +28,8 @@ public actor Engine {
     var subscribers: [UUID: AsyncStream<EventRecord>.Continuation] = [:]
     var listeners: [Task<Void, Never>] = []
     var running = false
+    /// Renders actually run (not answered by the cache): what benchmarks count.
+    public internal(set) var renderCount = 0
 
     public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
                 renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions()) {
@@ -182,6 +184,9 @@ public actor Engine {
         case .targetChanged:
             try? await clock.sleep(for: options.changeDebounce)
             await reconcile(name, trigger: .selfHeal, forceFetch: false, fetch: false)
+        case .pass(let fetch, let done):
+            await reconcile(name, trigger: .interval, forceFetch: false, fetch: fetch)
+            done()
         case .sync(let request, let reply):
             apps[name]?.pendingManualSync = false
             await manualSync(name, request, reply: reply)
