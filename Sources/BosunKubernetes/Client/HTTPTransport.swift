@@ -98,10 +98,10 @@ final class HTTPTransport: Sendable {
     func stream(_ request: APIRequest) async throws -> HTTPClientResponse {
         try await withRetries(request) { attempt in
             let response = try await self.execute(request, deadline: .now() + self.options.requestTimeout.timeAmount)
-            if response.status == .ok { return (200, [], response.headers, response) }
+            if response.status == .ok { return (200, [], response.headers, Optional(response)) }
             let body = try await response.body.collect(upTo: 1024 * 1024)
-            return (Int(response.status.code), Array(buffer: body), response.headers, nil)
-        } accept: { status, _, _, response in
+            return (Int(response.status.code), Array(buffer: body), response.headers, HTTPClientResponse?.none)
+        } accept: { (status: Int, _: [UInt8], _: HTTPHeaders, response: HTTPClientResponse?) throws -> HTTPClientResponse? in
             // The resource version to watch from is gone: the watcher must list again.
             if status == 410 { throw WatchError.gone }
             return status == 200 ? response : nil
