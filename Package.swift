@@ -112,6 +112,10 @@ let package = Package(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "BosunKubernetesTests",
+            dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(

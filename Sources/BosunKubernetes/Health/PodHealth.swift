@@ -45,7 +45,7 @@ enum PodHealth {
             }
             let notReady = containers.filter { !$0.isInit && !$0.ready }
             if let restarted = notReady.first(where: { $0.lastExit != nil }) {
-                return .degraded("container \(restarted.name) is not ready after a restart (restarted \(restarted.restartCount) times, last exit code \(restarted.lastExit ?? 0))")
+                return .degraded("container \(restarted.name) is not ready after a restart (restarted \(times(restarted.restartCount)), last exit code \(restarted.lastExit ?? 0))")
             }
             if notReady.isEmpty {
                 return .progressing("Waiting for the pod to be ready")
@@ -68,6 +68,8 @@ enum PodHealth {
         var terminated: JSONValue?
         var lastTerminated: JSONValue?
 
+        func times(_ count: Int) -> String { PodHealth.times(count) }
+
         var label: String { isInit ? "init container \(name)" : "container \(name)" }
         var lastExit: Int? { lastTerminated?["exitCode"]?.intValue }
 
@@ -75,7 +77,7 @@ enum PodHealth {
         var problem: String? {
             guard let reason = waitingReason else { return nil }
             if reason == "CrashLoopBackOff" {
-                var detail = "restarted \(restartCount) times"
+                var detail = "restarted \(times(restartCount))"
                 if let code = lastExit {
                     detail += ", last exit code \(code)"
                     if let why = lastTerminated?["reason"]?.stringValue, why == "OOMKilled" { detail += ": OOMKilled" }
@@ -114,6 +116,8 @@ enum PodHealth {
         return read(pod.array("status", "initContainerStatuses"), isInit: true)
             + read(pod.array("status", "containerStatuses"), isInit: false)
     }
+
+    static func times(_ count: Int) -> String { count == 1 ? "1 time" : "\(count) times" }
 
     private static func joined(_ reason: String?, _ message: String?) -> String? {
         switch (reason?.isEmpty == false ? reason : nil, message?.isEmpty == false ? message : nil) {
