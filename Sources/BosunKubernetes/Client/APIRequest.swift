@@ -41,6 +41,9 @@ struct APIRequest: Sendable, CustomStringConvertible {
 public struct KubernetesClientOptions: Sendable {
     /// How long one request may wait for the server to answer.
     public var requestTimeout: Duration = .seconds(30)
+    /// How long connecting (TCP and TLS handshake) may take. A certificate the client does not
+    /// trust shows up only when this passes, as the connection pool keeps trying until then.
+    public var connectTimeout: Duration = .seconds(10)
     /// Retries of transient failures (5xx, 429, timeouts, refused connections) before giving up.
     public var maxRetries = 3
     public var initialBackoff: Duration = .milliseconds(200)

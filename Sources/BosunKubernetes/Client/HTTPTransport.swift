@@ -42,7 +42,7 @@ final class HTTPTransport: Sendable {
             throw TargetError(.invalid, "the server URL \"\(connection.server)\" of \(connection.origin) is not valid")
         }
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(10), read: nil)
+        configuration.timeout = .init(connect: options.connectTimeout.timeAmount, read: nil)
         configuration.redirectConfiguration = .disallow
         var base = components
         if let serverName = connection.tls.serverName, serverName != host {

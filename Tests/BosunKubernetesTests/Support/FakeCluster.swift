@@ -1,6 +1,7 @@
 import BosunCore
 import BosunTesting
 import Foundation
+import HummingbirdTLS
 
 /// A small stand-in for an API server, served by `ScriptedServer`, until the Kubernetes
 /// simulator lands: discovery for a few kinds, get, list with label selectors, watch, apply
@@ -316,7 +317,7 @@ final class FakeCluster: Sendable {
 
 extension FakeCluster {
     /// A scripted server that serves this fake.
-    func serve() async throws -> ScriptedServer {
-        try await ScriptedServer.start { [self] request in await self.handle(request) }
+    func serve(tls: TLSConfiguration? = nil) async throws -> ScriptedServer {
+        try await ScriptedServer.start(tls: tls) { [self] request in await self.handle(request) }
     }
 }

@@ -12,12 +12,13 @@ struct TestPKI {
     var clientCertificate: String { folder.appending("client.crt").path }
     var clientKey: String { folder.appending("client.key").path }
 
-    init() throws {
+    /// `serverNames`: the subjectAltName entries of the server certificate.
+    init(serverNames: String = "DNS:localhost,IP:127.0.0.1") throws {
         folder = try TemporaryDirectory(prefix: "bosun-pki")
         let dir = folder.path
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try Shell.run(["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=bosun-test-ca"], in: dir)
-        try folder.write("server.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        try folder.write("server.ext", "subjectAltName=\(serverNames)\nextendedKeyUsage=serverAuth\n")
         try folder.write("client.ext", "extendedKeyUsage=clientAuth\n")
         for (name, subject) in [("server", "/CN=localhost"), ("client", "/O=system:masters/CN=bosun")] {
             try Shell.run(["openssl", "req", "-new"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject], in: dir)
