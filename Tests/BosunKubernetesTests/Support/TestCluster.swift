@@ -35,3 +35,12 @@ extension Resource {
         return resource
     }
 }
+
+/// Waits until `condition` holds (watch events arrive on their own time); false if it never does.
+func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+    for _ in 0..<1000 {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return false
+}
