@@ -155,6 +155,29 @@ import Testing
         await cluster.server.stop()
     }
 
+    @Test func bosunsOwnAppliesAreNotAnnouncedAsChanges() async throws {
+        let cluster = try await TestCluster.start()
+        let target = target(cluster)
+        let changes = target.changes()
+        let configMap = try Self.managed(Self.configMap)
+        let other = try Self.managed("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: shop}\n")
+        _ = try await target.apply(configMap, context: Self.context, dryRun: false)
+        _ = try await target.apply(other, context: Self.context, dryRun: false)
+        _ = try await target.live(keys: [configMap.key, other.key], context: Self.context)
+        #expect(try await eventually { cluster.fake.openWatches == 1 })
+        // Bosun changes one object, then someone else changes the other: only the latter is news.
+        var changed = configMap
+        changed.body["data"] = ["mode": "b"]
+        _ = try await target.apply(changed, context: Self.context, dryRun: false)
+        var edited = other
+        edited.body["data"] = ["by": "hand"]
+        try cluster.fake.put(YAMLWriter.string(edited.value))
+        var iterator = changes.makeAsyncIterator()
+        #expect(await iterator.next()?.key == other.key)
+        await target.shutdown()
+        await cluster.server.stop()
+    }
+
     @Test func anExpiredWatchListsAgainAndAClosedOneResumes() async throws {
         let cluster = try await TestCluster.start()
         let target = target(cluster)

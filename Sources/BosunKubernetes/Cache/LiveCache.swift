@@ -47,6 +47,8 @@ public actor LiveCache {
     private var watched: [String: Watched] = [:]
     private let broadcast = Broadcast<Change>()
     private var stopped = false
+    /// Keys being applied right now: their watch events are Bosun's own changes, not news.
+    private var applying: [ResourceKey: Int] = [:]
 
     public init(
         client: KubernetesClient, labelSelector: String = Annotations.appLabel, resyncInterval: Duration = .seconds(600),
@@ -113,6 +115,15 @@ public actor LiveCache {
         return result
     }
 
+    /// Marks `key` as being applied, so the watch event the apply causes is not announced as
+    /// a change someone else made.
+    public func beginApply(_ key: ResourceKey) { applying[key, default: 0] += 1 }
+
+    public func endApply(_ key: ResourceKey) {
+        let remaining = (applying[key] ?? 1) - 1
+        applying[key] = remaining > 0 ? remaining : nil
+    }
+
     /// Takes in what an apply returned, so the next read sees it without waiting for the watch.
     public func record(_ object: Resource) {
         let id = "\(object.group)/\(object.kind)"
@@ -145,18 +156,38 @@ public actor LiveCache {
         watched[id] = Watched(resource: resource)
         guard !stopped else { return }
         watched[id]?.task = Task { [client, labelSelector, clock, resyncInterval, logger] in
-            var failures = 0
+            var listFailures = 0
+            var watchFailures = 0
             while !Task.isCancelled {
+                // List: on failure the cached objects go stale, so readers are told (`checkFresh`).
+                let list: ObjectList
                 do {
-                    let list = try await client.list(resource, labelSelector: labelSelector)
-                    failures = 0
-                    self.replace(id, with: list.items)
-                    let resyncAt = clock.now.addingTimeInterval(resyncInterval)
-                    var version = list.resourceVersion
-                    // Watch, resuming where the server closed, until a resync is due or the watch breaks.
+                    list = try await client.list(resource, labelSelector: labelSelector)
+                    listFailures = 0
+                } catch is CancellationError {
+                    return
+                } catch let error as TargetError where error.code == .forbidden {
+                    self.markUnwatchable(id, error)
+                    return
+                } catch {
+                    listFailures += 1
+                    let failure = error as? TargetError ?? TargetError(.transient, "listing \(resource.qualifiedName) failed: \(error)")
+                    self.failed(id, failure)
+                    logger.warning("list failed; trying again", metadata: ["kind": "\(resource.qualifiedName)", "error": "\(failure.message)"])
+                    try? await clock.sleep(for: Self.backoff(listFailures))
+                    continue
+                }
+                self.replace(id, with: list.items)
+
+                // Watch from the list's version, resuming where the server closed it, until a
+                // resync is due; a broken or expired watch means listing again.
+                let resyncAt = clock.now.addingTimeInterval(resyncInterval)
+                var version = list.resourceVersion
+                do {
                     while !Task.isCancelled, clock.now < resyncAt {
                         for try await event in client.watch(resource, labelSelector: labelSelector, resourceVersion: version) {
                             version = self.handle(event, id: id) ?? version
+                            watchFailures = 0
                             if clock.now >= resyncAt { break }
                         }
                     }
@@ -164,20 +195,19 @@ public actor LiveCache {
                     return
                 } catch WatchError.gone {
                     logger.debug("watch expired (410); listing again", metadata: ["kind": "\(resource.qualifiedName)"])
-                } catch let error as TargetError where error.code == .forbidden {
-                    self.markUnwatchable(id, error)
-                    return
                 } catch {
-                    failures += 1
-                    let targetError = error as? TargetError ?? TargetError(.transient, "the watch of \(resource.qualifiedName) broke: \(error)")
-                    self.failed(id, targetError)
-                    logger.warning("watch broke; listing again", metadata: ["kind": "\(resource.qualifiedName)", "error": "\(targetError.message)"])
-                    // Back off a little between failed lists, up to half a minute.
-                    let delay = min(30.0, 0.5 * pow(2.0, Double(min(failures, 6))))
-                    try? await clock.sleep(for: .milliseconds(Int64(delay * 1000)))
+                    // The objects stay as they were while the list is made again.
+                    watchFailures += 1
+                    logger.notice("watch broke; listing again", metadata: ["kind": "\(resource.qualifiedName)", "error": "\(error)"])
+                    try? await clock.sleep(for: Self.backoff(watchFailures))
                 }
             }
         }
+    }
+
+    /// Half a second, doubling with each failure in a row, up to half a minute.
+    private static func backoff(_ failures: Int) -> Duration {
+        .milliseconds(Int64(min(30.0, 0.25 * pow(2.0, Double(min(failures, 7)))) * 1000))
     }
 
     /// A fresh list replaces the kind's objects; after the first list, differences are changes.
@@ -211,7 +241,9 @@ public actor LiveCache {
             let old = watched[id]?.objects[object.key]
             if let old, Self.isOlder(object, than: old) { return object.resourceVersion }
             watched[id]?.objects[object.key] = object
-            announce(old == nil ? .added : .modified, object, before: old)
+            // Bosun's own apply (already recorded, or still in flight) is not news.
+            let ours = old?.resourceVersion == object.resourceVersion || applying[object.key] != nil
+            if !ours { announce(old == nil ? .added : .modified, object, before: old) }
             return object.resourceVersion
         case .deleted(let object):
             let old = watched[id]?.objects.removeValue(forKey: object.key)

@@ -29,11 +29,13 @@ enum WatchStream {
                     var pending: [UInt8] = []
                     for try await chunk in response.body {
                         pending.append(contentsOf: chunk.readableBytesView)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = Array(pending[..<newline])
-                            pending.removeSubrange(...newline)
-                            if let event = try decode(line, resource: resource) { continuation.yield(event) }
+                        // Hand over every complete line, then drop them in one go.
+                        var start = pending.startIndex
+                        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                            if let event = try decode(Array(pending[start..<newline]), resource: resource) { continuation.yield(event) }
+                            start = newline + 1
                         }
+                        pending.removeSubrange(..<start)
                     }
                     if let event = try decode(pending, resource: resource) { continuation.yield(event) }
                     continuation.finish()

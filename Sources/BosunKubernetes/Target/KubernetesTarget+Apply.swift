@@ -10,22 +10,33 @@ extension KubernetesTarget {
             // A dry run cannot ask the server about an object in a namespace that does not exist yet.
             if !exists { return resource }
         }
+        guard !dryRun else { return try await submit(resource, as: served, context: context, dryRun: true) }
+        await cache.beginApply(resource.key)
         let answer: Resource
         do {
-            answer = try await client.apply(resource, as: served, force: context.force, dryRun: dryRun)
-        } catch let error as TargetError where error.code == .notFound && context.createNamespace && served.namespaced {
-            // The namespace went away since it was checked: make it again, once.
-            knownNamespaces.withLock { _ = $0.remove(resource.namespace) }
-            guard try await ensureNamespace(resource.namespace, context: context, dryRun: dryRun) else { return resource }
-            answer = try await client.apply(resource, as: served, force: context.force, dryRun: dryRun)
+            answer = try await submit(resource, as: served, context: context, dryRun: false)
+        } catch {
+            await cache.endApply(resource.key)
+            throw error
         }
-        guard !dryRun else { return answer }
         if let defined = CustomResourceDefinitions.definedKind(resource) {
             pendingKinds.withLock { _ = $0.insert(defined) }
             await client.discovery.invalidate(group: resource.string("spec", "group") ?? "")
         }
         await cache.record(answer)
+        await cache.endApply(resource.key)
         return answer
+    }
+
+    /// The apply request itself, making the namespace again if it vanished since it was checked.
+    private func submit(_ resource: Resource, as served: APIResource, context: AppContext, dryRun: Bool) async throws -> Resource {
+        do {
+            return try await client.apply(resource, as: served, force: context.force, dryRun: dryRun)
+        } catch let error as TargetError where error.code == .notFound && context.createNamespace && served.namespaced {
+            knownNamespaces.withLock { _ = $0.remove(resource.namespace) }
+            guard try await ensureNamespace(resource.namespace, context: context, dryRun: dryRun) else { return resource }
+            return try await client.apply(resource, as: served, force: context.force, dryRun: dryRun)
+        }
     }
 
     /// The resource serving the object's kind. A kind whose CRD this target just applied may
