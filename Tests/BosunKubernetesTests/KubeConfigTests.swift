@@ -109,6 +109,43 @@ import Testing
         #expect(token.reveal == "from-a")
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
+    func mergingAgreesWithKubectl() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try folder.write("a.yaml", """
+            apiVersion: v1
+            kind: Config
+            current-context: one
+            clusters: [{name: shared, cluster: {server: "https://first.example.com"}}]
+            contexts: [{name: one, context: {cluster: shared, user: u, namespace: first-ns}}]
+            users: [{name: u, user: {token: a}}]
+            """)
+        try folder.write("b.yaml", """
+            apiVersion: v1
+            kind: Config
+            current-context: two
+            clusters:
+              - {name: shared, cluster: {server: "https://second.example.com"}}
+              - {name: other, cluster: {server: "https://other.example.com"}}
+            contexts:
+              - {name: one, context: {cluster: other, user: u, namespace: shadowed}}
+              - {name: two, context: {cluster: shared, user: u}}
+            users: [{name: u, user: {token: b}}]
+            """)
+        let environment = ["KUBECONFIG": "\(folder.path)/a.yaml:\(folder.path)/b.yaml", "HOME": folder.path]
+        let ours = try KubeConfigLoader.load(environment: environment)
+        for context in [nil, "one", "two"] as [String?] {
+            let arguments = ["kubectl", "config", "view", "--minify", "-o", "json"] + (context.map { ["--context", $0] } ?? [])
+            let view = try JSONParser.parse(try Shell.run(arguments, environment: environment))
+            let kubectlServer = view["clusters"]?.arrayValue?.first?["cluster"]?["server"]?.stringValue
+            let kubectlNamespace = view["contexts"]?.arrayValue?.first?["context"]?["namespace"]?.stringValue ?? "default"
+            let connection = try ours.connection(context: context)
+            #expect(connection.server == kubectlServer, "context \(context ?? "(current)")")
+            #expect(connection.namespace == kubectlNamespace, "context \(context ?? "(current)")")
+        }
+    }
+
     @Test func explicitPathMustExistAndHomeConfigIsTheFallback() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
