@@ -50,6 +50,7 @@ public actor LiveCache {
     /// Keys being applied right now: their watch events are Bosun's own changes, not news.
     private var applying: [ResourceKey: Int] = [:]
 
+    /// A cache reading through `client`, listing objects that match `labelSelector`.
     public init(
         client: KubernetesClient, labelSelector: String = Annotations.appLabel, resyncInterval: Duration = .seconds(600),
         clock: any BosunClock = SystemClock(), logger: Logger = Logger(label: "bosun.kubernetes.cache")
@@ -119,6 +120,7 @@ public actor LiveCache {
     /// a change someone else made.
     public func beginApply(_ key: ResourceKey) { applying[key, default: 0] += 1 }
 
+    /// Ends what `beginApply` started.
     public func endApply(_ key: ResourceKey) {
         let remaining = (applying[key] ?? 1) - 1
         applying[key] = remaining > 0 ? remaining : nil

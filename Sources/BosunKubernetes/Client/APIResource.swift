@@ -11,6 +11,7 @@ public struct APIResource: Sendable, Hashable, CustomStringConvertible {
     public var namespaced: Bool
     public var verbs: [String]
 
+    /// A resource as discovery lists it (tests and callers that know it may build one).
     public init(group: String, version: String, kind: String, name: String, namespaced: Bool, verbs: [String] = []) {
         self.group = group
         self.version = version

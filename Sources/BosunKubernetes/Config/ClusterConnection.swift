@@ -45,6 +45,7 @@ public struct ClusterConnection: Sendable {
     public var authentication: Authentication
     public var proxyURL: String?
 
+    /// A connection; a trailing slash on `server` is dropped.
     public init(server: String, namespace: String = "default", contextName: String? = nil, tls: TLS = TLS(),
                 authentication: Authentication = .none, proxyURL: String? = nil) {
         var trimmed = server

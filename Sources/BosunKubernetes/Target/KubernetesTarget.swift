@@ -21,6 +21,7 @@ public final class KubernetesTarget: DeploymentTarget {
     /// Namespaces known to exist (for `createNamespace`), so each is checked once.
     let knownNamespaces = Mutex<Set<String>>([])
 
+    /// A target over `client`; watches resync every `resyncInterval`.
     public init(
         name: String, client: KubernetesClient, defaultNamespace: String? = nil, deletePropagation: DeletePropagation = .background,
         resyncInterval: Duration = .seconds(600), clock: any BosunClock = SystemClock(),
@@ -35,18 +36,22 @@ public final class KubernetesTarget: DeploymentTarget {
         cache = LiveCache(client: client, resyncInterval: resyncInterval, clock: clock, logger: logger)
     }
 
+    /// Nothing to start: kinds are watched when first asked for.
     public func start() async throws {}
 
+    /// Stops the watches and closes the connections.
     public func shutdown() async {
         await cache.stop()
         await client.shutdown()
     }
 
+    /// The health rules on the live object; Missing when there is none.
     public func health(of key: ResourceKey, live: Resource?, desired: Resource?, context: AppContext) async -> HealthStatus {
         guard let live else { return .missing("\(key.shortDescription) does not exist") }
         return HealthRules.health(of: live)
     }
 
+    /// Objects of an application that changed in the cluster (not by Bosun's own applies).
     public func changes() -> AsyncStream<TargetChange> {
         let source = cache.changes()
         return AsyncStream { continuation in

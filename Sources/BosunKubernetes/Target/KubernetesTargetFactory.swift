@@ -9,6 +9,7 @@ import Foundation
 ///   - { name: here, type: kubernetes, inCluster: true }
 /// ```
 public enum KubernetesTargetFactory {
+    /// The target for a `type: kubernetes` entry, as `TargetFactory` registers it.
     public static func make(_ spec: TargetSpec, _ env: TargetEnvironment) throws -> any DeploymentTarget {
         try makeTarget(spec, env)
     }
