@@ -118,6 +118,10 @@ let package = Package(
             dependencies: ["BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "BosunKubernetesTests",
+            dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(

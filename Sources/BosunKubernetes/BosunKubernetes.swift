@@ -1,1 +1,0 @@
-// BosunKubernetes: see DESIGN.md.

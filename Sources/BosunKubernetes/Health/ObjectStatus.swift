@@ -1,0 +1,55 @@
+import BosunCore
+
+/// One entry of `status.conditions`, as every Kubernetes kind writes it.
+struct Condition: Sendable, Hashable {
+    var type: String
+    var status: String
+    var reason: String
+    var message: String
+
+    var isTrue: Bool { status == "True" }
+    var isFalse: Bool { status == "False" }
+
+    /// `reason: message`, or whichever of them is set.
+    var explanation: String {
+        switch (reason.isEmpty, message.isEmpty) {
+        case (false, false): "\(reason): \(message)"
+        case (false, true): reason
+        case (true, false): message
+        case (true, true): "no reason given"
+        }
+    }
+}
+
+/// Typed reads of the fields health rules look at, with Kubernetes' defaults for absent ones.
+extension Resource {
+    /// An integer at a path of object keys; nil when absent or not a number.
+    func int(_ path: String...) -> Int? { value[path: path]?.intValue }
+
+    func string(_ path: String...) -> String? { value[path: path]?.stringValue }
+
+    func bool(_ path: String...) -> Bool? { value[path: path]?.boolValue }
+
+    func array(_ path: String...) -> [JSONValue] { value[path: path]?.arrayValue ?? [] }
+
+    var generation: Int { int("metadata", "generation") ?? 0 }
+
+    /// `status.observedGeneration`; nil when the controller has not written it.
+    var observedGeneration: Int? { int("status", "observedGeneration") }
+
+    /// `spec.replicas`, which the API server defaults to 1.
+    var specReplicas: Int { int("spec", "replicas") ?? 1 }
+
+    var deletionTimestamp: String? { string("metadata", "deletionTimestamp") }
+
+    var conditions: [Condition] {
+        array("status", "conditions").compactMap { entry in
+            guard let type = entry["type"]?.stringValue else { return nil }
+            return Condition(
+                type: type, status: entry["status"]?.stringValue ?? "Unknown",
+                reason: entry["reason"]?.stringValue ?? "", message: entry["message"]?.stringValue ?? "")
+        }
+    }
+
+    func condition(_ type: String) -> Condition? { conditions.first { $0.type == type } }
+}

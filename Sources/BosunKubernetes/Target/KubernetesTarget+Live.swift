@@ -1,0 +1,63 @@
+import BosunCore
+
+extension KubernetesTarget {
+    /// The live objects for `keys` and every other object labelled for the application.
+    ///
+    /// Kinds in use are watched (the first call lists them); afterwards the answer comes from
+    /// memory. A key the cache cannot hold (an object without the label, such as a namespace
+    /// made outside Bosun, or a kind that cannot be watched) is read with a GET.
+    public func live(keys: Set<ResourceKey>, context: AppContext) async throws -> [ResourceKey: Resource] {
+        // Which kinds the keys need, as the server serves them; a kind it does not serve has no objects.
+        var resources: [String: APIResource] = [:]
+        for key in keys where resources["\(key.group)/\(key.kind)"] == nil {
+            if let found = try await client.discovery.resource(group: key.group, kind: key.kind) {
+                resources["\(key.group)/\(key.kind)"] = found
+            }
+        }
+        try await cache.watch(Array(resources.values))
+
+        var result = await cache.objects(app: context.app)
+        var toRead: [(ResourceKey, APIResource)] = []
+        for key in keys {
+            guard let resource = resources["\(key.group)/\(key.kind)"] else { continue }
+            try await cache.checkFresh(resource)
+            if let cached = await cache.object(key) {
+                result[key] = cached
+            } else {
+                toRead.append((key, resource))
+            }
+        }
+        // Kinds that cannot be watched across namespaces: list the app's objects in its namespace.
+        for resource in await cache.watchedResources {
+            guard case .unwatchable = await cache.state(of: resource) else { continue }
+            let scope = resource.namespaced ? namespace(for: context) : nil
+            let selector = "\(Annotations.appLabel)=\(context.app)"
+            for object in try await client.list(resource, namespace: scope, labelSelector: selector).items {
+                result[object.key] = object
+            }
+        }
+        toRead.removeAll { result[$0.0] != nil }
+        for (key, object) in try await read(toRead) { result[key] = object }
+        return result
+    }
+
+    /// GETs objects a few at a time.
+    func read(_ wanted: [(ResourceKey, APIResource)]) async throws -> [(ResourceKey, Resource)] {
+        try await withThrowingTaskGroup(of: (ResourceKey, Resource?).self) { group in
+            var found: [(ResourceKey, Resource)] = []
+            var iterator = wanted.makeIterator()
+            func next(_ group: inout ThrowingTaskGroup<(ResourceKey, Resource?), any Error>) {
+                guard let (key, resource) = iterator.next() else { return }
+                group.addTask { [client] in
+                    (key, try await client.get(resource, namespace: key.namespace, name: key.name))
+                }
+            }
+            for _ in 0..<8 { next(&group) }
+            while let (key, object) = try await group.next() {
+                if let object { found.append((key, object)) }
+                next(&group)
+            }
+            return found
+        }
+    }
+}
