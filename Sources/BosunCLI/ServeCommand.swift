@@ -1,6 +1,7 @@
 import ArgumentParser
 import BosunCore
 import BosunHost
+import BosunKubernetes
 import BosunServer
 import Foundation
 import Logging
@@ -37,6 +38,7 @@ enum TargetRegistry {
     static func factory() -> TargetFactory {
         var factory = TargetFactory()
         factory.register("host") { spec, environment in try HostTarget.make(spec, environment) }
+        factory.register("kubernetes") { spec, environment in try KubernetesTargetFactory.make(spec, environment) }
         return factory
     }
 }
