@@ -99,7 +99,7 @@ let package = Package(
             name: "bosun-bench",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore", "BosunHost",
-                argumentParser,
+                argumentParser, logging,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),

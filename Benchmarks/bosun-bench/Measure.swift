@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Wall time of `body`, in seconds.
 func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
@@ -21,4 +22,13 @@ func residentMiB(pid: Int32? = nil) -> Double {
 func figure(_ label: String, _ value: Double, _ unit: String, target: String? = nil) {
     let formatted = value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
     print("  \(label.padding(toLength: 52, withPad: " ", startingAt: 0)) \(formatted) \(unit)\(target.map { "   (target: \($0))" } ?? "")")
+}
+
+/// Benchmarks print figures, not logs.
+func quietLogging() {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .error
+        return handler
+    }
 }

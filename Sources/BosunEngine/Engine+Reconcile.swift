@@ -56,6 +56,14 @@ extension Engine {
         } else {
             await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies"])
         }
+        // A commit that changes nothing this application renders needs no sync: it is synced there.
+        if !observation.outOfSync, commit.sha != apps[name]?.persisted.syncedRevision, apps[name]?.persisted.syncedRevision != nil,
+            apps[name]?.operation == nil, commit.sha != apps[name]?.persisted.failedRevision
+        {
+            apps[name]?.persisted.syncedRevision = commit.sha
+            if observation.appHealth.status == .healthy { apps[name]?.persisted.healthyRevision = commit.sha }
+            await persist(name)
+        }
         await reportChanges(name)
 
         // Decide, then sync.

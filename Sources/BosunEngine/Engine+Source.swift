@@ -103,7 +103,7 @@ extension Engine {
         if request.kind == nil || request.kind == .plain, let tree = try await git.treeID(commit: commit, path: normalized, in: repository) {
             let key = RenderCache.Key(sourceID: "tree:\(tree)", request: request)
             if let hit = await renders.get(key), hit.renderer == .plain {
-                await renders.put(commitKey, hit)
+                await renders.alias(commitKey, hit)
                 return hit
             }
             treeKey = key

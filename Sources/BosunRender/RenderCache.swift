@@ -57,6 +57,9 @@ public actor RenderCache {
         try? Self.encode(output, key: key).write(to: url, options: .atomic)
     }
 
+    /// Keeps a render under a second key in memory only (the render itself is on disk under its own key).
+    public func alias(_ key: Key, _ output: RenderOutput) { remember(key, output) }
+
     /// Returns the cached render or runs `render` once and keeps the result.
     public func render(_ key: Key, _ render: @Sendable () async throws -> RenderOutput) async throws -> RenderOutput {
         if let hit = get(key) { return hit }

@@ -37,6 +37,9 @@ public final class Store: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(5)
         config.label = "bosun"
+        // WAL with synchronous=NORMAL: a crash of Bosun loses nothing committed; only a power cut
+        // may lose the last transactions, never corrupt the file.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
