@@ -10,10 +10,10 @@ func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
 }
 
 /// Resident memory of a process (this one by default), in MiB, from /proc.
-func residentMiB(pid: Int32? = nil) -> Double {
+func residentMiB(pid: Int32? = nil, field: String = "VmRSS") -> Double {
     let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
     else { return 0 }
     let kb = Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "0") ?? 0
     return kb / 1024

@@ -39,7 +39,12 @@ public final class Store: Sendable {
         config.label = "bosun"
         // WAL with synchronous=NORMAL: a crash of Bosun loses nothing committed; only a power cut
         // may lose the last transactions, never corrupt the file.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A small page cache per connection: the working set is small and memory is a target.
+            try db.execute(sql: "PRAGMA cache_size = -512")
+        }
+        config.maximumReaderCount = 2
         do {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
