@@ -28,7 +28,11 @@ public struct ServerFieldsNormalizer: Normalizer {
                 annotations.keys.contains(where: Self.annotations.contains)
             {
                 annotations.removeAll { Self.annotations.contains($0.key) }
-                metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations)
+                if annotations.isEmpty {
+                    metadata["annotations"] = Optional<JSONValue>.none
+                } else {
+                    metadata["annotations"] = .object(annotations)
+                }
                 touched = true
             }
             if touched { body["metadata"] = .object(metadata) }
