@@ -107,7 +107,9 @@ let package = Package(
         .testTarget(
             name: "BosunCoreTests", dependencies: ["BosunCore", "BosunTesting"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],

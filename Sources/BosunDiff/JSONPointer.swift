@@ -153,7 +153,9 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
             items.append(fresh)
             return .array(items)
         default:
-            return create ? nil : value
+            // Spelled out: `create ? nil : value` would make `nil` a JSON null.
+            if create { return nil }
+            return value
         }
     }
 

@@ -54,10 +54,10 @@ struct Merge {
     }
 
     mutating func mergeLists(_ live: [JSONValue], _ desired: [JSONValue], _ last: [JSONValue]?) -> [JSONValue] {
-        if let keyField = ListKeys.keyField(forField: path.lastKey, sides: [desired, live]) {
-            return mergeKeyedLists(live, desired, last, by: keyField)
+        if let match = ListKeys.match(forField: path.lastKey, desired: desired, live: live) {
+            return mergeKeyedLists(match, last)
         }
-        if desired.count == live.count, desired.allSatisfy(ThreeWayDiff.isObject), live.allSatisfy(ThreeWayDiff.isObject) {
+        if desired.count == live.count, desired.allSatisfy(ListKeys.isObject), live.allSatisfy(ListKeys.isObject) {
             let lastItems = last?.count == desired.count ? last : nil
             return desired.indices.map { index in
                 path.append(.index(index))
@@ -70,18 +70,17 @@ struct Merge {
 
     /// Desired's items in desired's order, each merged with its live item; items only live has
     /// stay (after the live item they followed) unless last-applied had them.
-    private mutating func mergeKeyedLists(
-        _ live: [JSONValue], _ desired: [JSONValue], _ last: [JSONValue]?, by keyField: String
-    ) -> [JSONValue] {
-        let liveItems = ListKeys.index(live, by: keyField)
-        let desiredItems = ListKeys.index(desired, by: keyField)
-        let lastItems = last.map { ListKeys.index($0, by: keyField) } ?? []
+    private mutating func mergeKeyedLists(_ match: ListKeys.Match, _ last: [JSONValue]?) -> [JSONValue] {
+        let keyField = match.field
+        let liveItems = match.live
+        let desiredItems = match.desired
+        let lastItems = ListKeys.lastItems(last, by: keyField)
         var result: [(key: String, item: JSONValue)] = []
         for (position, (key, item)) in desiredItems.enumerated() {
             path.append(.item(field: keyField, value: key))
             defer { path.removeLast() }
-            if let liveItem = ThreeWayDiff.item(key, in: liveItems, near: position) {
-                result.append((key, mergeValues(liveItem, item, ThreeWayDiff.item(key, in: lastItems, near: position))))
+            if let liveItem = ListKeys.item(key, in: liveItems, near: position) {
+                result.append((key, mergeValues(liveItem, item, ListKeys.item(key, in: lastItems, near: position))))
             } else {
                 result.append((key, item))
             }
@@ -90,7 +89,7 @@ struct Merge {
         for (position, (key, item)) in liveItems.enumerated() {
             if let index = result.firstIndex(where: { $0.key == key }) {
                 anchor = index + 1
-            } else if ThreeWayDiff.item(key, in: lastItems, near: position) == nil {
+            } else if ListKeys.item(key, in: lastItems, near: position) == nil {
                 result.insert((key, item), at: anchor)
                 anchor += 1
             }

@@ -47,35 +47,41 @@ struct ThreeWayDiff {
 
     mutating func compareObjects(_ desired: JSONObject, _ live: JSONObject, _ last: JSONObject?) {
         let liveEntries = live.entries
+        // Which live members desired also has, so the removal pass below looks only at the rest.
+        var matched = MatchedPositions(count: liveEntries.count)
         for (position, entry) in desired.entries.enumerated() {
             path.append(.key(entry.key))
-            if let liveValue = Self.member(entry.key, of: liveEntries, near: position) {
-                compareValues(entry.value, liveValue, last?[entry.key])
+            if let livePosition = Self.position(of: entry.key, in: liveEntries, near: position) {
+                matched.insert(livePosition)
+                compareValues(entry.value, liveEntries[livePosition].value, last?[entry.key])
             } else if !equivalent(entry.value, nil) {
                 record(.added, old: nil, new: entry.value)
             }
             path.removeLast()
         }
-        guard let last else { return }
-        for entry in liveEntries where last[entry.key] != nil && desired[entry.key] == nil {
+        guard let last, matched.count < liveEntries.count else { return }
+        for (position, entry) in liveEntries.enumerated() where !matched.contains(position) && last[entry.key] != nil {
             path.append(.key(entry.key))
             if !equivalent(nil, entry.value) { record(.removed, old: entry.value, new: nil) }
             path.removeLast()
         }
     }
 
-    /// Looks at the same position first: both sides usually list keys in the same order.
+    /// The position of `key` in `entries`, looking at `position` first: both sides usually list
+    /// keys in the same order.
+    static func position(of key: String, in entries: [JSONObject.Entry], near position: Int) -> Int? {
+        if position < entries.count, entries[position].key == key { return position }
+        return entries.firstIndex { $0.key == key }
+    }
+
     static func member(_ key: String, of entries: [JSONObject.Entry], near position: Int) -> JSONValue? {
-        if position < entries.count, entries[position].key == key { return entries[position].value }
-        for entry in entries where entry.key == key { return entry.value }
-        return nil
+        self.position(of: key, in: entries, near: position).map { entries[$0].value }
     }
 
     mutating func compareLists(_ desired: [JSONValue], _ live: [JSONValue], _ last: [JSONValue]?) {
-        let field = path.lastKey
-        if let keyField = ListKeys.keyField(forField: field, sides: [desired, live]) {
-            compareKeyedLists(desired, live, last, by: keyField)
-        } else if desired.count == live.count, desired.allSatisfy(Self.isObject), live.allSatisfy(Self.isObject) {
+        if let match = ListKeys.match(forField: path.lastKey, desired: desired, live: live) {
+            compareKeyedLists(match, desired, live, last)
+        } else if desired.count == live.count, desired.allSatisfy(ListKeys.isObject), live.allSatisfy(ListKeys.isObject) {
             var items = ThreeWayDiff(normalizers: normalizers)
             items.path = path
             let lastItems = last?.count == desired.count ? last : nil
@@ -92,41 +98,33 @@ struct ThreeWayDiff {
     }
 
     private mutating func compareKeyedLists(
-        _ desired: [JSONValue], _ live: [JSONValue], _ last: [JSONValue]?, by keyField: String
+        _ match: ListKeys.Match, _ desired: [JSONValue], _ live: [JSONValue], _ last: [JSONValue]?
     ) {
-        let desiredItems = ListKeys.index(desired, by: keyField)
-        let liveItems = ListKeys.index(live, by: keyField)
-        let lastItems = last.map { ListKeys.index($0, by: keyField) } ?? []
-        var common: [String] = []
-        for (position, (key, item)) in desiredItems.enumerated() {
-            path.append(.item(field: keyField, value: key))
-            if let liveItem = Self.item(key, in: liveItems, near: position) {
-                common.append(key)
-                compareValues(item, liveItem, Self.item(key, in: lastItems, near: position))
+        let lastItems = ListKeys.lastItems(last, by: match.field)
+        var matched = MatchedPositions(count: match.live.count)
+        var inOrder = true
+        var previousLivePosition = -1
+        for (position, (key, item)) in match.desired.enumerated() {
+            path.append(.item(field: match.field, value: key))
+            if let livePosition = ListKeys.position(of: key, in: match.live, near: position) {
+                matched.insert(livePosition)
+                if livePosition < previousLivePosition { inOrder = false }
+                previousLivePosition = livePosition
+                compareValues(item, match.live[livePosition].item, ListKeys.item(key, in: lastItems, near: position))
             } else {
                 record(.added, old: nil, new: item)
             }
             path.removeLast()
         }
-        for (position, (key, item)) in liveItems.enumerated()
-        where Self.item(key, in: lastItems, near: position) != nil && Self.item(key, in: desiredItems, near: position) == nil
-        {
-            path.append(.item(field: keyField, value: key))
-            record(.removed, old: item, new: nil)
-            path.removeLast()
+        if !lastItems.isEmpty && matched.count < match.live.count {
+            for (position, (key, item)) in match.live.enumerated()
+            where !matched.contains(position) && ListKeys.item(key, in: lastItems, near: position) != nil {
+                path.append(.item(field: match.field, value: key))
+                record(.removed, old: item, new: nil)
+                path.removeLast()
+            }
         }
-        let liveOrder = liveItems.lazy.map(\.key).filter { common.contains($0) }
-        if !liveOrder.elementsEqual(common) { record(.changed, old: .array(live), new: .array(desired)) }
-    }
-
-    static func item(_ key: String, in items: [(key: String, item: JSONValue)], near position: Int) -> JSONValue? {
-        if position < items.count, items[position].key == key { return items[position].item }
-        for entry in items where entry.key == key { return entry.item }
-        return nil
-    }
-
-    static func isObject(_ value: JSONValue) -> Bool {
-        if case .object = value { true } else { false }
+        if !inOrder { record(.changed, old: .array(live), new: .array(desired)) }
     }
 
     /// Lists that compare whole: same length and every pair equal or equivalent.
@@ -141,5 +139,24 @@ struct ThreeWayDiff {
             }
         }
         return true
+    }
+}
+
+/// Which positions of a list were matched; a bit set for up to 64, a set beyond.
+struct MatchedPositions {
+    private var bits: UInt64 = 0
+    private var overflow: Set<Int> = []
+    private(set) var count = 0
+
+    init(count: Int) {}
+
+    mutating func insert(_ position: Int) {
+        guard !contains(position) else { return }
+        count += 1
+        if position < 64 { bits |= 1 << UInt64(position) } else { overflow.insert(position) }
+    }
+
+    func contains(_ position: Int) -> Bool {
+        position < 64 ? bits & (1 << UInt64(position)) != 0 : overflow.contains(position)
     }
 }

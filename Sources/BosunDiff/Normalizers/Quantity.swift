@@ -13,20 +13,37 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses quantity text; nil when it is not a quantity.
     public init?(_ text: String) {
-        let scalars = Array(text.unicodeScalars)
-        var end = 0
-        if end < scalars.count, scalars[end] == "+" || scalars[end] == "-" { end += 1 }
+        // sign, digits with at most one point, then a suffix or a decimal exponent
+        var utf8 = Substring(text).utf8[...]
+        var negative = false
+        if let first = utf8.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            negative = first == UInt8(ascii: "-")
+            utf8 = utf8.dropFirst()
+        }
+        var significand: UInt64 = 0
         var digits = 0
-        while end < scalars.count, ("0"..."9").contains(scalars[end]) || scalars[end] == "." {
-            if scalars[end] != "." { digits += 1 }
-            end += 1
+        var fractionDigits = 0
+        var seenPoint = false
+        while let byte = utf8.first {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                // Past 18 digits the value is beyond any real quantity's precision; keep the scale.
+                if digits < 18 {
+                    significand = significand * 10 + UInt64(byte - UInt8(ascii: "0"))
+                    if seenPoint { fractionDigits += 1 }
+                } else if !seenPoint {
+                    fractionDigits -= 1
+                }
+                digits += 1
+            } else if byte == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            utf8 = utf8.dropFirst()
         }
         guard digits > 0 else { return nil }
-        let numberText = String(String.UnicodeScalarView(scalars[..<end]))
-        guard numberText.filter({ $0 == "." }).count <= 1,
-            var number = Decimal(string: numberText, locale: Locale(identifier: "en_US_POSIX"))
-        else { return nil }
-        let suffix = String(String.UnicodeScalarView(scalars[end...]))
+        var number = Decimal(sign: negative ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(significand))
+        let suffix = String(Substring(utf8))
         if let power = Self.binarySuffixes[suffix] {
             for _ in 0..<power { number *= 1024 }
         } else if let exponent = Self.decimalSuffixes[suffix] {

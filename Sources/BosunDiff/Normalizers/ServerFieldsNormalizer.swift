@@ -19,20 +19,32 @@ public struct ServerFieldsNormalizer: Normalizer {
 
     public func normalize(_ resource: Resource) -> Resource {
         var body = resource.body
-        body["status"] = nil
-        if case .object(var metadata) = body["metadata"] {
-            let before = metadata.count
+        if body.index(of: "status") != nil { body["status"] = Optional<JSONValue>.none }
+        if case .object(var metadata) = body["metadata"], Self.hasServerFields(metadata) {
             metadata.removeAll { Self.metadataFields.contains($0.key) }
-            var touched = metadata.count != before
-            if case .object(var annotations) = metadata["annotations"],
-                annotations.keys.contains(where: Self.annotations.contains)
-            {
+            if case .object(var annotations) = metadata["annotations"] {
                 annotations.removeAll { Self.annotations.contains($0.key) }
-                metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations)
-                touched = true
+                if annotations.isEmpty {
+                    metadata["annotations"] = Optional<JSONValue>.none
+                } else {
+                    metadata["annotations"] = .object(annotations)
+                }
             }
-            if touched { body["metadata"] = .object(metadata) }
+            body["metadata"] = .object(metadata)
         }
         return Resource(body, source: resource.source)
+    }
+
+    /// Checked first so objects without server fields (desired, last-applied) are not copied.
+    static func hasServerFields(_ metadata: JSONObject) -> Bool {
+        for entry in metadata {
+            if metadataFields.contains(entry.key) { return true }
+            if entry.key == "annotations", case .object(let annotations) = entry.value,
+                annotations.keys.contains(where: Self.annotations.contains)
+            {
+                return true
+            }
+        }
+        return false
     }
 }

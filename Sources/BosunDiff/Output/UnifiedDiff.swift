@@ -23,7 +23,7 @@ public enum UnifiedDiff {
 
         var out = ""
         func line(_ text: String, _ colour: String) {
-            if color { out += colour + text + Color.reset } else { out += text }
+            if color && !colour.isEmpty { out += colour + text + Color.reset } else { out += text }
             out += "\n"
         }
         line("--- " + oldLabel, Color.bold)
