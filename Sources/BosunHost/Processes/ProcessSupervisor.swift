@@ -48,10 +48,20 @@ actor ProcessSupervisor {
         self.changes = changes
     }
 
-    /// Starts supervising; returns at once (readiness is reported through `status` and changes).
-    func start() {
+    /// Starts supervising; returns once the first start was attempted (so the live object has a
+    /// pid), without waiting for readiness, which `status` and changes report.
+    func start() async {
         guard runTask == nil, !stopRequested else { return }
         runTask = Task { await self.superviseRuns() }
+        await withCheckedContinuation { continuation in firstLaunchWaiters.append(continuation) }
+    }
+
+    private var firstLaunchWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func firstLaunchDone() {
+        let waiters = firstLaunchWaiters
+        firstLaunchWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Whether the process has ended for good (Never/OnFailure), so applying it again should run it again.
@@ -98,6 +108,7 @@ actor ProcessSupervisor {
 
     /// Run, wait for the exit, decide by policy, back off, run again.
     private func superviseRuns() async {
+        defer { firstLaunchDone() }
         while !ending {
             generation += 1
             phase = .starting
@@ -112,6 +123,7 @@ actor ProcessSupervisor {
             switch launch {
             case .failure(let failure):
                 lastExit = .failedToStart(failure.reason)
+                firstLaunchDone()
                 if ending { return }
             case .success(let launched):
                 if ending {
@@ -123,6 +135,7 @@ actor ProcessSupervisor {
                 }
                 current = launched
                 await store.setPid(id, pid: launched.pid, startTime: launched.startTime)
+                firstLaunchDone()
                 if restarts > 0 { emit("process \(id.name) restarted (pid \(launched.pid), restart \(restarts))") }
                 let generation = self.generation
                 probeTask = Task { await self.watchReadiness(generation: generation) }

@@ -29,8 +29,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
     var logs: [HostResourceID: LogFile] = [:]
     /// The metadata each file had when last looked at, so the drift poll reads only what moved.
     var fileSignatures: [HostResourceID: FileSignature] = [:]
-    /// Files whose drift was already reported, so one edit is one change.
-    var reportedDrift: Set<HostResourceID> = []
+    /// The drift already reported per file ("changed", "removed"), so one edit is one change.
+    var reportedDrift: [HostResourceID: String] = [:]
     var watchTask: Task<Void, Never>?
     var isShutDown = false
     private var busy: [HostResourceID: [CheckedContinuation<Void, Never>]] = [:]
