@@ -145,6 +145,20 @@ struct ProcessTests {
         await host.target.shutdown()
     }
 
+    @Test("a working directory that does not exist is reported")
+    func missingWorkingDir() async throws {
+        var options = HostTargetOptions()
+        options.backoffBase = .milliseconds(10)
+        options.backoffLimit = .milliseconds(40)
+        let host = try HostFixture(options: options)
+        defer { host.remove() }
+        let lost = processManifest("lost", ["command": ["sleep", "60"], "workingDir": "not-there"])
+        try await host.apply(lost)
+        #expect(await eventually { try await host.health(lost).status == .degraded })
+        #expect(try await host.health(lost).message.contains("the working directory \(host.path("not-there")) does not exist"))
+        await host.target.shutdown()
+    }
+
     @Test("a process Bosun does not supervise is Missing")
     func missing() async throws {
         let host = try HostFixture()

@@ -115,6 +115,7 @@ actor ProcessSupervisor {
             ready = false
             backoff = nil
             message = spec.readinessProbe.map { "waiting for readiness probe: \($0.summary)" }
+                ?? "started; ready once it has run \(settings.readyWithoutProbeAfter.shortText) (no readiness probe)"
             runStartedAt = settings.clock.now
             // Not cancellable: a launch cut short could leave a process nobody supervises.
             let request = self.request

@@ -33,7 +33,13 @@ extension HostDeploymentTarget {
         }
         if onDisk != .file(bytes: spec.content, mode: spec.mode) {
             do {
-                try AtomicFile.write(spec.content, to: absolute, mode: spec.mode)
+                let root = self.root
+                try AtomicFile.write(spec.content, to: absolute, mode: spec.mode) { folder throws(HostIOError) in
+                    // A folder swapped for a symlink since the path was checked is caught here.
+                    guard root.containsFolder(folder) else {
+                        throw HostIOError("\(folder) no longer resolves inside the host root \(root.path) (a symlink?); nothing was written")
+                    }
+                }
             } catch {
                 throw TargetError(.transient, error.message, key: id.key)
             }
