@@ -56,6 +56,29 @@ struct RecoveryTests {
         await second.shutdown()
     }
 
+    @Test("a process that ended for good is shown as ended after a restart of Bosun, not run again")
+    func finishedStaysFinished() async throws {
+        let host = try HostFixture()
+        defer { host.remove() }
+        try await host.target.start()
+        try await host.apply(processManifest("once", ["command": shell("echo ran >> runs.txt"), "restartPolicy": "Never"]))
+        #expect(await eventually { try await host.status("once")?["phase"] == "Exited" })
+        await host.target.shutdown()
+
+        let second = try host.sibling()
+        try await second.start()
+        let status = try #require(try await host.status("once", on: second))
+        #expect(status["phase"] == "Exited")
+        #expect(status["pid"] == nil)
+        #expect(try String(contentsOfFile: host.path("runs.txt"), encoding: .utf8) == "ran\n")
+
+        // Applying it again runs it again.
+        let prepared = try await second.prepare([processManifest("once", ["command": shell("echo ran >> runs.txt"), "restartPolicy": "Never"])], context: host.context)
+        _ = try await second.apply(prepared[0], context: host.context, dryRun: false)
+        #expect(await eventually { (try? String(contentsOfFile: host.path("runs.txt"), encoding: .utf8)) == "ran\nran\n" })
+        await second.shutdown()
+    }
+
     @Test("a recorded pid that now belongs to another program is left alone")
     func reusedPidNotKilled() async throws {
         let host = try HostFixture()

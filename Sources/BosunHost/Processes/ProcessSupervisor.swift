@@ -48,6 +48,14 @@ actor ProcessSupervisor {
         self.changes = changes
     }
 
+    /// Shows a process that ended for good before Bosun restarted, without running it again.
+    func restoreFinished(_ exit: ExitStatus) {
+        guard runTask == nil else { return }
+        lastExit = exit
+        phase = exit.isSuccess ? .exited : .failed
+        message = nil
+    }
+
     /// Starts supervising; returns once the first start was attempted (so the live object has a
     /// pid), without waiting for readiness, which `status` and changes report.
     func start() async {
@@ -159,6 +167,7 @@ actor ProcessSupervisor {
             if spec.restartPolicy == .never || (spec.restartPolicy == .onFailure && exit.isSuccess) {
                 phase = exit.isSuccess ? .exited : .failed
                 message = nil
+                await store.setFinished(id, exit)
                 emit("process \(id.name) \(exit.isSuccess ? "exited" : "failed") (\(exit.description)); restartPolicy \(spec.restartPolicy.rawValue) does not restart it")
                 return
             }
