@@ -12,10 +12,13 @@ public struct SystemHostClock: HostClock {
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
 
+    /// A clock whose origin is now.
     public init() { origin = clock.now }
 
+    /// Time since the clock was made.
     public var now: Duration { clock.now - origin }
 
+    /// Sleeps in real time; throws when the task is cancelled.
     public func sleep(for duration: Duration) async throws {
         try await clock.sleep(for: duration)
     }

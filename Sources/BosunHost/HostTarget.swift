@@ -39,7 +39,9 @@ public enum HostTarget {
     public static let apiVersion = "host.bosun.dev/v1"
     /// The API group of the kinds (the apiVersion without its version).
     public static let group = "host.bosun.dev"
+    /// A file under the target root.
     public static let fileKind = "File"
+    /// A process Bosun starts and supervises.
     public static let processKind = "Process"
 
     /// Builds a host target from its config entry, for `TargetFactory.register("host", HostTarget.make)`.
@@ -78,5 +80,6 @@ public struct HostTargetOptions: Sendable {
         "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
     ]
 
+    /// The defaults the issue asks for.
     public init() {}
 }

@@ -18,14 +18,19 @@ struct HostIOError: Error, Sendable, CustomStringConvertible {
 /// Writes files so a reader sees the old bytes or the new ones, never half of each: a temporary
 /// file in the same folder, fsync, rename over the target, fsync of the folder.
 enum AtomicFile {
-    /// Writes `bytes` to `path` with exactly `mode` (the umask does not apply), creating parent folders.
-    static func write(_ bytes: [UInt8], to path: String, mode: UInt32) throws(HostIOError) {
+    /// Writes `bytes` to `path` with exactly `mode` (the umask does not apply), creating parent
+    /// folders. `checkFolder` runs once the folder exists, before anything is written into it
+    /// (the host target checks there that it still resolves inside its root).
+    static func write(
+        _ bytes: [UInt8], to path: String, mode: UInt32, checkFolder: (String) throws(HostIOError) -> Void = { _ throws(HostIOError) in }
+    ) throws(HostIOError) {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw HostIOError("cannot create the folder \(folder): \(error.localizedDescription)")
         }
+        try checkFolder(folder)
         let name = (path as NSString).lastPathComponent
         let temporary = "\(folder)/.\(name).bosun-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)

@@ -86,6 +86,13 @@ struct HostRoot: Sendable {
         return rest.isEmpty ? base : base + "/" + rest.joined(separator: "/")
     }
 
+    /// Whether the folder at `path`, with every symlink resolved, is the root or inside it.
+    func containsFolder(_ path: String) -> Bool {
+        guard let real = Self.realpath(path) else { return false }
+        let inside = real == realPath || real.hasPrefix(realPath == "/" ? "/" : realPath + "/")
+        return inside && !reserved.contains { real == $0 || real.hasPrefix($0 + "/") }
+    }
+
     static func realpath(_ path: String) -> String? {
         #if canImport(Glibc)
             guard let pointer = Glibc.realpath(path, nil) else { return nil }

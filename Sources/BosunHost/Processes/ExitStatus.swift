@@ -1,7 +1,7 @@
 import BosunCore
 
 /// How a run of a process ended.
-enum ExitStatus: Sendable, Hashable {
+enum ExitStatus: Sendable, Hashable, Codable {
     case exited(Int32)
     case signaled(Int32)
     /// It never ran: the program was not found, the working directory is missing...

@@ -48,10 +48,28 @@ actor ProcessSupervisor {
         self.changes = changes
     }
 
-    /// Starts supervising; returns at once (readiness is reported through `status` and changes).
-    func start() {
+    /// Shows a process that ended for good before Bosun restarted, without running it again.
+    func restoreFinished(_ exit: ExitStatus) {
+        guard runTask == nil else { return }
+        lastExit = exit
+        phase = exit.isSuccess ? .exited : .failed
+        message = nil
+    }
+
+    /// Starts supervising; returns once the first start was attempted (so the live object has a
+    /// pid), without waiting for readiness, which `status` and changes report.
+    func start() async {
         guard runTask == nil, !stopRequested else { return }
         runTask = Task { await self.superviseRuns() }
+        await withCheckedContinuation { continuation in firstLaunchWaiters.append(continuation) }
+    }
+
+    private var firstLaunchWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func firstLaunchDone() {
+        let waiters = firstLaunchWaiters
+        firstLaunchWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Whether the process has ended for good (Never/OnFailure), so applying it again should run it again.
@@ -98,12 +116,14 @@ actor ProcessSupervisor {
 
     /// Run, wait for the exit, decide by policy, back off, run again.
     private func superviseRuns() async {
+        defer { firstLaunchDone() }
         while !ending {
             generation += 1
             phase = .starting
             ready = false
             backoff = nil
             message = spec.readinessProbe.map { "waiting for readiness probe: \($0.summary)" }
+                ?? "started; ready once it has run \(settings.readyWithoutProbeAfter.shortText) (no readiness probe)"
             runStartedAt = settings.clock.now
             // Not cancellable: a launch cut short could leave a process nobody supervises.
             let request = self.request
@@ -112,6 +132,7 @@ actor ProcessSupervisor {
             switch launch {
             case .failure(let failure):
                 lastExit = .failedToStart(failure.reason)
+                firstLaunchDone()
                 if ending { return }
             case .success(let launched):
                 if ending {
@@ -123,6 +144,7 @@ actor ProcessSupervisor {
                 }
                 current = launched
                 await store.setPid(id, pid: launched.pid, startTime: launched.startTime)
+                firstLaunchDone()
                 if restarts > 0 { emit("process \(id.name) restarted (pid \(launched.pid), restart \(restarts))") }
                 let generation = self.generation
                 probeTask = Task { await self.watchReadiness(generation: generation) }
@@ -145,6 +167,7 @@ actor ProcessSupervisor {
             if spec.restartPolicy == .never || (spec.restartPolicy == .onFailure && exit.isSuccess) {
                 phase = exit.isSuccess ? .exited : .failed
                 message = nil
+                await store.setFinished(id, exit)
                 emit("process \(id.name) \(exit.isSuccess ? "exited" : "failed") (\(exit.description)); restartPolicy \(spec.restartPolicy.rawValue) does not restart it")
                 return
             }

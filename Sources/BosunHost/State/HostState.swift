@@ -43,6 +43,9 @@ struct HostState: Sendable, Codable {
         /// without stopping it (a crash, `kill -9`).
         var pid: Int32?
         var startTime: UInt64?
+        /// Set when the process ended for good (its policy does not restart it), so a restart of
+        /// Bosun does not run it again.
+        var finished: ExitStatus?
         var id: HostResourceID { HostResourceID(app: app, kind: HostTarget.processKind, name: name) }
     }
 
@@ -107,6 +110,16 @@ actor HostStateStore {
         guard let index = state.processes.firstIndex(where: { $0.id == id }) else { return }
         state.processes[index].pid = pid
         state.processes[index].startTime = startTime
+        if pid != nil { state.processes[index].finished = nil }
+        try? save()
+    }
+
+    /// Records that the process ended for good. Best effort, like `setPid`.
+    func setFinished(_ id: HostResourceID, _ exit: ExitStatus) {
+        guard let index = state.processes.firstIndex(where: { $0.id == id }) else { return }
+        state.processes[index].finished = exit
+        state.processes[index].pid = nil
+        state.processes[index].startTime = nil
         try? save()
     }
 

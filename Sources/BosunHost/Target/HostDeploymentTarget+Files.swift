@@ -33,7 +33,13 @@ extension HostDeploymentTarget {
         }
         if onDisk != .file(bytes: spec.content, mode: spec.mode) {
             do {
-                try AtomicFile.write(spec.content, to: absolute, mode: spec.mode)
+                let root = self.root
+                try AtomicFile.write(spec.content, to: absolute, mode: spec.mode) { folder throws(HostIOError) in
+                    // A folder swapped for a symlink since the path was checked is caught here.
+                    guard root.containsFolder(folder) else {
+                        throw HostIOError("\(folder) no longer resolves inside the host root \(root.path) (a symlink?); nothing was written")
+                    }
+                }
             } catch {
                 throw TargetError(.transient, error.message, key: id.key)
             }
@@ -51,7 +57,7 @@ extension HostDeploymentTarget {
             throw TargetError(.transient, error.message, key: id.key)
         }
         fileSignatures[id] = FileSignature.of(absolute)
-        reportedDrift.remove(id)
+        reportedDrift[id] = nil
         if previous?.sha256 != stored.sha256 || previous?.mode != stored.mode {
             await restartProcesses(of: id.app, listing: id.name)
         }
@@ -76,7 +82,7 @@ extension HostDeploymentTarget {
             throw TargetError(.transient, error.message, key: id.key)
         }
         fileSignatures[id] = nil
-        reportedDrift.remove(id)
+        reportedDrift[id] = nil
     }
 
     /// The file as it is on disk, shaped like its manifest; nil when nothing is there.
@@ -139,7 +145,7 @@ extension HostDeploymentTarget {
             let id = stored.id
             let signature = FileSignature.of(stored.absolutePath)
             if let signature, signature == fileSignatures[id] { continue }
-            if signature == nil && fileSignatures[id] == nil && reportedDrift.contains(id) { continue }
+            if signature == nil && fileSignatures[id] == nil && reportedDrift[id] != nil { continue }
             fileSignatures[id] = signature
             let entry = try? DiskEntry.read(stored.absolutePath)
             let intact: Bool
@@ -149,10 +155,12 @@ extension HostDeploymentTarget {
                 intact = false
             }
             if intact {
-                reportedDrift.remove(id)
-            } else if !reportedDrift.contains(id) {
-                reportedDrift.insert(id)
-                let what = entry == nil ? "was removed on disk" : "was changed on disk"
+                reportedDrift[id] = nil
+                continue
+            }
+            let what = entry == nil ? "was removed on disk" : "was changed on disk"
+            if reportedDrift[id] != what {
+                reportedDrift[id] = what
                 emit(id.app, id.key, "file \(stored.path) (File/\(stored.name)) \(what)")
             }
         }

@@ -46,6 +46,10 @@ extension HostDeploymentTarget {
             }
             let supervisor = makeSupervisor(id: id, manifest: manifest, spec: spec, request: request, digest: await restartOnDigest(spec, app: id.app))
             supervisors[id] = supervisor
+            if let exit = process.finished {
+                await supervisor.restoreFinished(exit)
+                continue
+            }
             await supervisor.start()
             let note = leftovers.contains(id) ? " (stopped the copy the previous run left behind)" : ""
             emit(id.app, id.key, "restarted process \(id.name) after Bosun restart\(note)")

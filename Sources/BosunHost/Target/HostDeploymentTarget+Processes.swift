@@ -66,10 +66,12 @@ extension HostDeploymentTarget {
     /// Restarts the processes of `app` that list File `file` in `restartOn`, when the content
     /// they were started with differs from what Bosun has now written.
     func restartProcesses(of app: String, listing file: String) async {
-        for (id, supervisor) in supervisors where id.app == app && supervisor.spec.restartOn.contains(file) {
-            let digest = await restartOnDigest(supervisor.spec, app: app)
-            guard digest != supervisor.restartOnDigest, supervisors[id] === supervisor else { continue }
+        for (id, candidate) in supervisors where id.app == app && candidate.spec.restartOn.contains(file) {
             await serialized(id) {
+                // Looked up again under the lock: an apply may have replaced it meanwhile.
+                guard let supervisor = self.supervisors[id] else { return }
+                let digest = await self.restartOnDigest(supervisor.spec, app: app)
+                guard digest != supervisor.restartOnDigest else { return }
                 await supervisor.stop()
                 let replacement = self.makeSupervisor(id: id, manifest: supervisor.manifest, spec: supervisor.spec, request: supervisor.request, digest: digest)
                 self.supervisors[id] = replacement

@@ -8,6 +8,7 @@ import Foundation
 /// is saved in `dataDir/host/.state/<target>.json`; `start()` uses it to stop what a crashed
 /// Bosun left running and to bring its processes back.
 public actor HostDeploymentTarget: DeploymentTarget {
+    /// The target's name in `bosun.yaml`.
     public nonisolated let name: String
     /// The root every `File` path and `workingDir` is relative to.
     public nonisolated let rootPath: String
@@ -29,8 +30,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
     var logs: [HostResourceID: LogFile] = [:]
     /// The metadata each file had when last looked at, so the drift poll reads only what moved.
     var fileSignatures: [HostResourceID: FileSignature] = [:]
-    /// Files whose drift was already reported, so one edit is one change.
-    var reportedDrift: Set<HostResourceID> = []
+    /// The drift already reported per file ("changed", "removed"), so one edit is one change.
+    var reportedDrift: [HostResourceID: String] = [:]
     var watchTask: Task<Void, Never>?
     var isShutDown = false
     private var busy: [HostResourceID: [CheckedContinuation<Void, Never>]] = [:]
@@ -74,10 +75,15 @@ public actor HostDeploymentTarget: DeploymentTarget {
         (changeStream, changeContinuation) = AsyncStream.makeStream(of: TargetChange.self, bufferingPolicy: .bufferingNewest(1000))
     }
 
+    /// Process exits, restarts, readiness changes and files changed on disk. One stream for the
+    /// target's life, finished by `shutdown()`; read it from one place.
     public nonisolated func changes() -> AsyncStream<TargetChange> { changeStream }
 
     // MARK: DeploymentTarget
 
+    /// Validates every manifest (kind, fields, paths inside the root also through symlinks,
+    /// `restartOn` naming Files of the batch) and returns them as held: no namespace, mode and
+    /// env normalised. Errors are `.invalid` and name the resource and field.
     public func prepare(_ resources: [Resource], context: AppContext) async throws -> [Resource] {
         let fileNames = Set(resources.filter { $0.kind == HostTarget.fileKind }.map(\.name))
         var prepared: [Resource] = []
@@ -107,6 +113,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
         return prepared
     }
 
+    /// Every File (read from disk; absent when gone) and Process (with its `status`) held for
+    /// `context.app`, whatever `keys` asks for, so the engine can prune what Git dropped.
     public func live(keys: Set<ResourceKey>, context: AppContext) async throws -> [ResourceKey: Resource] {
         var result: [ResourceKey: Resource] = [:]
         for file in await store.files(of: context.app) {
@@ -118,6 +126,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
         return result
     }
 
+    /// Writes a File atomically, or starts a Process (restarting it when its spec or a
+    /// `restartOn` file changed). Returns the live object without waiting for readiness.
     public func apply(_ resource: Resource, context: AppContext, dryRun: Bool) async throws -> Resource {
         guard !isShutDown else { throw TargetError(.transient, "the host target \(name) is shutting down", key: resource.key) }
         let prepared: Resource
@@ -135,6 +145,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
         return try await applyProcess(prepared, id: id, dryRun: dryRun)
     }
 
+    /// Removes a File Bosun wrote, or stops a Process (stop signal, then SIGKILL to its group)
+    /// and forgets it. Unknown resources are not an error.
     public func delete(_ key: ResourceKey, context: AppContext) async throws {
         let id = HostResourceID(app: context.app, kind: key.kind, name: key.name)
         await acquire(id)
@@ -146,6 +158,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
         }
     }
 
+    /// File: Healthy when bytes and mode match `desired`. Process: Progressing until ready,
+    /// Healthy when ready, Degraded in a crash loop or once ended (with its exit and log tail).
     public func health(of key: ResourceKey, live: Resource?, desired: Resource?, context: AppContext) async -> HealthStatus {
         switch key.kind {
         case HostTarget.fileKind:
