@@ -8,7 +8,7 @@ enum RepositoryPath {
             throw GitError(.invalidPath, "path \(path.debugDescription) in \(source) contains a control character")
         }
         if path.hasPrefix("/") {
-            throw GitError(.invalidPath, "path \(path.debugDescription) is absolute; give it relative to the root of \(source), e.g. \(String(path.drop { $0 == "/" }).debugDescription)")
+            throw GitError(.invalidPath, "path \(path.debugDescription) is absolute; give it relative to the repository root (\(source)), e.g. \(String(path.drop { $0 == "/" }).debugDescription)")
         }
         var result: [String] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -16,7 +16,7 @@ enum RepositoryPath {
             case ".": continue
             case "..":
                 guard !result.isEmpty else {
-                    throw GitError(.invalidPath, "path \(path.debugDescription) leaves the repository \(source) through \"..\"; paths must stay inside it")
+                    throw GitError(.invalidPath, "path \(path.debugDescription) leaves the repository through \"..\" (\(source)); paths must stay inside it")
                 }
                 result.removeLast()
             default: result.append(String(part))

@@ -86,7 +86,7 @@ struct TreeIndex: Sendable {
                     if let lastLink {
                         throw GitError(.invalidPath, "symlink \(lastLink) at \(source) points outside the repository; Bosun refuses it")
                     }
-                    throw GitError(.invalidPath, "path \(original.debugDescription) leaves the repository at \(source) through \"..\"; paths must stay inside it")
+                    throw GitError(.invalidPath, "path \(original.debugDescription) leaves the repository through \"..\" (\(source)); paths must stay inside it")
                 }
                 resolved.removeLast()
                 continue
