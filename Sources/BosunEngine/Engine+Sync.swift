@@ -250,22 +250,35 @@ extension Engine {
             result = .interrupted
             message = "cut off: Bosun stopped during this sync"
         }
+        // Look at the result before recording the end, so whoever sees the sync finished also
+        // sees the status it left behind.
+        let after: Observation?
+        if case .interrupted = outcome { after = nil } else { after = try? await compare(spec, desired: desired) }
         do {
             try await store.finishSync(id: syncID, result: result, message: message, historyLimit: spec.historyLimit, at: clock.now)
         } catch {
             await setCondition(name, "StoreError", "\(error)", revision: commit.sha)
         }
         apps[name]?.operation = nil
-        apps[name]?.lastSync = try? await store.history(app: name, limit: 1).first
-        apps[name]?.observation = nil
+        apps[name]?.lastSync?.result = result
+        apps[name]?.lastSync?.message = message
+        apps[name]?.lastSync?.finishedAt = clock.now
+        apps[name]?.observation = after
+        switch outcome {
+        case .succeeded:
+            apps[name]?.persisted.syncedRevision = commit.sha
+            apps[name]?.persisted.healthyRevision = commit.sha
+        case .failed(_, true, _):
+            apps[name]?.persisted.syncedRevision = commit.sha
+        default:
+            break
+        }
 
         switch outcome {
         case .interrupted:
             await emit(app: name, .warning, "SyncInterrupted", "sync \(syncID): \(message)")
             return
         case .succeeded:
-            apps[name]?.persisted.syncedRevision = commit.sha
-            apps[name]?.persisted.healthyRevision = commit.sha
             if apps[name]?.persisted.failedRevision == commit.sha { apps[name]?.persisted.failedRevision = nil }
             apps[name]?.retry = nil
             await persist(name)
@@ -274,8 +287,7 @@ extension Engine {
         case .failed(let why, let health, let retryable):
             await emit(app: name, .warning, "SyncFailed", "sync \(syncID) of \(commit.sha.prefix(7)) failed: \(why)")
             if health {
-                // Applied but unhealthy: the commit is what runs now, and it is bad.
-                apps[name]?.persisted.syncedRevision = commit.sha
+                // Applied but unhealthy: the commit is what runs now (recorded above), and it is bad.
                 await persist(name)
                 if spec.sync.autoRollback, trigger != .autoRollback, trigger != .rollback {
                     await autoRollback(name, from: commit, reason: why)
@@ -296,10 +308,6 @@ extension Engine {
                 }
             }
         }
-        // Look again now, so the status shows the result of the sync.
-        if let obs = try? await compare(spec, desired: desired) {
-            apps[name]?.observation = obs
-            await reportChanges(name)
-        }
+        await reportChanges(name)
     }
 }
