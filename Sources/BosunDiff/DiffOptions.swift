@@ -8,11 +8,13 @@ public struct DiffOptions: Sendable {
     /// unless told otherwise. `ignoreDifferences` runs after them.
     public var normalizers: [any Normalizer]
 
+    /// The standard normalisers and the given ignore rules.
     public init(ignoreDifferences: [IgnoreDifference] = []) {
         self.ignoreDifferences = ignoreDifferences
         self.normalizers = Normalizers.standard
     }
 
+    /// Chosen normalisers (none at all compares values exactly) and the given ignore rules.
     public init(ignoreDifferences: [IgnoreDifference] = [], normalizers: [any Normalizer]) {
         self.ignoreDifferences = ignoreDifferences
         self.normalizers = normalizers

@@ -28,8 +28,10 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The steps from the resource root.
     public var segments: [Segment]
 
+    /// The path of `segments`; none is the resource itself.
     public init(_ segments: [Segment] = []) { self.segments = segments }
 
     /// The JSON pointer text; the empty string is the whole resource.
@@ -56,10 +58,13 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         return key
     }
 
+    /// This path one step deeper.
     public func appending(_ segment: Segment) -> FieldPath { FieldPath(segments + [segment]) }
 
+    /// Goes one step deeper.
     public mutating func append(_ segment: Segment) { segments.append(segment) }
 
+    /// Goes one step back up.
     public mutating func removeLast() { segments.removeLast() }
 
     /// Whether this path starts with `prefix` (a path is a prefix of itself).

@@ -2,7 +2,9 @@ import BosunCore
 
 /// A pointer that is not valid RFC 6901 text, with what to write instead.
 public struct JSONPointerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The pointer text as given.
     public var pointer: String
+    /// What is wrong and what to write instead.
     public var message: String
     public var description: String { "invalid JSON pointer \"\(pointer)\": \(message)" }
 }
@@ -33,6 +35,7 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
         self.tokens = tokens
     }
 
+    /// A pointer of unescaped tokens.
     public init(tokens: [String]) { self.tokens = tokens }
 
     /// The pointer that addresses `path`.

@@ -6,7 +6,9 @@ import BosunCore
 /// changed paths are `FieldPath` pointers (keyed list items as `name=web`). The resources
 /// themselves are not encoded, so a stored or printed diff never carries Secret values.
 public struct ResourceDiff: Sendable, Encodable {
+    /// The resource compared.
     public var key: ResourceKey
+    /// What a sync would do to it.
     public var action: ChangeAction
     /// The pointers of `changes`, in the order found. Empty for create, delete and unchanged:
     /// the whole object is created or deleted.
@@ -22,6 +24,7 @@ public struct ResourceDiff: Sendable, Encodable {
     /// How the comparison was made, so the unified text shows the same thing.
     public var options: DiffOptions
 
+    /// A diff as `Differ` makes it; `changedPaths` are taken from `changes`.
     public init(
         key: ResourceKey, action: ChangeAction, changes: [FieldChange] = [], desired: Resource? = nil,
         live: Resource? = nil, lastApplied: Resource? = nil, options: DiffOptions = DiffOptions()

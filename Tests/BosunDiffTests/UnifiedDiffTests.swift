@@ -49,6 +49,13 @@ struct UnifiedDiffTests {
         #expect(UnifiedDiff.text(old: "same\n", new: "same\n", oldLabel: "a", newLabel: "b") == "")
     }
 
+    @Test func linesSplitOnNewlinesOnly() {
+        #expect(UnifiedDiff.lines("a\r\nb\n\nc") == ["a\r", "b", "", "c"])
+        #expect(UnifiedDiff.lines("é\n👍🏽\n") == ["é", "👍🏽"])
+        #expect(UnifiedDiff.lines("") == [])
+        #expect(UnifiedDiff.lines("\n") == [""])
+    }
+
     @Test func colourOnlyWhenAsked() {
         let old = numbered(1...5)
         let new = numbered(1...5, replacing: [3: "three"])

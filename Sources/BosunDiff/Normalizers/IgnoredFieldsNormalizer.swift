@@ -4,6 +4,7 @@ import BosunCore
 /// every side, so they are never compared. Pointers that are not valid RFC 6901 are skipped
 /// here; configuration validation reports them (see `JSONPointer.init`).
 public struct IgnoredFieldsNormalizer: Normalizer {
+    /// The rules; each applies to the resources it matches.
     public var rules: [IgnoreDifference]
 
     public var name: String { "ignore-differences" }

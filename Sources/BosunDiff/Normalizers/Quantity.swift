@@ -4,6 +4,7 @@ import Foundation
 /// A Kubernetes resource quantity (`500m`, `1.5`, `1Gi`, `2e3`) as an exact decimal, so
 /// `1000m` equals `1` and `1Gi` equals `1073741824`.
 public struct Quantity: Sendable, Hashable, CustomStringConvertible {
+    /// The amount in base units (cores, bytes).
     public var value: Decimal
 
     static let binarySuffixes: [String: Int] = ["Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6]
@@ -58,6 +59,7 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
         value = number
     }
 
+    /// A quantity of `value` base units.
     public init(value: Decimal) { self.value = value }
 
     /// A number written without quotes is a quantity too (`cpu: 2`).

@@ -4,10 +4,12 @@ import BosunCore
 /// `status`, identity and bookkeeping metadata, and the annotations kubectl and the
 /// Deployment controller maintain.
 public struct ServerFieldsNormalizer: Normalizer {
+    /// Metadata fields only the API server writes.
     public static let metadataFields: Set<String> = [
         "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
         "deletionGracePeriodSeconds", "deletionTimestamp",
     ]
+    /// Annotations kubectl and controllers maintain.
     public static let annotations: Set<String> = [
         "kubectl.kubernetes.io/last-applied-configuration",
         "deployment.kubernetes.io/revision",

@@ -4,6 +4,7 @@ import BosunCore
 /// form (find the middle snake, recurse on both halves), after trimming the common head and tail.
 /// Lines are compared as integers, one per distinct line, so long lines cost one hash each.
 public enum LineDiff {
+    /// One step of an edit script.
     public enum Operation: Sendable, Hashable {
         /// The line is in both; it advances both sides.
         case equal

@@ -66,8 +66,20 @@ public enum UnifiedDiff {
 
     /// The text's lines without their line ends (a last line without one counts too).
     static func lines(_ text: String) -> [Substring] {
-        var result = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if result.last?.isEmpty == true { result.removeLast() }
+        // Split on the byte: much faster than splitting by Character, and a "\r" before the
+        // "\n" stays on its line (Character splitting would see "\r\n" as one character).
+        var result: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "\n") {
+                result.append(Substring(utf8[start..<index]))
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if start != utf8.endIndex { result.append(Substring(utf8[start...])) }
         return result
     }
 

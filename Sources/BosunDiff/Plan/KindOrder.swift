@@ -5,6 +5,7 @@ import BosunCore
 /// workloads, then ingress; kinds Bosun does not know after those (by kind name); admission
 /// webhooks last, so they cannot block the resources they would check.
 public enum KindOrder {
+    /// The kinds whose order is fixed, first to last.
     public static let known: [String] = [
         "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
         "ServiceAccount", "Secret", "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
@@ -12,6 +13,7 @@ public enum KindOrder {
         "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
         "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
     ]
+    /// Applied after every other kind.
     public static let last: [String] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]
 
     /// Kinds of other targets that sort as the Kubernetes kind they play the part of.

@@ -15,12 +15,16 @@ import BosunCore
 public struct Plan: Sendable, Encodable {
     /// One resource to apply, leave, or delete.
     public struct Step: Sendable, Encodable {
+        /// The resource.
         public var key: ResourceKey
+        /// Create, update or unchanged in a wave; delete in prunes.
         public var action: ChangeAction
+        /// The sync wave the resource is in.
         public var wave: Int
         /// The desired resource for applies; the live (or last-applied) one for prunes.
         public var resource: Resource?
 
+        /// A step for `key`.
         public init(key: ResourceKey, action: ChangeAction, wave: Int, resource: Resource?) {
             self.key = key
             self.action = action
@@ -40,9 +44,12 @@ public struct Plan: Sendable, Encodable {
 
     /// The steps of one sync wave, in kind order.
     public struct Wave: Sendable, Encodable {
+        /// The sync-wave annotation value shared by the steps.
         public var number: Int
+        /// In kind order, then namespace, then name.
         public var steps: [Step]
 
+        /// A wave of `steps`, already ordered.
         public init(number: Int, steps: [Step]) {
             self.number = number
             self.steps = steps
@@ -51,11 +58,16 @@ public struct Plan: Sendable, Encodable {
 
     /// A hook resource run in one phase.
     public struct Hook: Sendable, Encodable {
+        /// The phase it runs in (a hook of several phases is listed once per phase).
         public var phase: HookPhase
+        /// The hook manifest from Git.
         public var resource: Resource
+        /// When to delete it; `BeforeHookCreation` unless set.
         public var deletePolicies: [HookDeletePolicy]
+        /// The order inside its phase, lower first.
         public var wave: Int
 
+        /// A hook run in `phase`.
         public init(phase: HookPhase, resource: Resource, deletePolicies: [HookDeletePolicy], wave: Int) {
             self.phase = phase
             self.resource = resource
@@ -63,6 +75,7 @@ public struct Plan: Sendable, Encodable {
             self.wave = wave
         }
 
+        /// The hook's key.
         public var key: ResourceKey { resource.key }
 
         enum CodingKeys: String, CodingKey { case phase, key, wave, deletePolicies }
@@ -85,6 +98,7 @@ public struct Plan: Sendable, Encodable {
     /// Resources gone from Git whose prune is disabled by annotation.
     public var keptFromPrune: [ResourceKey]
 
+    /// A plan of the given parts, already ordered.
     public init(hooks: [Hook] = [], waves: [Wave] = [], prunes: [Step] = [], keptFromPrune: [ResourceKey] = []) {
         self.hooks = hooks
         self.waves = waves
