@@ -134,6 +134,7 @@ struct EngineBenchmark: AsyncParsableCommand {
             dataDir: \(dataDir)
             server: { listen: "\(listen)" }
             targets: [{ name: local, type: host }]
+            security: { repositorySchemes: [file] }
             repositories: [{ name: deploy, url: \(repo) }]
             applications:
 

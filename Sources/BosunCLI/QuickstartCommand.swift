@@ -92,6 +92,8 @@ struct QuickstartCommand: AsyncParsableCommand {
           listen: "\(listen)"
         targets:
           - { name: local, type: host }
+        security:
+          repositorySchemes: [file]   # the quick start reads a repository on this disk
         repositories:
           - { name: quickstart, url: ./repo }
         applications:

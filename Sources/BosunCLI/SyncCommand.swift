@@ -21,6 +21,8 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "A branch, tag or commit (default: what the application tracks).") var revision: String?
     @Flag(help: "Show what would change; apply nothing.") var dryRun = false
     @Flag(help: "Delete what Git no longer declares, even if the application does not prune.") var prune = false
+    @Flag(help: "Prune even more than sync.maxPrunePercent of the application, or an empty render (implies --prune).")
+    var forcePrune = false
     @Flag(help: "Return once the sync has started.") var async = false
     @OptionGroup var server: ServerOptions
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
@@ -32,6 +34,7 @@ struct SyncCommand: AsyncParsableCommand {
         var body: JSONObject = [:]
         if let revision { body["revision"] = .string(revision) }
         if prune { body["prune"] = true }
+        if forcePrune { body["forcePrune"] = true }
         if dryRun {
             body["dryRun"] = true
             let data = try await client.send(.POST, "/api/v1/applications/\(APIClient.path(app))/sync", body: .object(body))

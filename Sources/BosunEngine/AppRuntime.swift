@@ -26,12 +26,15 @@ public struct SyncRequest: Sendable {
     public var trigger: SyncTrigger
     /// Pin the application at the synced commit (rollback).
     public var pin: Bool
+    /// Prune even beyond `maxPrunePercent`, and sync an empty render (a person said it is meant).
+    public var forcePrune: Bool
 
-    public init(revision: String? = nil, prune: Bool = false, trigger: SyncTrigger = .manual, pin: Bool = false) {
+    public init(revision: String? = nil, prune: Bool = false, trigger: SyncTrigger = .manual, pin: Bool = false, forcePrune: Bool = false) {
         self.revision = revision
         self.prune = prune
         self.trigger = trigger
         self.pin = pin
+        self.forcePrune = forcePrune
     }
 }
 

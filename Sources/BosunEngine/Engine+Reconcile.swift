@@ -113,7 +113,8 @@ extension Engine {
         let revision: RevisionSpec = request.revision.map { .ref($0) } ?? runtime.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
         do {
             let (commit, _) = try await resolve(spec, revision: revision, forceFetch: true)
-            let desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
+            let desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha),
+                                                 allowEmpty: request.forcePrune)
             let observation = try await compare(spec, desired: desired)
             if request.pin {
                 apps[name]?.persisted.pinnedRevision = commit.sha
@@ -122,7 +123,8 @@ extension Engine {
             }
             apps[name]?.retry = nil
             _ = await performSync(name, desired: desired, observation: observation, trigger: request.trigger,
-                                  prune: request.prune || spec.sync.prune, onStart: { reply(.success($0)) })
+                                  prune: request.prune || spec.sync.prune || request.forcePrune, forcePrune: request.forcePrune,
+                                  onStart: { reply(.success($0)) })
             // Only answers when the sync never started (the reply resumes once).
             reply(.failure(EngineError(.unavailable, "the sync of \(name) could not start; see `bosun status \(name)`")))
         } catch {

@@ -65,7 +65,7 @@ extension Engine {
 
     /// Renders (through the cache) and prepares the manifests for the target. A plain render reads
     /// only its folder, so it is cached by the folder's tree id: a commit elsewhere reuses it.
-    func desiredState(_ spec: ApplicationSpec, commit: Commit, context: AppContext) async throws -> DesiredState {
+    func desiredState(_ spec: ApplicationSpec, commit: Commit, context: AppContext, allowEmpty: Bool = false) async throws -> DesiredState {
         guard let repository = config.repository(named: spec.source.repository) else {
             throw EngineError(.invalid, "repository \"\(spec.source.repository)\" is not in the config")
         }
@@ -76,8 +76,8 @@ extension Engine {
             path: spec.source.path, kind: spec.source.render, helm: spec.source.helm, releaseName: spec.name,
             namespace: spec.destination.namespace)
         let output = try await render(request, repository: repository, commit: commit.sha)
-        if output.resources.isEmpty && !spec.sync.allowEmpty {
-            throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true if it is meant)")
+        if output.resources.isEmpty && !spec.sync.allowEmpty && !allowEmpty {
+            throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")
         }
         let prepared = try await target.prepare(output.resources, context: context)
         var resources: [Resource] = []

@@ -69,7 +69,8 @@ public struct APIServer: Sendable {
                 if body.dryRun == true {
                     return APIResponse.json(try await engine.dryRun(name, revision: body.revision, prune: body.prune ?? false))
                 }
-                let id = try await engine.sync(name, SyncRequest(revision: body.revision, prune: body.prune ?? false))
+                let id = try await engine.sync(name, SyncRequest(revision: body.revision, prune: body.prune ?? false,
+                                                                 forcePrune: body.forcePrune ?? false))
                 return APIResponse.json(SyncStarted(id: id), status: .accepted)
             }
         }
@@ -161,10 +162,11 @@ extension RequestBody {
 }
 
 struct SyncBody: RequestBody {
-    static let fields = ["revision", "dryRun", "prune"]
+    static let fields = ["revision", "dryRun", "prune", "forcePrune"]
     var revision: String?
     var dryRun: Bool?
     var prune: Bool?
+    var forcePrune: Bool?
 }
 
 struct RollbackBody: RequestBody {

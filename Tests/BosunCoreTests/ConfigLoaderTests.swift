@@ -95,6 +95,7 @@ import Testing
             apiVersion: bosun.dev/v1
             kind: Config
             targets: [{ name: local, type: host }]
+            security: { repositorySchemes: [file] }
             repositories: [{ name: r, url: /tmp/r }]
             applications:
               - { name: app, source: { repository: r, path: ../etc }, destination: { target: local } }
@@ -112,5 +113,36 @@ import Testing
         }
         #expect(ConfigLoader.dependencyCycle([app("a", ["b"]), app("b", ["c"]), app("c", ["a"])]) == ["a", "b", "c", "a"])
         #expect(ConfigLoader.dependencyCycle([app("a", ["b"]), app("b", []), app("c", ["a", "b"])]) == nil)
+    }
+}
+
+@Suite struct RepositorySchemeTests {
+    static func config(_ url: String, schemes: String? = nil) -> String {
+        """
+        apiVersion: bosun.dev/v1
+        kind: Config
+        \(schemes.map { "security: { repositorySchemes: [\($0)] }" } ?? "")
+        repositories: [{ name: r, url: "\(url)" }]
+        """
+    }
+
+    @Test(arguments: [
+        ("https://git.example.com/a.git", true), ("git@github.com:acme/deploy.git", true), ("ssh://git@host/x", true),
+        ("http://git.example.com/a.git", false), ("/srv/git/deploy", false), ("file:///srv/git/deploy", false), ("./repo", false),
+    ])
+    func onlyHTTPSAndSSHByDefault(url: String, allowed: Bool) {
+        let accepted = (try? ConfigLoader.parse(Self.config(url), file: "x.yaml")) != nil
+        #expect(accepted == allowed, "\(url)")
+    }
+
+    @Test func localRepositoriesWhenTheConfigAllowsThem() throws {
+        _ = try ConfigLoader.parse(Self.config("/srv/git/deploy", schemes: "file"), file: "x.yaml")
+        do {
+            _ = try ConfigLoader.parse(Self.config("file:///srv/git/deploy"), file: "x.yaml")
+            Issue.record("expected a refusal")
+        } catch {
+            let d = try #require(error.diagnostics.first)
+            #expect(d.path == "repositories[0].url" && d.message.contains("off by default") && d.fix?.contains("file") == true)
+        }
     }
 }

@@ -233,6 +233,11 @@ import Testing
         #expect(try await h.history().first?.result == .failed)
         #expect(try await h.status().condition?.type == "PruneRefused")
         #expect(await h.target.deleted.isEmpty)
+        #expect(try await h.engine.events(app: "app").contains { $0.reason == "PruneRefused" })
+        // A person who means it forces the prune.
+        let id = try await h.engine.sync("app", SyncRequest(forcePrune: true))
+        try await h.eventually("forced prune") { try await h.engine.syncDetail("app", id: id).sync.result == .succeeded }
+        #expect(await h.target.deleted.count == 2)
     }
 
     @Test func aSyncCutOffByACrashIsMarkedInterrupted() async throws {

@@ -28,6 +28,7 @@ import Testing
                 dataDir: .bosun
                 server: { listen: "127.0.0.1:\(api)" }
                 targets: [{ name: local, type: host }]
+                security: { repositorySchemes: [file] }
                 repositories: [{ name: site, url: \(repo.path) }]
                 applications:
                   - name: site

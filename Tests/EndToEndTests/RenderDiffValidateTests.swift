@@ -185,6 +185,7 @@ import Testing
             apiVersion: bosun.dev/v1
             kind: Config
             targets: [{ name: local, type: host }]
+            security: { repositorySchemes: [file] }
             repositories: [{ name: deploy, url: /tmp/x }]
             applications:
               - { name: a, source: { repository: deploy }, destination: { target: local } }

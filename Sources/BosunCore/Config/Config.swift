@@ -8,6 +8,8 @@ public struct Config: Sendable {
     public var repositories: [RepositorySpec]
     public var applications: [ApplicationSpec]
     public var notifications: [NotificationSpec]
+    /// Which kinds of repository URL the config may name.
+    public var repositorySchemes: Set<RepositoryScheme> = RepositoryScheme.defaults
     /// The file it was read from, when it was.
     public var file: String?
 
@@ -336,5 +338,26 @@ public struct NotificationSpec: Sendable, Hashable {
         self.format = format
         self.events = events
         self.applications = applications
+    }
+}
+
+/// The kinds of repository URL. Local paths and `file://` read this machine's disk and plain
+/// `http://` is unencrypted, so both are off unless the config lists them under
+/// `security.repositorySchemes`.
+public enum RepositoryScheme: String, Sendable, CaseIterable, Hashable {
+    case https, ssh, http, file
+
+    public static let defaults: Set<RepositoryScheme> = [.https, .ssh]
+
+    /// The scheme of a URL as written in the config (`git@host:org/repo` is ssh; a path is file).
+    public init?(url: String) {
+        let lower = url.lowercased()
+        if lower.hasPrefix("https://") { self = .https }
+        else if lower.hasPrefix("http://") { self = .http }
+        else if lower.hasPrefix("ssh://") || lower.hasPrefix("git+ssh://") { self = .ssh }
+        else if lower.hasPrefix("file://") { self = .file }
+        else if lower.contains("://") { return nil }
+        else if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { self = .ssh }
+        else { self = .file }
     }
 }

@@ -43,7 +43,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "targets", "repositories", "applications", "notifications"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -52,6 +52,16 @@ public enum ConfigLoader {
             }
             if let d = top.string("dataDir") { config.dataDir = d }
             if let server = top.mapping("server", known: ["listen", "tokens", "tls"]) { config.server = readServer(server) }
+            if let security = top.mapping("security", known: ["repositorySchemes"]), let node = security.value("repositorySchemes") {
+                var schemes = Set<RepositoryScheme>()
+                for name in security.strings("repositorySchemes") ?? [] {
+                    if let scheme = RepositoryScheme(rawValue: name) { schemes.insert(scheme) } else {
+                        reader.report(node, "security.repositorySchemes", "unknown scheme \"\(name)\"",
+                                      fix: "use \(RepositoryScheme.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                }
+                config.repositorySchemes = schemes
+            }
             config.targets = top.list("targets").compactMap { readTarget($0.node, $0.path, reader) }
             config.repositories = top.list("repositories").compactMap { readRepository($0.node, $0.path, reader) }
             config.applications = top.list("applications").compactMap { readApplication($0.node, $0.path, reader) }
@@ -327,6 +337,19 @@ public enum ConfigLoader {
             listNodes(key).compactMap { node in
                 if case .scalar(let s)? = field(node, ["name"]) { return s.string }
                 return nil
+            }
+        }
+        for (i, repo) in config.repositories.enumerated() {
+            let node = listNodes("repositories").indices.contains(i) ? field(listNodes("repositories")[i], ["url"]) : nil
+            guard let scheme = RepositoryScheme(url: repo.url) else {
+                reader.report(node, "repositories[\(i)].url", "\"\(repo.url)\" has a scheme Bosun does not fetch", fix: "use https://, ssh:// or git@host:org/repo")
+                continue
+            }
+            if !config.repositorySchemes.contains(scheme) {
+                reader.report(node, "repositories[\(i)].url",
+                              scheme == .file ? "\"\(repo.url)\" is a repository on this machine's disk, which is off by default"
+                                : "\"\(repo.url)\" uses \(scheme.rawValue), which is off by default",
+                              fix: "to allow it, add `security: { repositorySchemes: [\((config.repositorySchemes.map(\.rawValue).sorted() + [scheme.rawValue]).joined(separator: ", "))] }`")
             }
         }
         let targetNames = names("targets")
