@@ -95,13 +95,28 @@ public actor GitMirrors {
         _ arguments: [String], in mirror: URL, input: Data? = nil, extraEnvironment: [String: String] = [:],
         outputLimit: Int = 256 << 20
     ) async throws(GitError) -> GitOutput {
-        let verb = arguments.first(where: { !$0.hasPrefix("-") }) ?? "git"
+        let verb = Self.subcommand(of: arguments)
         var environment = localAccess.environment
         for (key, value) in extraEnvironment { environment[key] = value }
         return try await GitProcess.run(GitInvocation(
             arguments: GitAccess.configOptions + ["--git-dir=\(mirror.path)"] + arguments,
             environment: environment, input: input, timeout: timeout, outputLimit: outputLimit,
             summary: "git \(verb) in \(mirror.lastPathComponent)"))
+    }
+
+    /// The git subcommand in `arguments`, past `-c name=value` pairs and other options.
+    static func subcommand(of arguments: [String]) -> String {
+        var index = 0
+        while index < arguments.count {
+            if arguments[index] == "-c" {
+                index += 2
+            } else if arguments[index].hasPrefix("-") {
+                index += 1
+            } else {
+                return arguments[index]
+            }
+        }
+        return "git"
     }
 
     /// A short description of a repository for messages: its URL without credentials.

@@ -42,7 +42,8 @@ struct GitOutput: Sendable {
 enum GitProcess {
     static let stderrLimit = 1 << 20
 
-    static func run(_ invocation: GitInvocation) async throws(GitError) -> GitOutput {
+    /// Runs `executable` (git unless told otherwise, looked up on the invocation's PATH).
+    static func run(_ invocation: GitInvocation, executable: String = "git") async throws(GitError) -> GitOutput {
         var options = PlatformOptions()
         // Its own session and process group, so the teardown reaches git's children too.
         options.createSession = true
@@ -50,7 +51,7 @@ enum GitProcess {
         var environment: [Environment.Key: String] = [:]
         for (key, value) in invocation.environment { environment[Environment.Key(stringLiteral: key)] = value }
         let configuration = Configuration(
-            executable: .name("git"), arguments: Arguments(invocation.arguments), environment: .custom(environment),
+            executable: .name(executable), arguments: Arguments(invocation.arguments), environment: .custom(environment),
             platformOptions: options)
         let input = invocation.input ?? Data()
         let limit = invocation.outputLimit
@@ -95,7 +96,7 @@ enum GitProcess {
             throw error
         } catch let error as SubprocessError {
             if error.code == .executableNotFound {
-                throw GitError(.failed, "cannot run `git`: it is not installed or not on PATH; install git (2.30 or later)")
+                throw GitError(.failed, "cannot run `\(executable)`: it is not installed or not on PATH; install it")
             }
             if error.code == .outputLimitExceeded {
                 throw GitError(.failed, "`\(invocation.summary)` printed more than \(limit) bytes and was stopped")
