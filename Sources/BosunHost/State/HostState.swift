@@ -19,7 +19,7 @@ struct HostResourceID: Sendable, Hashable, Codable, Comparable, CustomStringConv
 /// what it wrote), which processes it supervises with which spec and pid. Saved as JSON in
 /// `dataDir/host/.state/<target>.json` after every change.
 struct HostState: Sendable, Codable {
-    struct StoredFile: Sendable, Codable {
+    struct StoredFile: Sendable, Codable, Equatable {
         var app: String
         var name: String
         /// As written in Git, relative to the root.
@@ -89,6 +89,8 @@ actor HostStateStore {
     }
 
     func setFile(_ file: HostState.StoredFile) throws(HostIOError) {
+        // Re-applying an unchanged File is common (every sync of its application): no write then.
+        if let index = state.files.firstIndex(where: { $0.id == file.id }), state.files[index] == file { return }
         state.files.removeAll { $0.id == file.id }
         state.files.append(file)
         try save()
