@@ -86,7 +86,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "NomadSimulator",
-            dependencies: ["BosunCore", hummingbird, logging],
+            dependencies: ["BosunCore", hummingbird, logging, serviceLifecycle],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "nomad-simulator",
@@ -113,6 +113,9 @@ let package = Package(
         .testTarget(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NomadSimulatorTests", dependencies: ["NomadSimulator", "BosunCore", "BosunTesting", "nomad-simulator"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BosunCore", "BosunTesting", "bosun", "kubernetes-simulator", "nomad-simulator"],
