@@ -37,7 +37,7 @@ import Testing
     @Test func aFailImageFailsTheDeployment() async throws {
         let h = try await Harness.start()
         let job = try await h.parsedJob(
-            #"job "bad" { group "g" { task "t" { driver = "docker" config { image = "registry/fail:1" } } } }"#)
+            jobspec("bad", image: "registry/fail:1"))
         #expect(try await h.register(job).status == 200)
         let deployment = try await h.waitForDeployment("bad") { $0["Status"] == "failed" }
         #expect(deployment["StatusDescription"] == "Failed due to unhealthy allocations")
@@ -55,12 +55,15 @@ import Testing
         _ = try await h.waitForJob("web") { $0["Stable"] == true }
 
         #expect(try await h.register(try await h.parsedJob(simpleJob, variables: "tag = \"fail\"")).status == 200)
-        let failed = try await h.waitForDeployment("web") { $0["JobVersion"] == 1 && $0["Status"] == "failed" }
-        #expect(failed["StatusDescription"] == "Failed due to unhealthy allocations - rolling back to job version 0")
 
         // Nomad registers version 0's spec again, as version 2, and deploys it.
         let reverted = try await h.waitForDeployment("web") { $0["JobVersion"] == 2 && $0["Status"] == "successful" }
         #expect(reverted["Status"] == "successful")
+        let deployments = try await h.get("/v1/job/web/deployments").json.arrayValue ?? []
+        #expect(deployments.map { $0["JobVersion"] } == [2, 1, 0])
+        let failed = deployments[1]
+        #expect(failed["Status"] == "failed")
+        #expect(failed["StatusDescription"] == "Failed due to unhealthy allocations - rolling back to job version 0")
         let job = try await h.get("/v1/job/web").json
         #expect(job["Version"] == 2)
         #expect(job["TaskGroups"]?.arrayValue?.first?["Tasks"]?.arrayValue?.first?["Config"]?["image"] == "nginx:1.25")
@@ -80,7 +83,7 @@ import Testing
     @Test func aBatchJobHasNoDeploymentAndCompletes() async throws {
         let h = try await Harness.start()
         let job = try await h.parsedJob(
-            #"job "once" { type = "batch" group "g" { task "t" { driver = "exec" config { command = "true" } } } }"#)
+            jobspec("once", type: "batch", driver: "exec"))
         #expect(try await h.register(job).status == 200)
         let done = try await h.waitForJob("once") { $0["Status"] == "dead" }
         #expect(done["Type"] == "batch")

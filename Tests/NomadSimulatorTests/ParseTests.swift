@@ -7,7 +7,7 @@ import Testing
 @Suite struct ParseTests {
     @Test func minimalJobGetsNomadsDefaultsWhenCanonicalized() async throws {
         let h = try await Harness.start()
-        let job = try await h.parsedJob(#"job "example" { group "cache" { task "redis" { driver = "docker" } } }"#)
+        let job = try await h.parsedJob("job \"example\" {\n group \"cache\" {\n task \"redis\" { driver = \"docker\" }\n }\n}\n")
         #expect(job["ID"] == "example")
         #expect(job["Name"] == "example")
         #expect(job["Type"] == "service")
@@ -29,7 +29,7 @@ import Testing
 
     @Test func withoutCanonicalizeUnsetFieldsAreNull() async throws {
         let h = try await Harness.start()
-        let answer = try await h.parse(#"job "example" { group "cache" { task "redis" { driver = "docker" } } }"#, canonicalize: false)
+        let answer = try await h.parse("job \"example\" {\n group \"cache\" {\n task \"redis\" { driver = \"docker\" }\n }\n}\n", canonicalize: false)
         let job = try answer.json
         #expect(answer.status == 200)
         #expect(job["ID"] == "example")
@@ -246,6 +246,10 @@ import Testing
             "Failed to parse job: input.hcl:3,31-42: Unsuitable value type; Unsuitable duration value: time: unknown unit \" minutes\" in duration \"5 minutes\""
         ),
         ("variable \"v\" {}\n", "Failed to parse job: input.hcl:1,1-13: Unset variable \"v\"; A used variable must be set or have a default value; see https://developer.hashicorp.com/nomad/docs/reference/hcl2/variables  for details."),
+        (
+            "job \"x\" { group \"g\" {} }\n",
+            "Failed to parse job: input.hcl:1,11-16: Invalid single-argument block definition; A single-line block definition can contain only a single argument. If you meant to define argument \"group\", use an equals sign to assign it a value. To define a nested block, place it on a line of its own within its parent block."
+        ),
         ("group \"g\" {}\n", "Failed to parse job: input.hcl:1,1-6: Unsupported block type; Blocks of type \"group\" are not expected here."),
         ("job \"x\" {\n  name = nope(1)\n}\n", "Failed to parse job: input.hcl:2,10-17: Call to unknown function; There is no function named \"nope\" (nomad-simulator implements upper, lower, trimspace, tostring, tonumber, join, length, concat and merge)."),
     ])

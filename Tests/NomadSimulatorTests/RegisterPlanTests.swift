@@ -74,16 +74,17 @@ import Testing
         #expect(countField?["New"] == "3")
         #expect(countField?["Annotations"] == ["forces create"])
         #expect(scaled["Annotations"]?["DesiredTGUpdates"]?["app"]?["Place"] == 1)
-        #expect(scaled["Annotations"]?["DesiredTGUpdates"]?["app"]?["Ignore"] == 2)
+        // Existing allocations move to the new version in place, as Nomad's reconciler does.
+        #expect(scaled["Annotations"]?["DesiredTGUpdates"]?["app"]?["InPlaceUpdate"] == 2)
         await h.stop()
     }
 
     @Test func removingAGroupIsDeletedAndStopsItsAllocations() async throws {
         let h = try await Harness.start()
         let two = try await h.parsedJob(
-            #"job "pair" { group "a" { task "t" { driver = "docker" } } group "b" { task "t" { driver = "docker" } } }"#)
+            jobspec("pair", groups: ["a", "b"]))
         #expect(try await h.register(two).status == 200)
-        let one = try await h.parsedJob(#"job "pair" { group "a" { task "t" { driver = "docker" } } }"#)
+        let one = try await h.parsedJob(jobspec("pair", groups: ["a"]))
         let plan = try await h.plan(one, id: "pair")
         let groups = plan["Diff"]?["TaskGroups"]?.arrayValue ?? []
         #expect(groups.map { $0["Name"] } == ["a", "b"])
@@ -121,7 +122,7 @@ import Testing
         let fresh = try await h.register(image(job, "nginx:2"), enforceIndex: true, jobModifyIndex: index)
         #expect(fresh.status == 200)
 
-        let missing = try await h.register(try await h.parsedJob(#"job "nope" { group "g" { task "t" { driver = "docker" } } }"#), enforceIndex: true, jobModifyIndex: 5)
+        let missing = try await h.register(try await h.parsedJob(jobspec("nope")), enforceIndex: true, jobModifyIndex: 5)
         #expect(missing.text == "Enforcing job modify index 5: job does not exist")
         await h.stop()
     }

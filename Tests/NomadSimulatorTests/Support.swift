@@ -184,3 +184,14 @@ let simpleJob = """
       default = "1.25"
     }
     """
+
+/// A one-group, one-task jobspec (HCL forbids nested blocks on one line, so this spells it out).
+func jobspec(_ name: String, type: String = "service", groups: [String] = ["g"], driver: String = "docker", image: String? = nil) -> String {
+    var hcl = "job \"\(name)\" {\n  type = \"\(type)\"\n"
+    for group in groups {
+        hcl += "  group \"\(group)\" {\n    task \"t\" {\n      driver = \"\(driver)\"\n"
+        if let image { hcl += "      config {\n        image = \"\(image)\"\n      }\n" }
+        hcl += "    }\n  }\n"
+    }
+    return hcl + "}\n"
+}

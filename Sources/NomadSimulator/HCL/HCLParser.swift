@@ -94,6 +94,33 @@ struct HCLParser {
         }
     }
 
+    /// `name { arg = value }` on one line: HCL allows exactly one argument there, no nested block.
+    private mutating func parseSingleLineBody() throws(HCLDiagnostic) -> HCLBody {
+        let token = current
+        guard case .identifier(let name) = token.kind else {
+            throw HCLDiagnostic(
+                token.range, "Argument or block definition required", "An argument or block definition is required here.")
+        }
+        next()
+        guard current.kind == .equals else {
+            throw HCLDiagnostic(
+                token.range, "Invalid single-argument block definition",
+                "A single-line block definition can contain only a single argument. If you meant to define argument \"\(name)\", use an equals sign to assign it a value. To define a nested block, place it on a line of its own within its parent block."
+            )
+        }
+        next()
+        let expression = try parseExpression()
+        guard current.kind == .closeBrace else {
+            throw HCLDiagnostic(
+                current.range, "Invalid single-argument block definition",
+                "A single-line block definition must end with a closing brace immediately after its single argument definition."
+            )
+        }
+        let attribute = HCLAttribute(
+            name: name, nameRange: token.range, expression: expression, range: token.range.through(expression.range))
+        return HCLBody(attributes: [attribute], blocks: [], range: token.range)
+    }
+
     private mutating func parseBlock(type: String, typeToken: HCLToken) throws(HCLDiagnostic) -> HCLBlock {
         var labels: [String] = []
         var labelRanges: [HCLRange] = []
@@ -118,7 +145,12 @@ struct HCLParser {
                 labelRanges.append(token.range)
             case .openBrace:
                 let open = next()
-                let body = try parseBody(closing: true, openedAt: open.range)
+                let body: HCLBody
+                if current.kind != .newline && current.kind != .closeBrace && current.kind != .endOfFile {
+                    body = try parseSingleLineBody()
+                } else {
+                    body = try parseBody(closing: true, openedAt: open.range)
+                }
                 let close = next()
                 var definition = typeToken.range
                 if let last = labelRanges.last { definition = definition.through(last) }
