@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "bosun-bench",
             dependencies: [
-                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", argumentParser,
+                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "NomadSimulator", argumentParser,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),

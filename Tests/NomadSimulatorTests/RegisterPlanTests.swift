@@ -94,6 +94,17 @@ import Testing
         await h.stop()
     }
 
+    @Test func registeringTheJobAsReadBackChangesNothing() async throws {
+        let h = try await Harness.start()
+        #expect(try await h.register(try await h.parsedJob(simpleJob)).status == 200)
+        let stored = try await h.get("/v1/job/web").json
+        let again = try await h.register(stored)
+        #expect(again.status == 200)
+        #expect(try await h.get("/v1/job/web").json["Version"] == 0)
+        #expect(try await h.plan(stored, id: "web")["Diff"]?["Type"] == "None")
+        await h.stop()
+    }
+
     @Test func registerAnswersAsDocumented() async throws {
         let h = try await Harness.start()
         let answer = try await h.register(try await h.parsedJob(simpleJob))

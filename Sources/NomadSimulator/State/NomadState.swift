@@ -148,17 +148,25 @@ actor NomadState {
             .filter { prefix.isEmpty || ($0.string("ID") ?? "").hasPrefix(prefix) }
             .filter { filter?.matches(.object($0)) ?? true }
             .sorted { ($0.string("Namespace") ?? "", $0.string("ID") ?? "") < ($1.string("Namespace") ?? "", $1.string("ID") ?? "") }
-        return (tableIndex("jobs", "job_summary"), .array(jobs.map { .object(stub($0, meta: meta)) }))
+        // Group allocations once, not once per job.
+        let byJob = Dictionary(grouping: allocations.values) { Self.key($0.namespace, $0.jobID) }
+        return (
+            tableIndex("jobs", "job_summary"),
+            .array(jobs.map { job in
+                let allocs = byJob[Self.key(job.string("Namespace") ?? "default", job.string("ID") ?? "")] ?? []
+                return .object(stub(job, allocations: allocs, meta: meta))
+            })
+        )
     }
 
-    private func stub(_ job: JSONObject, meta: Bool) -> JSONObject {
+    private func stub(_ job: JSONObject, allocations allocs: [SimulatedAllocation], meta: Bool) -> JSONObject {
         var out: JSONObject = [
             "ID": job["ID"] ?? "", "ParentID": job["ParentID"] ?? "", "Name": job["Name"] ?? "",
             "Namespace": job["Namespace"] ?? "default", "Datacenters": job["Datacenters"] ?? nil,
             "NodePool": job["NodePool"] ?? "default", "Multiregion": nil, "Type": job["Type"] ?? "service",
             "Priority": job["Priority"] ?? 50, "Periodic": false, "ParameterizedJob": false,
             "Stop": job["Stop"] ?? false, "Status": job["Status"] ?? "", "StatusDescription": job["StatusDescription"] ?? "",
-            "JobSummary": .object(summary(job)), "CreateIndex": job["CreateIndex"] ?? 0,
+            "JobSummary": .object(summary(job, allocations: allocs)), "CreateIndex": job["CreateIndex"] ?? 0,
             "ModifyIndex": job["ModifyIndex"] ?? 0, "JobModifyIndex": job["JobModifyIndex"] ?? 0,
             "SubmitTime": job["SubmitTime"] ?? 0,
         ]
@@ -167,11 +175,11 @@ actor NomadState {
     }
 
     /// `JobSummary`: allocation counts per task group.
-    func summary(_ job: JSONObject) -> JSONObject {
+    func summary(_ job: JSONObject, allocations given: [SimulatedAllocation]? = nil) -> JSONObject {
         let namespace = job.string("Namespace") ?? "default"
         let id = job.string("ID") ?? ""
         var groups = JSONObject()
-        let allocs = allocations.values.filter { $0.namespace == namespace && $0.jobID == id }
+        let allocs = given ?? allocations.values.filter { $0.namespace == namespace && $0.jobID == id }
         for group in job.objects("TaskGroups").compactMap({ $0.string("Name") }).sorted() {
             let mine = allocs.filter { $0.taskGroup == group }
             func count(_ status: String) -> JSONValue { .int(mine.filter { $0.clientStatus == status }.count) }

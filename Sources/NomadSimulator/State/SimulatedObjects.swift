@@ -3,8 +3,11 @@ import Foundation
 
 /// An error answered the way Nomad's HTTP agent answers: a status code and a plain-text body.
 public struct NomadAPIError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status code Nomad would answer with.
     public var status: Int
+    /// The plain-text body, worded as Nomad words it.
     public var message: String
+    /// An error with Nomad's status code and wording.
     public init(_ status: Int, _ message: String) {
         self.status = status
         self.message = message
