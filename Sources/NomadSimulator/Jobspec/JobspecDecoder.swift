@@ -20,7 +20,7 @@ struct JobspecDecoder {
                 throw unsupportedArgument(attribute, schema)
             }
             switch field.kind {
-            case .block, .blockList, .constraints:
+            case .block, .blockList, .constraints, .anyMap:
                 throw HCLDiagnostic(
                     attribute.nameRange, "Unsupported argument",
                     "An argument named \"\(attribute.name)\" is not expected here. Did you mean to define a block of type \"\(attribute.name)\"?"
