@@ -87,7 +87,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "NomadSimulator",
-            dependencies: ["BosunCore", hummingbird, logging],
+            dependencies: ["BosunCore", hummingbird, logging, serviceLifecycle],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "nomad-simulator",
@@ -98,8 +98,8 @@ let package = Package(
         .executableTarget(
             name: "bosun-bench",
             dependencies: [
-                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore", "BosunHost",
-                argumentParser, logging,
+                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
+                "BosunHost", argumentParser, logging, "NomadSimulator",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -126,6 +126,9 @@ let package = Package(
         .testTarget(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NomadSimulatorTests", dependencies: ["NomadSimulator", "BosunCore", "BosunTesting", "nomad-simulator"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BosunCore", "BosunTesting", "bosun", "kubernetes-simulator", "nomad-simulator"],

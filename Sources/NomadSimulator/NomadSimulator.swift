@@ -1,1 +1,0 @@
-// NomadSimulator: see DESIGN.md.
