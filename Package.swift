@@ -62,7 +62,7 @@ let package = Package(
             name: "BosunServer",
             dependencies: [
                 "BosunEngine", "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", hummingbird, hummingbirdTLS,
-                crypto, logging, metrics, serviceLifecycle,
+                crypto, logging, metrics, serviceLifecycle, ahc,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
@@ -118,6 +118,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunServerTests",
+            dependencies: [
+                "BosunServer", "BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -107,10 +107,15 @@ extension Engine {
         wake(name, .refresh(.manual))
     }
 
-    /// Re-resolves now (fetching), for `bosun refresh` and webhooks.
-    public func refresh(_ name: String, trigger: SyncTrigger = .manual) throws {
-        _ = try runtime(name)
+    /// Re-resolves now (fetching), for `bosun refresh` and webhooks. Asks that arrive while a
+    /// refresh is queued and not yet started join it; returns false for such a joined ask.
+    @discardableResult
+    public func refresh(_ name: String, trigger: SyncTrigger = .manual) throws -> Bool {
+        let rt = try runtime(name)
+        guard !rt.refreshQueued else { return false }
+        apps[name]?.refreshQueued = true
         wake(name, .refresh(trigger))
+        return true
     }
 
     /// Desired against live, three-way, as of now (no fetch).
