@@ -123,7 +123,7 @@ let package = Package(
             name: "BosunServerTests",
             dependencies: [
                 "BosunServer", "BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), ahc, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .testTarget(

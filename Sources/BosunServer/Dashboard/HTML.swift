@@ -34,7 +34,8 @@ enum HTML {
         case "Progressing", "Running": "busy"
         default: "muted"
         }
-        return #"<span class="badge \#(tone)"\#(title.map { #" title="\#(esc($0))""# } ?? "")>\#(esc(word))</span>"#
+        let hint = title.flatMap { $0.isEmpty ? nil : #" title="\#(esc($0))""# } ?? ""
+        return #"<span class="badge \#(tone)"\#(hint)>\#(esc(word))</span>"#
     }
 
     /// `<time>` with the exact time in its title; the script keeps the relative text fresh.
