@@ -61,7 +61,7 @@ struct ServerHarness {
         dir = try TemporaryDirectory(prefix: "bosun-server")
         store = try Store(path: dir.appending("bosun.sqlite").path)
         target = InMemoryTarget()
-        clock = ManualClock()
+        clock = ManualClock(now: Date())  // real dates, so pages say "just now"
         var env = environment
         let repositorySpecs = try repositories.map { name in
             var spec = RepositorySpec(name: name, url: try #require(repos[name]).path)
