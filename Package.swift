@@ -99,6 +99,7 @@ let package = Package(
             name: "bosun-bench",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", argumentParser,
+                "BosunEngine", "BosunStore", "BosunServer", ahc, logging, serviceLifecycle,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),

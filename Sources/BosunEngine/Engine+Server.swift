@@ -24,15 +24,36 @@ extension Engine {
 
     /// The applications a webhook push refreshes: they read one of `repositories` (by name),
     /// that repository's URL is one of `repositoryURLs` (any form), and they may track one of
-    /// `refs` (empty: any ref).
-    public func applications(repositoryURLs: [String], refs: [String], readingAny repositories: Set<String>) -> [String] {
-        var names: Set<String> = []
-        for url in repositoryURLs {
-            for ref in refs.isEmpty ? [nil] : refs.map(Optional.some) {
-                names.formUnion(applications(repositoryURL: url, ref: ref))
-            }
+    /// `refs` (empty: any ref). Pure, so the webhook receiver can answer from a config snapshot
+    /// without queueing behind the engine's work.
+    public nonisolated static func applications(in config: Config, repositoryURLs: [String], refs: [String],
+                                                readingAny repositories: Set<String>) -> [String] {
+        let urls = Set(repositoryURLs.map(normalizeRepositoryURL))
+        return config.applications.filter { app in
+            guard repositories.contains(app.source.repository), let repo = config.repository(named: app.source.repository),
+                urls.contains(normalizeRepositoryURL(repo.url))
+            else { return false }
+            return refs.isEmpty || refs.contains { mayTrack(app.source.revision, ref: $0) }
+        }.map(\.name).sorted()
+    }
+
+    /// Whether a push to `ref` can change what `revision` resolves to.
+    nonisolated static func mayTrack(_ revision: RevisionSpec, ref: String) -> Bool {
+        switch revision {
+        case .ref(let r): ref == r || ref == "refs/heads/\(r)" || ref == "refs/tags/\(r)" || r.count == 40 || r == "HEAD"
+        case .semver: ref.hasPrefix("refs/tags/")
         }
-        return names.filter { apps[$0].map { repositories.contains($0.spec.source.repository) } ?? false }.sorted()
+    }
+
+    /// Refreshes several applications in one step (a webhook push); names no longer configured
+    /// are skipped. Returns which were queued and which joined a refresh already queued.
+    public func refresh(_ names: [String], trigger: SyncTrigger) -> (queued: [String], joined: [String]) {
+        var queued: [String] = []
+        var joined: [String] = []
+        for name in names where apps[name] != nil {
+            if (try? refresh(name, trigger: trigger)) == true { queued.append(name) } else { joined.append(name) }
+        }
+        return (queued, joined)
     }
 
     /// Events newer than `afterID`, oldest first (a stream resuming after a reconnect).

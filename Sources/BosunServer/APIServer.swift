@@ -100,7 +100,8 @@ public struct APIServer: Sendable {
         }
 
         // Webhooks carry their own signatures.
-        let receiver = WebhookReceiver(engine: engine, environment: options.environment, deliveries: deliveries, now: options.now)
+        let receiver = WebhookReceiver(engine: engine, environment: options.environment, deliveries: deliveries, now: options.now,
+                                       configuration: ConfigSnapshot(engine: engine))
         router.post("/hooks/:provider") { request, context in
             await receiver.receive(request, provider: try context.parameters.require("provider"))
         }

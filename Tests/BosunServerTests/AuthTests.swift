@@ -109,6 +109,17 @@ import Testing
             let page = try await client.execute(uri: "/", method: .get)
             #expect(page.status == .ok && page.text.contains("open access (loopback)"))
         }
+        // What keeps other web pages in the same browser out of an open server.
+        try await open.withLiveServer { base in
+            let host = String(base.dropFirst("http://".count))
+            let crossSite = try await HTTP.request(.POST, base + "/api/v1/applications/app/refresh", headers: ["Origin": "https://evil.example"])
+            #expect(crossSite.status == 403)
+            let sameSite = try await HTTP.request(.POST, base + "/api/v1/applications/app/refresh", headers: ["Origin": base])
+            #expect(sameSite.status == 202)
+            let rebound = try await HTTP.request(.GET, base + "/api/v1/applications", headers: ["Host": "evil.example:\(host.split(separator: ":").last ?? "")"])
+            #expect(rebound.status == 403)
+            #expect(rebound.json?[path: ["error", "message"]]?.stringValue?.contains("loopback") == true)
+        }
 
         let exposed = try ServerHarness(tokens: [], listen: "0.0.0.0:0")
         defer { Task { await exposed.cleanup() } }

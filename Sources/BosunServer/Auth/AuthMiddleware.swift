@@ -18,9 +18,17 @@ struct AuthMiddleware: RouterMiddleware {
         let access = AccessPolicy.required(method: request.method, path: path)
         let (token, viaCookie) = Self.token(of: request)
         var context = context
-        // Open routes still learn who is asking when they can (the dashboard shows it).
+        // A browser on another site may post here (and to an open loopback server, nothing else
+        // stops it); browsers always say where such a request comes from.
+        if request.method != .get, request.method != .head, !path.hasPrefix("/hooks/"), let origin = request.headers[.origin],
+            !Self.sameOrigin(origin, authority: request.head.authority)
+        {
+            return APIResponse.error(.forbidden, code: "Forbidden", "a cross-site request from \(origin) is refused")
+        }
+        // The sign-in page still learns who is asking (its header shows it); webhooks, probes
+        // and metrics skip the token lookup entirely.
         guard case .role(let needed) = access else {
-            if case .allowed(let identity) = await authenticator.authenticate(token: token, viaCookie: viaCookie) {
+            if path == "/login", case .allowed(let identity) = await authenticator.authenticate(token: token, viaCookie: viaCookie) {
                 context.identity = identity
             }
             return try await next(request, context)
@@ -42,9 +50,26 @@ struct AuthMiddleware: RouterMiddleware {
             if identity.viaCookie, request.method != .get, request.method != .head, request.headers[Self.csrfHeader] != "1" {
                 return APIResponse.error(.forbidden, code: "Forbidden", "a signed-in browser request that changes something must send the header X-Bosun-CSRF: 1")
             }
+            // Without tokens only loopback may connect; a page whose name was re-pointed at
+            // 127.0.0.1 (DNS rebinding) still arrives with its own host name, and is refused.
+            if identity.isOpenAccess, !Self.isLoopbackAuthority(request.head.authority) {
+                return APIResponse.error(.forbidden, code: "Forbidden", "this server has no API tokens and answers only to a loopback address (127.0.0.1, localhost, [::1])")
+            }
             context.identity = identity
             return try await next(request, context)
         }
+    }
+
+    /// `Origin: http://host:port` names the server the request reached.
+    static func sameOrigin(_ origin: String, authority: String?) -> Bool {
+        guard let authority, let schemeEnd = origin.range(of: "://") else { return false }
+        return origin[schemeEnd.upperBound...].lowercased() == authority.lowercased()
+    }
+
+    static func isLoopbackAuthority(_ authority: String?) -> Bool {
+        guard let authority = authority?.lowercased() else { return true }  // HTTP/1.0 without Host: a local tool
+        let host: Substring = authority.hasPrefix("[") ? authority.dropFirst().prefix { $0 != "]" } : authority.prefix { $0 != ":" }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The bearer token, else the dashboard's cookie.

@@ -14,6 +14,17 @@ public struct Identity: Sendable, Hashable {
         self.role = role
         self.viaCookie = viaCookie
     }
+
+    /// The stand-in for every caller of a server without tokens.
+    static func open(viaCookie: Bool) -> Identity { Identity(name: "anonymous", role: .admin, viaCookie: viaCookie, isOpenAccess: true) }
+
+    /// No token was checked: the server has none and listens on loopback.
+    public private(set) var isOpenAccess = false
+
+    init(name: String, role: Role, viaCookie: Bool, isOpenAccess: Bool) {
+        self.init(name: name, role: role, viaCookie: viaCookie)
+        self.isOpenAccess = isOpenAccess
+    }
 }
 
 /// Checks API tokens against `server.tokens` (name, SHA-256, role). Tokens are never kept or
@@ -39,7 +50,7 @@ public struct Authenticator: Sendable {
     func authenticate(token: String?, viaCookie: Bool) async -> Outcome {
         let configured = await tokens()
         if configured.isEmpty {
-            if openWhenNoTokens { return .allowed(Identity(name: "anonymous", role: .admin, viaCookie: viaCookie)) }
+            if openWhenNoTokens { return .allowed(.open(viaCookie: viaCookie)) }
             return .unauthenticated("this server has no API tokens configured; add server.tokens (`bosun token create NAME --role R`)")
         }
         guard let token, !token.isEmpty else {

@@ -3,6 +3,7 @@ import BosunEngine
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// `GET /api/v1/events/stream?app=`: the engine's events as server-sent events, one `data:`
 /// JSON object each (with its `id:`, so a browser resuming with `Last-Event-ID` gets what it
@@ -29,20 +30,17 @@ struct EventStream: Sendable {
                 lastSent = max(lastSent, event.id)
             }
             let items = Self.merge(events, keepAlive: keepAlive)
-            for await item in items.stream {
+            defer { items.stop() }
+            // Ends when the engine stops or the server shuts down gracefully (an open stream would
+            // hold it up), or with an error once the client has gone.
+            for await item in items.stream.cancelOnGracefulShutdown() {
                 switch item {
                 case .event(let event):
                     guard event.id > lastSent || event.id == 0, app == nil || event.app == app else { continue }
                     lastSent = max(lastSent, event.id)
-                    do { try await writer.write(Self.frame(event)) } catch {
-                        items.stop()
-                        throw error
-                    }
+                    try await writer.write(Self.frame(event))
                 case .keepAlive:
-                    do { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) } catch {
-                        items.stop()
-                        throw error
-                    }
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                 }
             }
             try await writer.finish(nil)

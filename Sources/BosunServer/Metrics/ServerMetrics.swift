@@ -29,6 +29,9 @@ public enum ServerMetrics {
             done = true
         }
     }
+
+    /// The process-wide registry in Prometheus text (without `bosun_app_info`, which is per server).
+    public static func exposition() -> String { registry.emitToString() }
 }
 
 /// `bosun_app_info{app,target,sync_status,health_status} 1`: one series per application, whose
@@ -66,6 +69,6 @@ final class AppInfoMetrics: Sendable {
     /// Scrapes: the application series, then the process-wide registry.
     func exposition(_ statuses: [ApplicationStatus]) -> String {
         update(statuses)
-        return registry.emitToString() + ServerMetrics.registry.emitToString()
+        return registry.emitToString() + ServerMetrics.exposition()
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Metrics
 import NIOCore
+import Synchronization
 
 /// `/hooks/{provider}`: turns a signed push into an immediate refresh of exactly the
 /// applications that read the pushed repository at the pushed ref.
@@ -20,6 +21,7 @@ struct WebhookReceiver: Sendable {
     let environment: [String: String]
     let deliveries: DeliveryLog
     let now: @Sendable () -> Date
+    let configuration: ConfigSnapshot
 
     struct Answer: Encodable {
         var event: String
@@ -56,7 +58,8 @@ struct WebhookReceiver: Sendable {
 
         // Authentic: signed with the secret of at least one repository. The repositories
         // whose secret signed it are the only ones this delivery may refresh.
-        let repositories = await engine.config.repositories
+        let config = await configuration.current()
+        let repositories = config.repositories
         var verdicts: [String: Bool] = [:]
         var signedBy: Set<String> = []
         for repository in repositories {
@@ -87,19 +90,35 @@ struct WebhookReceiver: Sendable {
             return (APIResponse.json(Answer(event: name, delivery: delivery, applications: [], coalesced: [],
                                             message: "event \"\(name)\" is not acted on; only pushes are")), "ignored")
         case .push:
-            let names = await engine.applications(repositoryURLs: event.repositoryURLs, refs: event.refs, readingAny: signedBy)
-            var refreshed: [String] = []
-            var coalesced: [String] = []
-            for name in names {
-                // An application removed by a reload in between is simply skipped.
-                guard let queued = try? await engine.refresh(name, trigger: .webhook) else { continue }
-                if queued { refreshed.append(name) } else { coalesced.append(name) }
-            }
+            let names = Engine.applications(in: config, repositoryURLs: event.repositoryURLs, refs: event.refs, readingAny: signedBy)
+            // One step on the engine for all of them; an application removed by a reload in between is skipped.
+            let (refreshed, coalesced) = names.isEmpty ? ([], []) : await engine.refresh(names, trigger: .webhook)
             let message = names.isEmpty
                 ? "no application reads \(event.repositoryURLs.first ?? "this repository") at \(event.refs.isEmpty ? "any ref" : event.refs.joined(separator: ", "))"
                 : "refreshing \(names.joined(separator: ", "))"
             return (APIResponse.json(Answer(event: "push", delivery: delivery, applications: refreshed, coalesced: coalesced, message: message),
                                      status: .accepted), "accepted")
         }
+    }
+}
+
+/// The engine's config, re-read at most once a second: a burst of deliveries does not queue
+/// behind the engine's work just to learn the repositories, and a reload shows within a second.
+final class ConfigSnapshot: Sendable {
+    let engine: Engine
+    let maxAge: Duration
+    private let cached = Mutex<(config: Config, at: ContinuousClock.Instant)?>(nil)
+
+    init(engine: Engine, maxAge: Duration = .seconds(1)) {
+        self.engine = engine
+        self.maxAge = maxAge
+    }
+
+    func current() async -> Config {
+        let now = ContinuousClock.now
+        if let hit = cached.withLock({ $0 }), now - hit.at < maxAge { return hit.config }
+        let config = await engine.config
+        cached.withLock { $0 = (config, now) }
+        return config
     }
 }
