@@ -139,8 +139,8 @@ import Testing
             let rollback = try await client.execute(uri: "/api/v1/applications/web/rollback", method: .post)
             #expect(rollback.status == .accepted)
             try await h.waitForSyncs(3, app: "web")
-            let status = try await h.engine.status("web")
-            #expect(status.sync.revision == first && status.pinned)
+            try await h.eventually("web synced back") { try await h.engine.status("web").sync.revision == first }
+            #expect(try await h.engine.status("web").pinned)
             #expect(try await h.history("web").first?.trigger == .rollback)
 
             let unpin = try await client.execute(uri: "/api/v1/applications/web/unpin", method: .post)

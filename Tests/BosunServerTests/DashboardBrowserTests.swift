@@ -26,7 +26,10 @@ import Testing
         // A new commit waits (no auto-sync) for someone to press Sync.
         let waiting = try h.repo().commit(files: ["storefront/cm.yaml": ServerHarness.configMap("storefront", data: "v2")], message: "Raise prices")
         try await h.engine.refresh("storefront")
-        try await h.eventually("the new commit is seen") { try await h.engine.status("storefront").commit?.sha == waiting }
+        try await h.eventually("the new commit is compared") {
+            let status = try await h.engine.status("storefront")
+            return status.commit?.sha == waiting && status.sync.status == .outOfSync
+        }
 
         let artifacts = Self.packageRoot.appendingPathComponent(".build/artifacts").path
         let script = Self.packageRoot.appendingPathComponent("Tests/BosunServerTests/Browser/dashboard_check.py").path

@@ -38,10 +38,11 @@ import Testing
         let h = try ServerHarness(apps: [("shop", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
-        try await h.waitForSyncs(1, app: "shop")
+        // Drift is reported against a synced application: wait for the look after the sync.
+        try await h.eventually("shop synced") { try await h.engine.status("shop").sync.status == .synced }
         let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "shop")
         await h.target.edit(key) { $0.body["data"] = ["k": "<changed by hand>"] }
-        try await h.eventually("drift seen") { try await h.engine.status("shop").sync.status == .outOfSync }
+        try await h.eventually("drift reported") { try await h.engine.events(app: "shop").contains { $0.reason == "DriftDetected" } }
         let sync = try #require(try await h.history("shop").first)
         try await h.withRouter { client in
             let html = try await client.execute(uri: "/apps/shop", method: .get).text

@@ -105,6 +105,8 @@ import Testing
             try h.repo().commit(files: ["drifty/cm.yaml": ServerHarness.configMap("drifty", data: "v2")], message: "second")
             try await h.engine.refresh("drifty")
             try await h.waitForSyncs(2, app: "drifty")
+            // Drift is reported against a synced application: wait for the look after the sync.
+            try await h.eventually("drifty synced") { try await h.engine.status("drifty").sync.status == .synced }
 
             let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "drifty")
             await h.target.edit(key) { $0.body["data"] = ["k": "by hand"] }
@@ -112,6 +114,7 @@ import Testing
 
             _ = try await h.engine.rollback("drifty", to: nil)
             try await h.eventually("rolled back") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "rolledBack" } }
+            try await h.eventually("healthy after the rollback") { try await h.engine.status("drifty").health.status == .healthy }
 
             await h.target.setHealth(key, .degraded("CrashLoopBackOff"))
             await h.target.edit(key) { $0.body["data"] = ["k": "again"] }

@@ -54,7 +54,7 @@ public struct Authenticator: Sendable {
             return .unauthenticated("this server has no API tokens configured; add server.tokens (`bosun token create NAME --role R`)")
         }
         guard let token, !token.isEmpty else {
-            return .unauthenticated("an API token is required: send `Authorization: Bearer <token>` (the CLI takes --token or BOSUN_TOKEN)")
+            return .unauthenticated("an API token is required: send `Authorization: Bearer <token>`")
         }
         guard let match = Self.match(token: token, in: configured) else {
             return .unauthenticated("the API token is not valid (unknown or revoked)")

@@ -127,10 +127,11 @@ public enum WebhookProvider: String, Sendable, CaseIterable {
         return event
     }
 
-    /// The JSON body; GitHub may also send it form-encoded as `payload=…`.
+    /// The JSON body; GitHub may also send it form-encoded as `payload=…` (and `curl -d` labels
+    /// plain JSON as a form, so the body itself decides).
     static func payload(headers: HTTPFields, body: [UInt8]) throws(WebhookPayloadError) -> JSONValue {
         var bytes = body
-        if headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+        if body.starts(with: Array("payload=".utf8)) {
             let form = String(decoding: body, as: UTF8.self)
             let pair = form.split(separator: "&").first { $0.hasPrefix("payload=") }
             guard let encoded = pair?.dropFirst("payload=".count),
