@@ -150,10 +150,7 @@ extension Engine {
         apps.values.filter { runtime in
             guard let repo = config.repository(named: runtime.spec.source.repository), sameRepository(repo.url, url: repositoryURL) else { return false }
             guard let ref else { return true }
-            switch runtime.spec.source.revision {
-            case .ref(let r): return ref == r || ref == "refs/heads/\(r)" || ref == "refs/tags/\(r)" || r.count == 40 || r == "HEAD"
-            case .semver: return ref.hasPrefix("refs/tags/")
-            }
+            return Self.mayTrack(runtime.spec.source.revision, ref: ref)
         }.map(\.spec.name).sorted()
     }
 }

@@ -5,7 +5,7 @@ import Metrics
 /// The engine's Prometheus figures, through swift-metrics (a no-op until the process bootstraps
 /// a metrics backend; `bosun serve` bootstraps swift-prometheus). One name, one set of label
 /// names: Prometheus refuses a family whose labels differ between series.
-public enum EngineMetrics {
+enum EngineMetrics {
     /// `bosun_sync_total{app,result,trigger}` and `bosun_sync_duration_seconds{app}`.
     static func syncFinished(app: String, result: SyncResult, trigger: SyncTrigger, duration: Duration) {
         Counter(label: "bosun_sync_total", dimensions: [("app", app), ("result", result.rawValue), ("trigger", trigger.rawValue)])
