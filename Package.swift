@@ -62,7 +62,7 @@ let package = Package(
             name: "BosunServer",
             dependencies: [
                 "BosunEngine", "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", hummingbird, hummingbirdTLS,
-                crypto, logging, metrics, serviceLifecycle,
+                crypto, logging, metrics, serviceLifecycle, ahc,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
@@ -99,7 +99,7 @@ let package = Package(
             name: "bosun-bench",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
-                "BosunHost", argumentParser, logging, "NomadSimulator",
+                "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -127,8 +127,12 @@ let package = Package(
             name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "NomadSimulatorTests", dependencies: ["NomadSimulator", "BosunCore", "BosunTesting", "nomad-simulator"],
-            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+            name: "NomadSimulatorTests", dependencies: ["NomadSimulator", "BosunCore", "BosunTesting",
+            "nomad-simulator"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+            name: "BosunServerTests", dependencies: [                 "BosunServer", "BosunEngine", "BosunStore",
+            "BosunGit", "BosunRender", .product(name: "HummingbirdTesting", package: "hummingbird"), ahc,
+            serviceLifecycle, ], exclude: ["Browser"],
+            // the DevTools driver the browser test runs with python3             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BosunCore", "BosunTesting", "bosun", "kubernetes-simulator", "nomad-simulator"],

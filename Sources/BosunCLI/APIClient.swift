@@ -10,7 +10,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "URL of a running `bosun serve` (default: $BOSUN_SERVER, else server.listen of --config).")
     var server: String?
 
-    @Option(help: "API token (default: $BOSUN_TOKEN).")
+    @Option(help: "API token (default: $BOSUN_TOKEN). Prefer the variable: options show in process lists.")
     var token: String?
 
     @Option(name: [.short, .long], help: "The config file, to find server.listen.")
@@ -29,7 +29,8 @@ struct ServerOptions: ParsableArguments {
     }
 
     func client() throws -> APIClient {
-        APIClient(base: try baseURL(), token: token ?? ProcessInfo.processInfo.environment["BOSUN_TOKEN"])
+        let environment = ProcessInfo.processInfo.environment["BOSUN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return APIClient(base: try baseURL(), token: (token.flatMap { $0.isEmpty ? nil : $0 } ?? environment)?.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 
@@ -70,11 +71,19 @@ struct APIClient: Sendable {
         let buffer = try await response.body.collect(upTo: 64 << 20)
         let data = Data(buffer: buffer)
         guard (200..<300).contains(Int(response.status.code)) else {
+            let status = Int(response.status.code)
+            var failure = Failure(status: status, code: "", message: "HTTP \(status) from \(base)\(path)")
             if let value = try? JSONParser.parse(data), let error = value["error"] {
-                throw Failure(status: Int(response.status.code), code: error["code"]?.stringValue ?? "",
-                              message: error["message"]?.stringValue ?? "HTTP \(response.status.code)")
+                failure.code = error["code"]?.stringValue ?? ""
+                failure.message = error["message"]?.stringValue ?? failure.message
             }
-            throw Failure(status: Int(response.status.code), code: "", message: "HTTP \(response.status.code) from \(base)\(path)")
+            // Say how to fix a refused token, without ever printing the token.
+            if status == 401 {
+                failure.message += token == nil
+                    ? " (pass --token or set BOSUN_TOKEN; `bosun token create NAME --role R` makes one)"
+                    : " (the token given with --token or BOSUN_TOKEN was refused by \(base))"
+            }
+            throw failure
         }
         return data
     }

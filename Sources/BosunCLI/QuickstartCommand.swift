@@ -47,6 +47,7 @@ struct QuickstartCommand: AsyncParsableCommand {
             print("""
 
                 Bosun is running: \(url)
+                  dashboard  \(url)/ (open it in a browser: sync, history, live updates)
                   app        hello, from \(repo.path)/hello (a File and a Process)
                   web page   \(appURL) (served by the Process once Bosun has synced it)
                   data       \(root.path)/.bosun (SQLite, Git mirror, the host target's files and logs)

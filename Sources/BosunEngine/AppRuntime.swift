@@ -69,4 +69,6 @@ struct AppRuntime: Sendable {
     var lastReportedHealth: HealthCode?
     /// A manual sync was asked for and not yet picked up.
     var pendingManualSync = false
+    /// A refresh is queued and not yet started: later asks join it (webhook bursts coalesce).
+    var refreshQueued = false
 }

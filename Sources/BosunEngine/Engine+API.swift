@@ -107,10 +107,15 @@ extension Engine {
         wake(name, .refresh(.manual))
     }
 
-    /// Re-resolves now (fetching), for `bosun refresh` and webhooks.
-    public func refresh(_ name: String, trigger: SyncTrigger = .manual) throws {
-        _ = try runtime(name)
+    /// Re-resolves now (fetching), for `bosun refresh` and webhooks. Asks that arrive while a
+    /// refresh is queued and not yet started join it; returns false for such a joined ask.
+    @discardableResult
+    public func refresh(_ name: String, trigger: SyncTrigger = .manual) throws -> Bool {
+        let rt = try runtime(name)
+        guard !rt.refreshQueued else { return false }
+        apps[name]?.refreshQueued = true
         wake(name, .refresh(trigger))
+        return true
     }
 
     /// Looks at every application once, now, and returns when all are done: what an interval
@@ -159,10 +164,7 @@ extension Engine {
         apps.values.filter { runtime in
             guard let repo = config.repository(named: runtime.spec.source.repository), sameRepository(repo.url, url: repositoryURL) else { return false }
             guard let ref else { return true }
-            switch runtime.spec.source.revision {
-            case .ref(let r): return ref == r || ref == "refs/heads/\(r)" || ref == "refs/tags/\(r)" || r.count == 40 || r == "HEAD"
-            case .semver: return ref.hasPrefix("refs/tags/")
-            }
+            return Self.mayTrack(runtime.spec.source.revision, ref: ref)
         }.map(\.spec.name).sorted()
     }
 }

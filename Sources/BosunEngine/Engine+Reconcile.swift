@@ -9,6 +9,8 @@ extension Engine {
     func reconcile(_ name: String, trigger: SyncTrigger, forceFetch: Bool, fetch: Bool = true) async {
         guard let runtime = apps[name] else { return }
         let spec = runtime.spec
+        let started = ContinuousClock.now
+        defer { EngineMetrics.reconciled(app: name, trigger: trigger, duration: ContinuousClock.now - started) }
 
         // Resolve: the pinned commit, else the tracked revision. A dead remote keeps what runs.
         let revision: RevisionSpec = runtime.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision

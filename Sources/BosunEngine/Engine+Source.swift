@@ -31,9 +31,16 @@ extension Engine {
         return (try await git.resolve(revision, in: repository), warning)
     }
 
+    /// A forced fetch (a webhook push, `bosun refresh`) never settles for a fetch that began
+    /// before it was asked for, which could miss the pushed commit: it waits for that one, then
+    /// shares the next, so a burst of pushes costs one fetch more, not one per push.
     func fetchIfDue(_ repository: RepositorySpec, force: Bool) async throws -> String? {
         if let inFlight = fetches[repository.name] {
-            return try await inFlight.value.warning
+            guard force else { return try await inFlight.value.warning }
+            _ = try? await inFlight.value
+            if let next = fetches[repository.name], next != inFlight {
+                return try await next.value.warning
+            }
         }
         if !force, let last = lastFetch[repository.name], clock.now.timeIntervalSince(last) < fetchWindow(repository.name).seconds {
             return fetchWarnings[repository.name]
@@ -41,13 +48,16 @@ extension Engine {
         let git = self.git
         let task = Task { try await git.fetch(repository) }
         fetches[repository.name] = task
-        defer { fetches[repository.name] = nil }
+        defer { if fetches[repository.name] == task { fetches[repository.name] = nil } }
+        let started = ContinuousClock.now
         do {
             let outcome = try await task.value
+            EngineMetrics.fetched(repository: repository.name, succeeded: true, duration: ContinuousClock.now - started)
             lastFetch[repository.name] = clock.now
             fetchWarnings[repository.name] = outcome.warning
             return outcome.warning
         } catch {
+            EngineMetrics.fetched(repository: repository.name, succeeded: false, duration: ContinuousClock.now - started)
             lastFetch[repository.name] = clock.now
             fetchWarnings[repository.name] = "\(error)"
             throw error
@@ -109,7 +119,9 @@ extension Engine {
             treeKey = key
         }
         renderCount += 1
+        let started = ContinuousClock.now
         let output = try await renderer.render(request, from: source)
+        EngineMetrics.rendered(renderer: output.renderer.rawValue, duration: ContinuousClock.now - started)
         await renders.put(commitKey, output)
         if output.renderer == .plain, let treeKey { await renders.put(treeKey, output) }
         return output

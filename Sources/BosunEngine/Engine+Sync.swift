@@ -46,6 +46,7 @@ extension Engine {
             return .failed("\(error)", health: false, retryable: true)
         }
         onStart?(syncID)
+        let syncStarted = ContinuousClock.now
         let total = plan.waves.reduce(0) { $0 + $1.steps.count } + plan.prunes.count + plan.hooks.count
         apps[name]?.operation = SyncProgress(syncID: syncID, phase: "PreSync", done: 0, total: total)
         apps[name]?.lastSync = SyncSummary(id: syncID, revision: commit.sha, result: .running, trigger: trigger,
@@ -81,6 +82,7 @@ extension Engine {
         }
         // The slot is free before finishing: an auto-rollback started there needs one.
         await syncSlots.release()
+        EngineMetrics.syncFinished(app: name, result: outcome.result, trigger: trigger, duration: ContinuousClock.now - syncStarted)
         await finish(name, syncID: syncID, commit: commit, trigger: trigger, outcome: outcome, desired: desired)
         return outcome
     }

@@ -179,6 +179,8 @@ public actor Engine {
             await reconcile(name, trigger: trigger, forceFetch: false)
             scheduleNext(name)
         case .refresh(let trigger):
+            // From here on a new ask queues a new refresh: this one may have fetched too early for it.
+            apps[name]?.refreshQueued = false
             await reconcile(name, trigger: trigger, forceFetch: true)
             scheduleNext(name)
         case .targetChanged:

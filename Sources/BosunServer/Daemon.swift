@@ -25,6 +25,11 @@ public struct Daemon: Sendable {
     /// Runs until SIGTERM/SIGINT. `onReady` gets the API's URL once it listens.
     public func run(onReady: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         let config = try ConfigLoader.load(file: configFile)
+        // Refused before anything starts: no tokens means everything is allowed.
+        if config.server.tokens.isEmpty && !APIServer.isLoopback(config.server.listen) {
+            throw ServerSetupError(APIServer.openRefusal(config.server.listen))
+        }
+        ServerMetrics.bootstrap()
         let dataDir = config.dataDirectory
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
@@ -33,23 +38,27 @@ public struct Daemon: Sendable {
         let renderer = Renderer(workDirectory: dataDir.appendingPathComponent("cache/work"))
         let environment = TargetEnvironment(dataDirectory: dataDir, resolvePath: { config.resolvePath($0) })
         var targets: [String: any DeploymentTarget] = [:]
-        for spec in config.targets { targets[spec.name] = try factory.make(spec, environment: environment) }
+        for spec in config.targets { targets[spec.name] = MeteredTarget(try factory.make(spec, environment: environment)) }
         let engine = Engine(config: config, targets: targets, store: store, git: git, renderCache: renders, renderer: renderer,
                             options: engineOptions)
         if config.server.tokens.isEmpty {
-            logger.notice("no API tokens configured: the API listens on loopback only and allows every request")
+            logger.notice("no API tokens configured: the API listens on loopback only (\(config.server.listen)) and allows every request; add server.tokens to require sign-in")
+        } else {
+            logger.info("API tokens: \(config.server.tokens.map { "\($0.name) (\($0.role.rawValue))" }.joined(separator: ", "))")
         }
-        let scheme = config.server.tls == nil ? "http" : "https"
-        let server = APIServer(engine: engine, listen: config.server.listen)
-        let app = try server.application { port in
+        let tls = config.server.tls.map { TLSFiles(certificateFile: config.resolvePath($0.certificateFile), keyFile: config.resolvePath($0.keyFile)) }
+        let scheme = tls == nil ? "http" : "https"
+        let server = APIServer(engine: engine, options: .init(listen: config.server.listen, tls: tls, configFile: configFile))
+        let app = try await server.application { port in
             let host = ConfigLoader.parseListen(config.server.listen)?.host ?? "127.0.0.1"
-            onReady("\(scheme)://\(host):\(port)")
+            onReady("\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: EngineService(engine: engine)),
                     .init(service: app),
+                    .init(service: Notifier(engine: engine)),
                     .init(service: ConfigWatcher(file: configFile, engine: engine, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

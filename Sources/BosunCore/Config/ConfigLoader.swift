@@ -387,6 +387,15 @@ public enum ConfigLoader {
             reader.report(node, "applications[\(index)].dependsOn", "dependsOn cycle: \(cycle.joined(separator: " -> "))",
                           fix: "remove one of these dependencies")
         }
+        // No tokens means "allow everything", which is only safe where nobody else can connect.
+        if config.server.tokens.isEmpty, let host = parseListen(config.server.listen)?.host.lowercased(),
+            !(host == "localhost" || host == "::1" || host.hasPrefix("127."))
+        {
+            let serverNode = top.value("server")
+            reader.report(serverNode.flatMap { field($0, ["listen"]) } ?? serverNode, "server.listen",
+                          "listening on \(config.server.listen) (beyond loopback) needs API tokens; without them anyone who can connect could sync and roll back",
+                          fix: "add server.tokens (`bosun token create NAME --role admin` prints an entry), or listen on 127.0.0.1")
+        }
         for (i, n) in config.notifications.enumerated() {
             for app in n.applications where !appNames.contains(app) {
                 reader.report(listNodes("notifications").indices.contains(i) ? field(listNodes("notifications")[i], ["applications"]) : nil,

@@ -10,14 +10,17 @@ enum APIResponse {
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func raw(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    static func raw(_ text: String, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     struct ErrorBody: Encodable {
         struct Detail: Encodable {
             var code: String
             var message: String
+            /// The running sync, on a 409.
             var syncId: Int64?
         }
         var error: Detail
@@ -38,6 +41,7 @@ enum APIResponse {
             }
         }
         if let e = error as? APIError { return self.error(e.status, code: e.code, e.message) }
+        if let e = error as? HTTPError { return self.error(e.status, code: "HTTP\(e.status.code)", e.body ?? "\(e.status)") }
         return self.error(.internalServerError, code: "Internal", "\(error)")
     }
 }

@@ -1,0 +1,476 @@
+/// `GET /api/v1/openapi.yaml`: the HTTP contract of `bosun serve`. A test checks that every
+/// route the server registers is here and every operation here answers as documented.
+enum OpenAPIDocument {
+    static let yaml = #"""
+        openapi: 3.0.3
+        info:
+          title: Bosun API
+          version: "1"
+          description: |
+            The HTTP API of `bosun serve`: applications, syncs, history, events, webhooks, metrics.
+            Send `Authorization: Bearer <token>`; tokens live in `server.tokens` with a role:
+            viewer reads, operator also syncs, rolls back, pins, unpins and refreshes, admin may do
+            everything. With no tokens configured the server listens on loopback only and allows
+            every request. Every error is `{"error": {"code", "message"}}`.
+        servers:
+          - url: /
+        security:
+          - bearer: []
+        tags:
+          - name: applications
+          - name: events
+          - name: operations
+            description: probes, metrics and webhooks (no API token)
+          - name: dashboard
+            description: the HTML dashboard (signs in with a cookie holding the token)
+        paths:
+          /healthz:
+            get:
+              tags: [operations]
+              summary: "Liveness: the process answers."
+              security: []
+              responses:
+                "200": { description: ok, content: { text/plain: { schema: { type: string } } } }
+          /readyz:
+            get:
+              tags: [operations]
+              summary: "Readiness: the engine runs and the store answers."
+              security: []
+              responses:
+                "200": { description: ready, content: { text/plain: { schema: { type: string } } } }
+                "503": { description: not ready yet, content: { text/plain: { schema: { type: string } } } }
+          /metrics:
+            get:
+              tags: [operations]
+              summary: Prometheus metrics (text exposition format 0.0.4).
+              security: []
+              responses:
+                "200": { description: metrics, content: { text/plain: { schema: { type: string } } } }
+          /hooks/{provider}:
+            post:
+              tags: [operations]
+              summary: A Git host's push webhook; refreshes the applications reading the pushed repository and ref.
+              description: |
+                Signed with the secret in the environment variable named by `repositories[].webhook.secretEnv`:
+                github `X-Hub-Signature-256: sha256=<hmac>`, gitlab `X-Gitlab-Token`, gitea `X-Gitea-Signature: <hmac>`,
+                bitbucket `X-Hub-Signature: sha256=<hmac>`, generic `X-Signature: sha256=<hmac>` with body
+                `{"repository": URL, "ref": "refs/heads/main"}`. A delivery id seen in the last 5 minutes is ignored.
+              security: []
+              parameters:
+                - { name: provider, in: path, required: true, schema: { type: string, enum: [github, gitlab, gitea, bitbucket, generic] } }
+              requestBody:
+                required: true
+                content: { application/json: { schema: { type: object } } }
+              responses:
+                "200": { description: "ping, ignored event or repeated delivery", content: { application/json: { schema: { $ref: "#/components/schemas/WebhookAnswer" } } } }
+                "202": { description: push accepted; applications refreshing, content: { application/json: { schema: { $ref: "#/components/schemas/WebhookAnswer" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { description: missing or wrong signature (nothing else is said) }
+                "404": { $ref: "#/components/responses/Error" }
+                "413": { $ref: "#/components/responses/Error" }
+          /api/v1/openapi.yaml:
+            get:
+              tags: [applications]
+              summary: This document.
+              security: []
+              responses:
+                "200": { description: the OpenAPI document, content: { application/yaml: { schema: { type: string } } } }
+          /api/v1/applications:
+            get:
+              tags: [applications]
+              summary: Every application with its sync and health (as `bosun apps -o json`).
+              responses:
+                "200": { description: applications, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/ApplicationSummary" } } } } }
+                "401": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}:
+            get:
+              tags: [applications]
+              summary: One application (as `bosun status APP -o json`).
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "200": { description: the application, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/resources:
+            get:
+              tags: [applications]
+              summary: The application's resources with their sync and health.
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "200": { description: resources, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/ResourceStatus" } } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/diff:
+            get:
+              tags: [applications]
+              summary: Desired against live, three-way, as of now (Secret values masked).
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "200": { description: the changed resources and the unified diff, content: { application/json: { schema: { $ref: "#/components/schemas/Diff" } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "422": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/history:
+            get:
+              tags: [applications]
+              summary: Syncs, newest first.
+              parameters:
+                - { $ref: "#/components/parameters/name" }
+                - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+              responses:
+                "200": { description: syncs, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/SyncSummary" } } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/history/{id}:
+            get:
+              tags: [applications]
+              summary: One sync with its per-resource results and the diff it applied.
+              parameters:
+                - { $ref: "#/components/parameters/name" }
+                - { name: id, in: path, required: true, schema: { type: integer, format: int64 } }
+              responses:
+                "200": { description: the sync, content: { application/json: { schema: { $ref: "#/components/schemas/SyncDetail" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/sync:
+            post:
+              tags: [applications]
+              summary: Start a sync (operator). With dryRun, show the plan and diff and apply nothing.
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      additionalProperties: false
+                      properties:
+                        revision: { type: string, description: "a branch, tag or commit (default: what the application tracks)" }
+                        dryRun: { type: boolean }
+                        prune: { type: boolean, description: delete what Git no longer declares }
+                        forcePrune: { type: boolean, description: prune past maxPrunePercent or an empty render; implies prune }
+              responses:
+                "200": { description: dry run result, content: { application/json: { schema: { type: object } } } }
+                "202": { description: sync started, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Conflict" }
+                "422": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/rollback:
+            post:
+              tags: [applications]
+              summary: Sync an earlier commit and pin there (operator).
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      additionalProperties: false
+                      properties:
+                        to: { type: string, description: "a history id or a commit (default: the last good sync before the current one)" }
+              responses:
+                "202": { description: rollback sync started, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Conflict" }
+                "422": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/pin:
+            post:
+              tags: [applications]
+              summary: "Pause automatic syncs at a commit (operator; default: the synced one)."
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              requestBody:
+                content:
+                  application/json:
+                    schema: { type: object, additionalProperties: false, properties: { revision: { type: string } } }
+              responses:
+                "200": { description: the application, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "422": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/unpin:
+            post:
+              tags: [applications]
+              summary: Resume automatic syncs (operator).
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "200": { description: the application, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/refresh:
+            post:
+              tags: [applications]
+              summary: Fetch Git and compare now (operator).
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "202": { description: refresh queued; the application as it stands, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/events:
+            get:
+              tags: [events]
+              summary: Recent events, newest first.
+              parameters:
+                - { name: app, in: query, schema: { type: string } }
+                - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+              responses:
+                "200": { description: events, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/Event" } } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/events/stream:
+            get:
+              tags: [events]
+              summary: Events as server-sent events, one `data:` JSON Event each, with keep-alive comments.
+              description: Send `Last-Event-ID` to receive what was missed since that id.
+              parameters:
+                - { name: app, in: query, schema: { type: string } }
+                - { name: Last-Event-ID, in: header, schema: { type: integer } }
+              responses:
+                "200": { description: the stream, content: { text/event-stream: { schema: { type: string } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /api/v1/reload:
+            post:
+              tags: [operations]
+              summary: Reload the config file now (admin).
+              responses:
+                "200": { description: reloaded, content: { application/json: { schema: { type: object, properties: { file: { type: string }, applications: { type: array, items: { type: string } } } } } } }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Error" }
+                "422": { $ref: "#/components/responses/Error" }
+          /:
+            get:
+              tags: [dashboard]
+              summary: "Dashboard: the applications."
+              responses:
+                "200": { $ref: "#/components/responses/Page" }
+                "303": { description: not signed in; to /login }
+          /apps/{name}:
+            get:
+              tags: [dashboard]
+              summary: "Dashboard: one application (resources, live diff, history, events)."
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "200": { $ref: "#/components/responses/Page" }
+                "303": { description: not signed in; to /login }
+                "404": { $ref: "#/components/responses/Page" }
+          /apps/{name}/syncs/{id}:
+            get:
+              tags: [dashboard]
+              summary: "Dashboard: one sync in full."
+              parameters:
+                - { $ref: "#/components/parameters/name" }
+                - { name: id, in: path, required: true, schema: { type: integer, format: int64 } }
+              responses:
+                "200": { $ref: "#/components/responses/Page" }
+                "303": { description: not signed in; to /login }
+                "404": { $ref: "#/components/responses/Page" }
+          /login:
+            get:
+              tags: [dashboard]
+              summary: "Dashboard: the sign-in page."
+              security: []
+              responses:
+                "200": { $ref: "#/components/responses/Page" }
+            post:
+              tags: [dashboard]
+              summary: "Dashboard: sign in with a token (form fields token, next); sets the session cookie."
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema: { type: object, properties: { token: { type: string }, next: { type: string } } }
+              responses:
+                "303": { description: signed in; to next }
+                "401": { $ref: "#/components/responses/Page" }
+          /logout:
+            post:
+              tags: [dashboard]
+              summary: "Dashboard: sign out (clears the cookie)."
+              security: []
+              responses:
+                "303": { description: signed out; to /login }
+          /assets/bosun.css:
+            get:
+              tags: [dashboard]
+              summary: The dashboard's stylesheet.
+              security: []
+              responses:
+                "200": { description: CSS, content: { text/css: { schema: { type: string } } } }
+          /assets/bosun.js:
+            get:
+              tags: [dashboard]
+              summary: The dashboard's script.
+              security: []
+              responses:
+                "200": { description: JavaScript, content: { text/javascript: { schema: { type: string } } } }
+          /favicon.ico:
+            get:
+              tags: [dashboard]
+              summary: The icon (SVG).
+              security: []
+              responses:
+                "200": { description: SVG, content: { image/svg+xml: { schema: { type: string } } } }
+        components:
+          securitySchemes:
+            bearer: { type: http, scheme: bearer }
+          parameters:
+            name: { name: name, in: path, required: true, schema: { type: string }, description: the application }
+          responses:
+            Error:
+              description: an error
+              content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+            Conflict:
+              description: a sync of this application is running; `error.syncId` names it
+              content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+            Page:
+              description: an HTML page
+              content: { text/html: { schema: { type: string } } }
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties:
+                error:
+                  type: object
+                  required: [code, message]
+                  properties:
+                    code: { type: string }
+                    message: { type: string }
+                    syncId: { type: integer, format: int64 }
+            SyncStarted:
+              type: object
+              required: [id]
+              properties: { id: { type: integer, format: int64 } }
+            WebhookAnswer:
+              type: object
+              properties:
+                event: { type: string }
+                delivery: { type: string }
+                applications: { type: array, items: { type: string } }
+                coalesced: { type: array, items: { type: string } }
+                message: { type: string }
+            SyncInfo:
+              type: object
+              required: [status, revision]
+              properties:
+                status: { type: string, enum: [Synced, OutOfSync, Unknown] }
+                revision: { type: string }
+                targetRevision: { type: string }
+            Health:
+              type: object
+              required: [status]
+              properties:
+                status: { type: string, enum: [Healthy, Progressing, Degraded, Suspended, Missing, Unknown] }
+                message: { type: string }
+            ApplicationSummary:
+              type: object
+              required: [name, target, sync, health, pinned]
+              properties:
+                name: { type: string }
+                target: { type: string }
+                sync: { $ref: "#/components/schemas/SyncInfo" }
+                health: { $ref: "#/components/schemas/Health" }
+                pinned: { type: boolean }
+                subject: { type: string }
+            ResourceStatus:
+              type: object
+              required: [key, sync, health, kind, namespace, name]
+              properties:
+                key: { type: string, description: group/kind/namespace/name }
+                sync: { type: string, enum: [Synced, OutOfSync, Unknown] }
+                health: { $ref: "#/components/schemas/Health" }
+                kind: { type: string }
+                namespace: { type: string }
+                name: { type: string }
+            SyncSummary:
+              type: object
+              required: [id, revision, result, trigger, startedAt, message]
+              properties:
+                id: { type: integer, format: int64 }
+                revision: { type: string }
+                result: { type: string, enum: [Running, Succeeded, Failed, Interrupted] }
+                trigger: { type: string, enum: [interval, webhook, manual, config, selfHeal, rollback, autoRollback] }
+                startedAt: { type: string, format: date-time }
+                finishedAt: { type: string, format: date-time }
+                message: { type: string }
+                author: { type: string }
+                subject: { type: string }
+            SyncDetail:
+              type: object
+              required: [sync, resources, diff]
+              properties:
+                sync: { $ref: "#/components/schemas/SyncSummary" }
+                resources:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      key: { type: string }
+                      action: { type: string }
+                      result: { type: string }
+                      message: { type: string }
+                      wave: { type: integer }
+                      phase: { type: string }
+                diff: { type: string }
+            ApplicationStatus:
+              type: object
+              required: [name, target, sync, health, pinned, resources, autoSync, repository, path, revisionSpec]
+              properties:
+                name: { type: string }
+                target: { type: string }
+                sync: { $ref: "#/components/schemas/SyncInfo" }
+                health: { $ref: "#/components/schemas/Health" }
+                pinned: { type: boolean }
+                pinnedRevision: { type: string }
+                resources: { type: array, items: { $ref: "#/components/schemas/ResourceStatus" } }
+                lastSync: { $ref: "#/components/schemas/SyncSummary" }
+                commit:
+                  type: object
+                  properties: { sha: { type: string }, author: { type: string }, date: { type: string, format: date-time }, subject: { type: string } }
+                condition:
+                  type: object
+                  properties: { type: { type: string }, message: { type: string }, revision: { type: string } }
+                operation:
+                  type: object
+                  properties:
+                    syncID: { type: integer, format: int64 }
+                    phase: { type: string }
+                    wave: { type: integer }
+                    done: { type: integer }
+                    total: { type: integer }
+                    message: { type: string }
+                autoSync: { type: boolean }
+                repository: { type: string }
+                path: { type: string }
+                revisionSpec: { type: string }
+            Diff:
+              type: object
+              required: [resources, diff]
+              properties:
+                resources: { type: array, items: { type: object } }
+                diff: { type: string }
+            Event:
+              type: object
+              required: [id, time, type, reason, message]
+              properties:
+                id: { type: integer, format: int64 }
+                time: { type: string, format: date-time }
+                app: { type: string }
+                type: { type: string, enum: [Normal, Warning] }
+                reason: { type: string }
+                message: { type: string }
+        """#
+}
