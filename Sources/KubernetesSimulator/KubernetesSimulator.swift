@@ -1,1 +1,0 @@
-// KubernetesSimulator: see DESIGN.md.
