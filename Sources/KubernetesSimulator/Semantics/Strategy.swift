@@ -40,8 +40,8 @@ extension KubernetesAPI {
     }
 
     /// The status a new object starts with, set by the server (not by a controller).
-    func initialStatus(_ type: ResourceType) -> JSONValue {
-        guard !type.isCustom else { return .object(JSONObject()) }
+    func initialStatus(_ type: ResourceType) -> JSONValue? {
+        guard !type.isCustom else { return nil }
         switch type.kind {
         case "Namespace": return ["phase": "Active"]
         case "PersistentVolumeClaim": return ["phase": "Pending"]

@@ -64,6 +64,9 @@ public final class ObjectStore: Sendable {
         var revision = 1
         var buckets: [GroupResource: Bucket] = [:]
         var nextWatcher = 1
+        /// Counts deletions and writes of terminating objects, so the garbage collector knows
+        /// when to look again.
+        var deletionMarks = 0
     }
 
     private let state = Mutex(State())
@@ -101,6 +104,9 @@ public final class ObjectStore: Sendable {
     public func count(_ resource: GroupResource) -> Int {
         state.withLock { $0.buckets[resource]?.count ?? 0 }
     }
+
+    /// Grows with every deletion and every write of a terminating object.
+    var deletionMarks: Int { state.withLock { $0.deletionMarks } }
 
     /// Total objects in every collection.
     public var totalCount: Int { state.withLock { $0.buckets.values.reduce(0) { $0 + $1.count } } }
@@ -143,6 +149,7 @@ public final class ObjectStore: Sendable {
             state.revision += 1
             let revision = state.revision
             let event: WatchEvent
+            if object == nil || object?["metadata"]?["deletionTimestamp"] != nil { state.deletionMarks += 1 }
             if let object {
                 let stored = StoredObject(object: Self.stamping(object, revision: revision), resourceVersion: revision)
                 if current == nil { bucket.count += 1 }

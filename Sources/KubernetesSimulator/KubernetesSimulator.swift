@@ -1,0 +1,114 @@
+import BosunCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+
+/// A simulated Kubernetes API server on loopback, held to the real API's behaviour (kubectl is
+/// its witness): discovery, CRUD, server-side apply with managedFields, watches, and simulated
+/// controllers. Test support for Bosun's Kubernetes target; never shipped inside `bosun`.
+///
+/// ```swift
+/// let simulator = try await KubernetesSimulator.start()
+/// // point a client at simulator.url
+/// simulator.faults.throttle(count: 2, retryAfterSeconds: 1)
+/// await simulator.stop()
+/// ```
+public final class KubernetesSimulator: Sendable {
+    /// The API's behaviour, for reading and writing objects in-process.
+    public let api: KubernetesAPI
+    /// Injected failures: errors, throttling, latency, dropped watches, denied permissions.
+    public let faults: FaultInjector
+    public let options: SimulatorOptions
+    /// The port the server listens on.
+    public let port: Int
+    private let server: Task<Void, any Error>
+    private let controllers: ControllerManager
+
+    /// `http://127.0.0.1:<port>` (https when TLS is configured).
+    public var url: String { "\(options.usesTLS ? "https" : "http")://\(options.host):\(port)" }
+
+    /// The store, for tests that read or write objects directly.
+    public var store: ObjectStore { api.store }
+
+    private init(api: KubernetesAPI, faults: FaultInjector, options: SimulatorOptions, port: Int, server: Task<Void, any Error>, controllers: ControllerManager) {
+        self.api = api
+        self.faults = faults
+        self.options = options
+        self.port = port
+        self.server = server
+        self.controllers = controllers
+    }
+
+    /// Starts the server (and, unless turned off, the simulated controllers) and returns once it
+    /// accepts connections.
+    public static func start(_ options: SimulatorOptions = SimulatorOptions()) async throws -> KubernetesSimulator {
+        let api = KubernetesAPI(options: options)
+        let faults = FaultInjector(store: api.store, latencyMilliseconds: options.latencyMilliseconds)
+        let core = SimulatorCore(api: api, faults: faults, options: options)
+        let serverBuilder: HTTPServerBuilder = try options.usesTLS ? .tls(.http1(), tlsConfiguration: tlsConfiguration(options)) : .http1()
+        var logger = Logger(label: "kubernetes-simulator")
+        logger.logLevel = .critical
+        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            responder: SimulatorResponder(core: core), server: serverBuilder,
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in
+                readyContinuation.yield(channel.localAddress?.port ?? 0)
+                readyContinuation.finish()
+            },
+            logger: logger)
+        let server = Task {
+            defer { readyContinuation.finish() }
+            try await app.run()
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            server.cancel()
+            if case .failure(let error) = await server.result { throw error }
+            throw SimulatorError(message: "the server did not start listening on \(options.host):\(options.port)")
+        }
+        core.boundPort.withLock { $0 = port }
+        let controllers = ControllerManager(api: api, options: options)
+        controllers.start()
+        return KubernetesSimulator(api: api, faults: faults, options: options, port: port, server: server, controllers: controllers)
+    }
+
+    /// Stops the controllers, ends open watches and shuts the server down.
+    public func stop() async {
+        await controllers.stop()
+        api.store.dropAllWatches()
+        server.cancel()
+        _ = await server.result
+    }
+
+    static func tlsConfiguration(_ options: SimulatorOptions) throws -> TLSConfiguration {
+        guard let certificatePath = options.tlsCertificatePath, let keyPath = options.tlsKeyPath else {
+            throw SimulatorError(message: "TLS needs both --tls-cert and --tls-key")
+        }
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw SimulatorError(message: "cannot read the TLS certificate \(certificatePath) or key \(keyPath): \(error)")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        if let clientCA = options.clientCAPath {
+            configuration.trustRoots = .file(clientCA)
+            configuration.certificateVerification = .optionalVerification
+        }
+        return configuration
+    }
+}
+
+/// A simulator that cannot start, with what to fix.
+public struct SimulatorError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
