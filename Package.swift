@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "bosun-bench",
             dependencies: [
-                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", argumentParser,
+                "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "KubernetesSimulator", argumentParser,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -111,7 +111,8 @@ let package = Package(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
+            name: "KubernetesSimulatorTests",
+            dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting", "kubernetes-simulator"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -50,7 +50,7 @@ extension KubernetesAPI {
                 metadata["deletionTimestamp"] = .string(Self.now())
                 metadata["deletionGracePeriodSeconds"] = 0
             }
-            metadata["finalizers"] = finalizers.isEmpty ? nil : .array(finalizers)
+            metadata["finalizers"] = finalizers.isEmpty ? JSONValue?.none : .array(finalizers)
             var object = current.object
             object["metadata"] = .object(ObjectShape.normalizedMetadata(metadata))
             if isNamespace {

@@ -48,7 +48,7 @@ struct FieldManager {
 
     static func settingManagedFields(_ managed: ManagedFields, on object: JSONObject) -> JSONObject {
         var metadata = object["metadata"]?.objectValue ?? JSONObject()
-        metadata["managedFields"] = managed.entries.isEmpty ? nil : managed.json
+        metadata["managedFields"] = managed.entries.isEmpty ? JSONValue?.none : managed.json
         var copy = object
         copy["metadata"] = .object(metadata)
         return copy

@@ -114,7 +114,7 @@ enum TypedOperations {
     /// else replaced. Null values in the configuration clear the field.
     static func merge(_ live: JSONValue?, _ config: JSONValue?, _ schema: FieldSchema, path: [PathElement] = []) throws(SchemaError) -> JSONValue? {
         guard let config else { return live }
-        guard let live else { return config.isNull ? nil : config }
+        guard let live else { return config.isNull ? JSONValue?.none : config }
         if config.isNull { return nil }
         let schema = schema.resolved(for: config)
         switch (live, config) {
@@ -287,7 +287,9 @@ enum TypedOperations {
                 }
                 let childSchema = schema.child(entry.key)
                 let pruned = removing(child, from: entry.value, childSchema, path: path + [pe])
-                let emptied = pruned.objectValue?.isEmpty == true && entry.value.objectValue?.isEmpty == false
+                // A map or list the removal emptied goes too (the server's typed objects omit them).
+                let emptied = (pruned.objectValue?.isEmpty == true && entry.value.objectValue?.isEmpty == false)
+                    || (pruned.arrayValue?.isEmpty == true && entry.value.arrayValue?.isEmpty == false)
                 if emptied && !childSchema.isAlwaysPresent { continue }
                 out[entry.key] = pruned
             }

@@ -63,7 +63,7 @@ struct CustomResourceDefinitionController: Sendable {
             var object = current
             var metadata = object["metadata"]?.objectValue ?? JSONObject()
             let rest = (metadata["finalizers"]?.arrayValue ?? []).filter { $0.stringValue != CustomResourceDefinitions.cleanupFinalizer }
-            metadata["finalizers"] = rest.isEmpty ? nil : .array(rest)
+            metadata["finalizers"] = rest.isEmpty ? JSONValue?.none : .array(rest)
             object["metadata"] = .object(metadata)
             return object
         }

@@ -89,7 +89,7 @@ struct GarbageCollector: Sendable {
             guard current["metadata"]?["uid"]?.stringValue == entry.object.uid else { return nil }
             var object = current
             var metadata = object["metadata"]?.objectValue ?? JSONObject()
-            metadata["ownerReferences"] = references.isEmpty ? nil : .array(references)
+            metadata["ownerReferences"] = references.isEmpty ? JSONValue?.none : .array(references)
             object["metadata"] = .object(metadata)
             return object
         }
@@ -101,7 +101,7 @@ struct GarbageCollector: Sendable {
             var object = current
             var metadata = object["metadata"]?.objectValue ?? JSONObject()
             let rest = (metadata["finalizers"]?.arrayValue ?? []).filter { $0.stringValue != finalizer }
-            metadata["finalizers"] = rest.isEmpty ? nil : .array(rest)
+            metadata["finalizers"] = rest.isEmpty ? JSONValue?.none : .array(rest)
             object["metadata"] = .object(metadata)
             return object
         }

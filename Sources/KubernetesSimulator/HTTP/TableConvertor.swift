@@ -214,16 +214,12 @@ enum TableConvertor {
         }
     }
 
+    /// The printer's order: Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet, else Running.
     static func jobStatus(_ status: JSONObject) -> String {
-        for condition in status["conditions"]?.arrayValue ?? [] where condition["status"]?.stringValue == "True" {
-            switch condition["type"]?.stringValue {
-            case "Complete": return "Complete"
-            case "Failed": return "Failed"
-            case "Suspended": return "Suspended"
-            case "FailureTarget": return "FailureTarget"
-            case "SuccessCriteriaMet": return "SuccessCriteriaMet"
-            default: continue
-            }
+        let trueConditions = Set((status["conditions"]?.arrayValue ?? []).filter { $0["status"]?.stringValue == "True" }
+            .compactMap { $0["type"]?.stringValue })
+        for type in ["Complete", "Failed", "Suspended", "FailureTarget", "SuccessCriteriaMet"] where trueConditions.contains(type) {
+            return type
         }
         return "Running"
     }
