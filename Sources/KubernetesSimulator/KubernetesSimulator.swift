@@ -110,5 +110,6 @@ public final class KubernetesSimulator: Sendable {
 /// A simulator that cannot start, with what to fix.
 public struct SimulatorError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
