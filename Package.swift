@@ -100,7 +100,8 @@ let package = Package(
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "KubernetesSimulator", argumentParser,
             ],
             path: "Benchmarks/bosun-bench",
-            swiftSettings: swiftSettings),
+            // main.swift holds the @main command; with more files than it the module needs this flag.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
 
         .testTarget(
             name: "BosunCoreTests", dependencies: ["BosunCore", "BosunTesting"],

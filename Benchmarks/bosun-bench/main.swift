@@ -12,5 +12,6 @@ struct BosunBench: AsyncParsableCommand {
 
     /// Every benchmark, each a subcommand defined in its own file.
     static let benchmarks: [any ParsableCommand.Type] = [
+        SimulatorBenchmark.self,
     ]
 }

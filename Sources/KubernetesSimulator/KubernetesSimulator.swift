@@ -5,7 +5,9 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
+import ServiceLifecycle
 
 /// A simulated Kubernetes API server on loopback, held to the real API's behaviour (kubectl is
 /// its witness): discovery, CRUD, server-side apply with managedFields, watches, and simulated
@@ -26,6 +28,7 @@ public final class KubernetesSimulator: Sendable {
     /// The port the server listens on.
     public let port: Int
     private let server: Task<Void, any Error>
+    private let serviceGroup: ServiceGroup
     private let controllers: ControllerManager
 
     /// `http://127.0.0.1:<port>` (https when TLS is configured).
@@ -34,12 +37,16 @@ public final class KubernetesSimulator: Sendable {
     /// The store, for tests that read or write objects directly.
     public var store: ObjectStore { api.store }
 
-    private init(api: KubernetesAPI, faults: FaultInjector, options: SimulatorOptions, port: Int, server: Task<Void, any Error>, controllers: ControllerManager) {
+    private init(
+        api: KubernetesAPI, faults: FaultInjector, options: SimulatorOptions, port: Int, server: Task<Void, any Error>,
+        serviceGroup: ServiceGroup, controllers: ControllerManager
+    ) {
         self.api = api
         self.faults = faults
         self.options = options
         self.port = port
         self.server = server
+        self.serviceGroup = serviceGroup
         self.controllers = controllers
     }
 
@@ -61,9 +68,12 @@ public final class KubernetesSimulator: Sendable {
                 readyContinuation.finish()
             },
             logger: logger)
+        // A service group of our own, so stopping is a graceful shutdown (connections being
+        // accepted at that moment are closed properly, which cancelling the task does not ensure).
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let server = Task {
             defer { readyContinuation.finish() }
-            try await app.run()
+            try await serviceGroup.run()
         }
         var iterator = ready.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
@@ -74,15 +84,26 @@ public final class KubernetesSimulator: Sendable {
         core.boundPort.withLock { $0 = port }
         let controllers = ControllerManager(api: api, options: options)
         controllers.start()
-        return KubernetesSimulator(api: api, faults: faults, options: options, port: port, server: server, controllers: controllers)
+        return KubernetesSimulator(
+            api: api, faults: faults, options: options, port: port, server: server, serviceGroup: serviceGroup,
+            controllers: controllers)
     }
 
     /// Stops the controllers, ends open watches and shuts the server down.
     public func stop() async {
         await controllers.stop()
         api.store.dropAllWatches()
-        server.cancel()
+        await serviceGroup.triggerGracefulShutdown()
         _ = await server.result
+    }
+
+    /// Makes SwiftNIO's event loops the process's Swift Concurrency executor, so request handlers
+    /// run on the threads that do their I/O. Only for a process's synchronous `main`, before any
+    /// async work (it is process-wide and can happen once); the `kubernetes-simulator`
+    /// executable does it. Returns whether it took effect.
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     static func tlsConfiguration(_ options: SimulatorOptions) throws -> TLSConfiguration {

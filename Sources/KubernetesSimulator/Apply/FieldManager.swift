@@ -65,7 +65,7 @@ struct FieldManager {
         let liveValue: JSONValue? = live.map { .object(Self.withoutManagedFields($0)) }
         var managers = ManagedFields()
         if let live {
-            do { managers = try ManagedFields(metadata: live["metadata"]?.objectValue ?? JSONObject()) } catch {
+            do { managers = try ManagedFields(metadata: live["metadata"]?.objectValue ?? JSONObject(), validate: false) } catch {
                 throw APIError.internalError("the stored managedFields of \(objectName) cannot be read: \(error)")
             }
         }
@@ -83,11 +83,11 @@ struct FieldManager {
         let previous = managers[applier]
 
         // Prune: fields this applier set last time, no longer sets, and nobody else owns.
-        if let lastSet = previous?.fields {
+        if let lastSet = previous?.fields, case let dropped = lastSet.subtracting(newSet), !dropped.isEmpty {
             var others = FieldSet()
             for entry in managers.entries where entry.identity != applier { others.formUnion(entry.fields) }
             var removal = FieldSet()
-            for path in lastSet.subtracting(newSet).paths where !others.containsPrefix(path.elements[...]) {
+            for path in dropped.paths where !others.containsPrefix(path.elements[...]) {
                 removal.insert(path.elements)
             }
             merged = TypedOperations.removing(removal, from: merged, schema)
@@ -98,14 +98,15 @@ struct FieldManager {
         let changes = comparison.added.union(comparison.modified)
         var conflicts: [(entry: ManagedFieldsEntry, paths: [FieldPath])] = []
         for entry in managers.entries where entry.identity != applier {
-            let owned = entry.fields.intersection(changes)
+            let owned = entry.owned(in: changes)
             if !owned.isEmpty { conflicts.append((entry, owned.paths)) }
         }
         if !conflicts.isEmpty && !force { throw Self.conflictError(conflicts) }
 
         // Ownership: forced conflicts and removed fields leave the other managers.
+        let lost = changes.union(comparison.removed)
         for i in managers.entries.indices where managers.entries[i].identity != applier {
-            managers.entries[i].fields = managers.entries[i].fields.subtracting(changes.union(comparison.removed))
+            managers.entries[i].remove(lost)
         }
         let changed = liveValue.map { $0 != merged } ?? true
         managers.set(
@@ -114,7 +115,7 @@ struct FieldManager {
                 time: changed || previous == nil ? now : previous?.time, fields: newSet, subresource: subresource))
         managers.removeEmpty()
         let object = merged.objectValue ?? JSONObject()
-        let ownershipChanged = live.map { (try? ManagedFields(metadata: $0["metadata"]?.objectValue ?? JSONObject()))?.json != managers.json } ?? true
+        let ownershipChanged = live.map { $0["metadata"]?["managedFields"] != managers.json } ?? true
         return (Self.settingManagedFields(managers, on: object), changed || ownershipChanged)
     }
 
@@ -160,18 +161,25 @@ struct FieldManager {
             if let requested, let items = requested.arrayValue, !items.isEmpty, requested != liveMetadata["managedFields"] {
                 managers = try ManagedFields(metadata: ["managedFields": requested])
             } else {
-                managers = try ManagedFields(metadata: liveMetadata)
+                managers = try ManagedFields(metadata: liveMetadata, validate: false)
             }
         } catch {
             throw APIError.invalid(type.groupKind, updated["metadata"]?["name"]?.stringValue ?? "", [error])
         }
         let old: JSONValue? = live.map { .object(Self.withoutManagedFields($0)) }
         let new = Self.withoutManagedFields(updated)
-        let comparison = ownable(TypedOperations.compare(old, .object(new), schema))
+        let comparison: Comparison
+        if subresource == "status" {
+            // Only status can change through the status subresource: compare just that.
+            comparison = TypedOperations.compare(old?["status"], new["status"], schema.child("status"), at: [.field("status")])
+        } else {
+            comparison = ownable(TypedOperations.compare(old, .object(new), schema))
+        }
         let taken = comparison.added.union(comparison.modified)
         let updater = ManagedFieldsEntry.Identity(manager: manager, operation: .update, subresource: subresource, apiVersion: apiVersion)
+        let lost = taken.union(comparison.removed)
         for i in managers.entries.indices where managers.entries[i].identity != updater {
-            managers.entries[i].fields = managers.entries[i].fields.subtracting(taken.union(comparison.removed))
+            managers.entries[i].remove(lost)
         }
         if !taken.isEmpty {
             let previous = managers[updater]?.fields.subtracting(comparison.removed) ?? FieldSet()
@@ -180,7 +188,7 @@ struct FieldManager {
                     manager: manager, operation: .update, apiVersion: apiVersion, time: now, fields: previous.union(taken),
                     subresource: subresource))
         } else if var previous = managers[updater] {
-            previous.fields = previous.fields.subtracting(comparison.removed)
+            previous.remove(comparison.removed)
             managers.set(previous)
         }
         managers.removeEmpty()

@@ -93,6 +93,19 @@ struct FieldSet: Sendable, Equatable {
         }
     }
 
+    /// Whether some path of this set may also be in the stored `fieldsV1` (conservative: true
+    /// means "decode and look"), without decoding it.
+    func mayOverlap(fieldsV1 value: JSONValue) -> Bool {
+        guard let object = value.objectValue, !object.isEmpty else { return false }
+        for member in members where object[member.serialized] != nil { return true }
+        for (element, child) in children {
+            if let inner = object[element.serialized], child.mayOverlap(fieldsV1: inner) {
+                return true
+            }
+        }
+        return false
+    }
+
     // MARK: FieldsV1
 
     /// The `fieldsV1` object: `{"f:metadata":{"f:labels":{".":{},"f:app":{}}}}`.

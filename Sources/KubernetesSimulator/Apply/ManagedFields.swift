@@ -1,15 +1,22 @@
 import BosunCore
 
-/// One `metadata.managedFields` entry: who set which fields, by which operation.
+/// One `metadata.managedFields` entry: who set which fields, by which operation. The field set
+/// stays in its stored `fieldsV1` form until a write needs it decoded (most writes leave most
+/// entries alone, and decoding and encoding them is most of the cost of a write).
 struct ManagedFieldsEntry: Sendable, Equatable {
     enum Operation: String, Sendable { case apply = "Apply", update = "Update" }
+
+    private enum Storage: Sendable, Equatable {
+        case raw(JSONValue)
+        case decoded(FieldSet)
+    }
 
     var manager: String
     var operation: Operation
     var apiVersion: String
     var time: String?
-    var fields: FieldSet
     var subresource: String
+    private var storage: Storage
 
     /// Entries are told apart by manager, operation and subresource; updaters also by API
     /// version (appliers keep one entry whatever version they apply with).
@@ -35,12 +42,51 @@ struct ManagedFieldsEntry: Sendable, Equatable {
         return text
     }
 
+    /// The fields this manager owns.
+    var fields: FieldSet {
+        get {
+            switch storage {
+            case .decoded(let set): set
+            case .raw(let value): FieldSet(fieldsV1: value) ?? FieldSet()
+            }
+        }
+        set { storage = .decoded(newValue) }
+    }
+
+    var isEmpty: Bool {
+        switch storage {
+        case .decoded(let set): set.isEmpty
+        case .raw(let value): value.objectValue?.isEmpty ?? true
+        }
+    }
+
+    /// The fields of `set` this manager owns; cheap when they cannot overlap.
+    func owned(in set: FieldSet) -> FieldSet {
+        if set.isEmpty { return FieldSet() }
+        if case .raw(let value) = storage, !set.mayOverlap(fieldsV1: value) { return FieldSet() }
+        return fields.intersection(set)
+    }
+
+    /// Gives up the fields of `set`; leaves the stored form alone when none are this manager's.
+    mutating func remove(_ set: FieldSet) {
+        if set.isEmpty { return }
+        if case .raw(let value) = storage, !set.mayOverlap(fieldsV1: value) { return }
+        fields = fields.subtracting(set)
+    }
+
+    var fieldsV1: JSONValue {
+        switch storage {
+        case .decoded(let set): set.fieldsV1
+        case .raw(let value): value
+        }
+    }
+
     var json: JSONValue {
         var object: JSONObject = ["manager": .string(manager), "operation": .string(operation.rawValue)]
         object["apiVersion"] = .string(apiVersion)
         if let time { object["time"] = .string(time) }
         object["fieldsType"] = "FieldsV1"
-        object["fieldsV1"] = fields.fieldsV1
+        object["fieldsV1"] = fieldsV1
         if !subresource.isEmpty { object["subresource"] = .string(subresource) }
         return .object(object)
     }
@@ -50,11 +96,13 @@ struct ManagedFieldsEntry: Sendable, Equatable {
         self.operation = operation
         self.apiVersion = apiVersion
         self.time = time
-        self.fields = fields
+        self.storage = .decoded(fields)
         self.subresource = subresource
     }
 
-    init?(_ value: JSONValue) {
+    /// Reads an entry; with `validate`, its `fieldsV1` must decode (entries a client sends),
+    /// otherwise decoding waits until needed (entries the server wrote).
+    init?(_ value: JSONValue, validate: Bool = true) {
         guard let object = value.objectValue, let manager = object["manager"]?.stringValue,
             let operation = object["operation"]?.stringValue.flatMap(Operation.init(rawValue:))
         else { return nil }
@@ -63,8 +111,14 @@ struct ManagedFieldsEntry: Sendable, Equatable {
         self.apiVersion = object["apiVersion"]?.stringValue ?? ""
         self.time = object["time"]?.stringValue
         self.subresource = object["subresource"]?.stringValue ?? ""
-        guard let fields = FieldSet(fieldsV1: object["fieldsV1"] ?? .object(JSONObject())) else { return nil }
-        self.fields = fields
+        let raw = object["fieldsV1"] ?? .object(JSONObject())
+        if validate {
+            guard let fields = FieldSet(fieldsV1: raw) else { return nil }
+            self.storage = .decoded(fields)
+        } else {
+            guard raw.objectValue != nil else { return nil }
+            self.storage = .raw(raw)
+        }
     }
 }
 
@@ -75,14 +129,14 @@ struct ManagedFields: Sendable {
     init(_ entries: [ManagedFieldsEntry] = []) { self.entries = entries }
 
     /// Reads `metadata.managedFields`; entries that cannot be read are an error, as on the server.
-    init(metadata: JSONObject) throws(FieldError) {
+    init(metadata: JSONObject, validate: Bool = true) throws(FieldError) {
         guard let list = metadata["managedFields"] else { return }
         guard let items = list.arrayValue else {
             throw FieldError.invalid("metadata.managedFields", list, "must be a list of entries")
         }
         for (i, item) in items.enumerated() {
             if item.objectValue?.isEmpty == true { continue }  // `[{}]` is how clients clear the list
-            guard let entry = ManagedFieldsEntry(item) else {
+            guard let entry = ManagedFieldsEntry(item, validate: validate) else {
                 throw FieldError.invalid(
                     "metadata.managedFields[\(i)]", .string("…"),
                     "an entry needs manager, operation (Apply or Update) and fieldsV1 in FieldsV1 format")
@@ -103,7 +157,7 @@ struct ManagedFields: Sendable {
         }
     }
 
-    mutating func removeEmpty() { entries.removeAll { $0.fields.isEmpty } }
+    mutating func removeEmpty() { entries.removeAll { $0.isEmpty } }
 
     /// Apply entries first, then by time, manager, API version and subresource.
     var sorted: [ManagedFieldsEntry] {

@@ -204,9 +204,9 @@ enum TypedOperations {
 
     /// The fields added, modified and removed going from `old` to `new`. A map or list item that
     /// appears (or disappears) whole is itself added (or removed), besides its fields.
-    static func compare(_ old: JSONValue?, _ new: JSONValue?, _ schema: FieldSchema) -> Comparison {
+    static func compare(_ old: JSONValue?, _ new: JSONValue?, _ schema: FieldSchema, at prefix: [PathElement] = []) -> Comparison {
         var result = Comparison()
-        var path: [PathElement] = []
+        var path = prefix
         compare(old, new, schema, &path, &result)
         return result
     }

@@ -16,7 +16,8 @@ final class DeploymentController: Sendable {
         var failingImage: String?
         /// Pods of the previous (good) version still serving while this one rolls out.
         var previousReady: Int
-        var started: ContinuousClock.Instant
+        /// The new ReplicaSet's name: the Deployment's name and its pod-template hash.
+        var replicaSet: String
     }
 
     private let rollouts = Mutex<[String: Rollout]>([:])
@@ -51,7 +52,7 @@ final class DeploymentController: Sendable {
             rollouts[uid] = Rollout(
                 generation: generation, failingImage: FailureConvention.failingImage(spec["template"]?["spec"]?.objectValue),
                 previousReady: previousSucceeded ? (status["readyReplicas"]?.intValue ?? 0) : (previous?.previousReady ?? 0),
-                started: .now)
+                replicaSet: "\(metadata["name"]?.stringValue ?? "")-\(Identifiers.safeHash(spec["template"]?.jsonString() ?? ""))")
             return true
         }
         guard isNew else { return }
@@ -85,9 +86,7 @@ final class DeploymentController: Sendable {
         let old = object["status"]?.objectValue ?? JSONObject()
         let desired = spec["replicas"]?.intValue ?? 1
         let now = Timestamp.now()
-        let name = object["metadata"]?["name"]?.stringValue ?? ""
-        let templateText = spec["template"].map { $0.jsonString() } ?? ""
-        let replicaSet = "\(name)-\(Identifiers.safeHash(templateText))"
+        let replicaSet = rollout.replicaSet
         let maxUnavailable = Self.resolve(spec["strategy"]?["rollingUpdate"]?["maxUnavailable"], of: desired, roundUp: false, default: desired / 4)
         let maxSurge = Self.resolve(spec["strategy"]?["rollingUpdate"]?["maxSurge"], of: desired, roundUp: true, default: (desired + 3) / 4)
         let paused = spec["paused"]?.boolValue == true

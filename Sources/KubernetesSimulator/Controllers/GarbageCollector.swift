@@ -43,9 +43,14 @@ struct GarbageCollector: Sendable {
         for entry in all {
             let metadata = entry.object.metadata
             let references = metadata["ownerReferences"]?.arrayValue ?? []
-            if !references.isEmpty && metadata["deletionTimestamp"] == nil {
+            if !references.isEmpty && metadata["deletionTimestamp"] == nil,
+                // Earlier steps of this pass may have changed it (an orphaning owner drops its references).
+                let fresh = api.store.get(entry.type.groupResource, namespace: entry.object.namespace, name: entry.object.name),
+                fresh.uid == entry.object.uid
+            {
+                let references = fresh.metadata["ownerReferences"]?.arrayValue ?? []
                 let living = references.filter { ownerExists($0, namespace: entry.object.namespace) }
-                if living.isEmpty {
+                if living.isEmpty && !references.isEmpty {
                     _ = try? api.delete(entry.type, namespace: entry.object.namespace, name: entry.object.name)
                 } else if living.count < references.count {
                     setOwnerReferences(entry, living)

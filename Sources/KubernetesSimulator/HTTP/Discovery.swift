@@ -101,6 +101,7 @@ enum Discovery {
 
     /// Whether the Accept header asks for aggregated discovery, and in which version.
     static func aggregatedVersion(accept: String) -> String? {
+        guard accept.contains("apidiscovery.k8s.io") else { return nil }
         for part in accept.split(separator: ",") {
             let params = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
             guard params.contains("g=apidiscovery.k8s.io"), params.contains("as=APIGroupDiscoveryList") else { continue }

@@ -14,7 +14,9 @@ enum TableConvertor {
 
     /// Whether the Accept header asks for a Table.
     static func wantsTable(accept: String) -> Bool {
-        accept.split(separator: ",").contains { part in
+        // Most requests ask for plain JSON: answer that without parsing the header.
+        guard accept.utf8.count > 20, accept.contains("as=Table") else { return false }
+        return accept.split(separator: ",").contains { part in
             let params = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
             return params.contains("as=Table") && params.contains("g=meta.k8s.io")
         }
