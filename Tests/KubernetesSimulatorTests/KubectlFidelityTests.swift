@@ -123,7 +123,7 @@ struct KubectlFidelityTests {
             #expect(rows.contains(["clusterrolebindings", "rbac.authorization.k8s.io/v1", "false", "ClusterRoleBinding"]))
             let names = Set(rows.dropFirst().compactMap(\.first))
             #expect(names == [
-                "configmaps", "namespaces", "persistentvolumeclaims", "pods", "secrets", "serviceaccounts", "services",
+                "configmaps", "events", "namespaces", "persistentvolumeclaims", "pods", "secrets", "serviceaccounts", "services",
                 "customresourcedefinitions", "daemonsets", "deployments", "replicasets", "statefulsets", "cronjobs", "jobs",
                 "ingresses", "clusterrolebindings", "clusterroles", "rolebindings", "roles",
             ])

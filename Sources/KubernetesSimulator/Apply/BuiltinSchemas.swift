@@ -132,6 +132,7 @@ enum BuiltinSchemas {
         spec: .structure(["finalizers": .atomic], alwaysPresent: true),
         status: .structure(["conditions": .keyed("type")], alwaysPresent: true))
 
+    static let event = object(other: ["involvedObject": .looseStructure, "related": .looseStructure, "series": .looseStructure])
     static let role = object(other: ["rules": .atomic])
     static let clusterRole = object(other: ["rules": .atomic, "aggregationRule": .looseStructure])
     static let roleBinding = object(other: ["subjects": .atomic, "roleRef": .atomic])

@@ -72,6 +72,7 @@ enum TableConvertor {
         case ("", "ConfigMap"): return [name, integer("Data"), age]
         case ("", "Secret"): return [name, string("Type"), integer("Data"), age]
         case ("", "ServiceAccount"): return [name, integer("Secrets"), age]
+        case ("", "Event"): return [string("Last Seen"), string("Type"), string("Reason"), string("Object"), string("Message")]
         case ("", "Service"):
             return [name, string("Type"), string("Cluster-IP"), string("External-IP"), string("Port(s)"), age, string("Selector", priority: 1)]
         case ("", "Pod"):
@@ -119,6 +120,11 @@ enum TableConvertor {
         case ("", "ConfigMap"): return [nameCell, .int((object["data"]?.objectValue?.count ?? 0) + (object["binaryData"]?.objectValue?.count ?? 0)), ageCell]
         case ("", "Secret"): return [nameCell, object["type"] ?? "", .int(object["data"]?.objectValue?.count ?? 0), ageCell]
         case ("", "ServiceAccount"): return [nameCell, .int(object["secrets"]?.arrayValue?.count ?? 0), ageCell]
+        case ("", "Event"):
+            let seen = (object["lastTimestamp"]?.stringValue ?? object["eventTime"]?.stringValue).map { age($0, now: now) } ?? ageCell.stringValue ?? ""
+            let involved = object["involvedObject"]?.objectValue ?? JSONObject()
+            let target = "\((involved["kind"]?.stringValue ?? "").lowercased())/\(involved["name"]?.stringValue ?? "")"
+            return [.string(seen), object["type"] ?? "", object["reason"] ?? "", .string(target), object["message"] ?? ""]
         case ("", "Service"): return [nameCell] + serviceCells(spec, status) + [ageCell, .string(selectorText(spec["selector"]?.objectValue))]
         case ("", "Pod"):
             let containers = spec["containers"]?.arrayValue ?? []

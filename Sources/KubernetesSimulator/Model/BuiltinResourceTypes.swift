@@ -25,6 +25,9 @@ enum BuiltinResourceTypes {
             group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true, shortNames: ["po"],
             categories: ["all"], status: true, returnsDeletedObject: true, schema: BuiltinSchemas.pod),
         ResourceType(
+            group: "", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"],
+            schema: BuiltinSchemas.event),
+        ResourceType(
             group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true,
             shortNames: ["pvc"], status: true, schema: BuiltinSchemas.persistentVolumeClaim),
         // apps/v1

@@ -143,6 +143,12 @@ public struct FieldSelector: Sendable {
         switch (type.group, type.plural) {
         case ("", "pods"): fields += ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP"]
         case ("", "secrets"): fields += ["type"]
+        case ("", "events"):
+            fields += [
+                "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+                "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+                "reportingComponent", "source", "type",
+            ]
         case ("", "namespaces"): fields += ["status.phase"]
         case ("", "persistentvolumeclaims"): fields += []
         case ("batch", "jobs"): fields += ["status.successful"]
