@@ -81,6 +81,45 @@ import Testing
         #expect(resized["metadata", "generation"] == 2)
     }
 
+    @Test func customResourcesAreHeldToTheirSchema() async throws {
+        let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
+        defer { Task { await simulator.stop() } }
+        let api = simulator.api
+        try api.create(api.type(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition"), namespace: "", object: try Fixtures.yaml(Fixtures.widgetCRD))
+        #expect(await eventually { (try? api.type(apiVersion: "example.com/v1", kind: "Widget")) != nil })
+        let widgets = try api.type(apiVersion: "example.com/v1", kind: "Widget")
+        func widget(_ name: String, spec: JSONValue) -> JSONObject {
+            ["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": .string(name)], "spec": spec]
+        }
+        // Unknown fields are pruned...
+        let pruned = try api.create(widgets, namespace: "default", object: widget("a", spec: ["size": 1, "colour": "red"]))
+        #expect(pruned["spec"] == ["size": 1])
+        // ...or refused under strict field validation...
+        do {
+            try api.create(widgets, namespace: "default", object: widget("b", spec: ["size": 1, "colour": "red"]), options: WriteOptions(fieldValidation: "Strict"))
+            Issue.record("strict validation should refuse an unknown field")
+        } catch {
+            #expect(error.code == 400)
+            #expect(error.message == #"Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.colour""#)
+        }
+        // ...and by server-side apply.
+        do {
+            _ = try api.apply(widgets, namespace: "default", name: "c", configuration: widget("c", spec: ["colour": "red"]), options: WriteOptions(fieldManager: "kubectl"))
+            Issue.record("apply should refuse an undeclared field")
+        } catch {
+            #expect(error.code == 500)
+            #expect(error.message == "failed to create typed patch object (default/c; example.com/v1, Kind=Widget): .spec.colour: field not declared in schema")
+        }
+        // Values must have their declared types.
+        do {
+            try api.create(widgets, namespace: "default", object: widget("d", spec: ["size": "big"]))
+            Issue.record("a string where an integer belongs should be invalid")
+        } catch {
+            #expect(error.code == 422)
+            #expect(error.message == #"Widget.example.com "d" is invalid: spec.size: Invalid value: "big": spec.size in body must be of type integer: "string""#)
+        }
+    }
+
     @Test func aNamespacedObjectNeedsItsNamespace() async throws {
         let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
         defer { Task { await simulator.stop() } }

@@ -25,6 +25,14 @@ extension KubernetesAPI {
             if current == nil && !mayCreate { throw APIError.notFound(resource, name) }
             if current != nil && mustCreate { throw APIError.alreadyExists(resource, name) }
             let proposal = try propose(current)
+            if let schema = type.validationSchema, options.fieldValidation == "Strict", !proposal.tracked {
+                let unknown = CustomResourceValidation.unknownFields(proposal.object, schema: schema)
+                if !unknown.isEmpty {
+                    throw APIError.badRequest(
+                        "\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: "
+                            + unknown.map { "unknown field \"\($0.dropFirst())\"" }.joined(separator: ", "))
+                }
+            }
             var object: JSONObject
             if let current {
                 let requested = proposal.object["metadata"]?["resourceVersion"]?.stringValue ?? ""
@@ -36,12 +44,18 @@ extension KubernetesAPI {
                 try checkNamespace(type, namespace: namespace, name: name, creating: true)
                 object = prepareCreate(proposal.object, type: type, namespace: namespace, name: name, apiVersion: apiVersion)
             }
+            var errors: [FieldError] = []
+            if let schema = type.validationSchema {
+                // Fields the schema does not declare are dropped before anyone can own them.
+                object = CustomResourceValidation.pruned(object, schema: schema)
+                errors += CustomResourceValidation.errors(object, schema: schema)
+            }
             if !proposal.tracked {
                 let manager = FieldManager(type: type, subresource: subresource)
                 object = ObjectShape.normalized(
                     try manager.update(live: current?.object, updated: object, manager: options.manager, apiVersion: apiVersion, now: Self.now()))
             }
-            let errors = Validation.validate(object, old: current?.object, type: type)
+            errors += Validation.validate(object, old: current?.object, type: type)
             if !errors.isEmpty { throw APIError.invalid(type.groupKind, name, errors) }
             if let current, current.object == object { return (current, false) }
             if options.dryRun {
@@ -206,6 +220,18 @@ extension KubernetesAPI {
         try checkBody(configuration, type: type, namespace: namespace, name: name, version: version)
         if configuration["metadata"]?["managedFields"] != nil {
             throw APIError.badRequest("metadata.managedFields must be nil")
+        }
+        if let schema = type.validationSchema {
+            // Server-side apply converts the configuration to its typed form, which has no room
+            // for undeclared fields.
+            let unknown = CustomResourceValidation.unknownFields(configuration, schema: schema)
+            if !unknown.isEmpty {
+                let objectName = "\(type.namespaced ? namespace : "")/\(name)"
+                let problems = unknown.map { "\($0): field not declared in schema" }
+                throw APIError.unknown(
+                    "failed to create typed patch object (\(objectName); \(type.apiVersion(version)), Kind=\(type.kind)): "
+                        + (problems.count == 1 ? problems[0] : "errors:\n  " + problems.joined(separator: "\n  ")))
+            }
         }
         var configuration = configuration
         if subresource == "status" {

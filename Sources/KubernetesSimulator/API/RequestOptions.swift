@@ -10,12 +10,16 @@ public struct WriteOptions: Sendable {
     public var force: Bool
     /// The client's User-Agent; a write without `fieldManager` is attributed to its first word.
     public var userAgent: String?
+    /// `fieldValidation`: `Strict` refuses fields a custom resource's schema does not declare;
+    /// otherwise (`Ignore`, `Warn`) they are pruned.
+    public var fieldValidation: String?
 
-    public init(fieldManager: String? = nil, dryRun: Bool = false, force: Bool = false, userAgent: String? = nil) {
+    public init(fieldManager: String? = nil, dryRun: Bool = false, force: Bool = false, userAgent: String? = nil, fieldValidation: String? = nil) {
         self.fieldManager = fieldManager
         self.dryRun = dryRun
         self.force = force
         self.userAgent = userAgent
+        self.fieldValidation = fieldValidation
     }
 
     var manager: String { FieldManager.manager(fieldManager: fieldManager, userAgent: userAgent) }

@@ -190,7 +190,7 @@ struct ResourceHandler {
         }
         return WriteOptions(
             fieldManager: query["fieldManager"], dryRun: query["dryRun"] == "All", force: query["force"] == "true",
-            userAgent: request.headers[.userAgent])
+            userAgent: request.headers[.userAgent], fieldValidation: query["fieldValidation"])
     }
 
     private func listOptions(_ query: QueryParameters) -> ListOptions {

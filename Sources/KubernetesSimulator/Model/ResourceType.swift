@@ -56,6 +56,8 @@ public struct ResourceType: Sendable {
     public var printerColumns: [PrinterColumn]?
     /// True for kinds served because a CustomResourceDefinition declares them.
     public var isCustom: Bool
+    /// A custom kind's OpenAPI v3 schema, which prunes and validates its objects.
+    var validationSchema: JSONObject?
     /// How server-side apply and strategic merge patch see the object's fields.
     var schema: FieldSchema
 
@@ -81,6 +83,7 @@ public struct ResourceType: Sendable {
         self.returnsDeletedObject = returnsDeletedObject
         self.printerColumns = nil
         self.isCustom = false
+        self.validationSchema = nil
         self.schema = schema
     }
 

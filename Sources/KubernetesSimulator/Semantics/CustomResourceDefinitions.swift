@@ -60,6 +60,7 @@ enum CustomResourceDefinitions {
         type.singular = names["singular"]?.stringValue ?? kind.lowercased()
         type.listKind = names["listKind"]?.stringValue ?? kind + "List"
         type.isCustom = true
+        type.validationSchema = schema
         type.printerColumns = (storage["additionalPrinterColumns"]?.arrayValue ?? []).compactMap { column in
             guard let name = column["name"]?.stringValue, let path = column["jsonPath"]?.stringValue else { return nil }
             return PrinterColumn(
