@@ -173,6 +173,21 @@ struct KubectlFidelityTests {
         }
     }
 
+    @Test func typedCreateCommandsSendProtobufAndAreDecoded() async throws {
+        try await withSimulator { kubectl in
+            #expect(try kubectl.run("create", "configmap", "settings", "--from-literal=color=blue").stdout == "configmap/settings created\n")
+            #expect(try kubectl.run("create", "secret", "generic", "token", "--from-literal=value=s3cret").stdout == "secret/token created\n")
+            #expect(try kubectl.run("create", "role", "reader", "--verb=get,list", "--resource=pods").status == 0)
+            #expect(try kubectl.run("get", "configmap", "settings", "-o", "jsonpath={.data.color}").stdout == "blue")
+            #expect(try kubectl.run("get", "secret", "token", "-o", "jsonpath={.type} {.data.value}").stdout == "Opaque czNjcmV0")
+            #expect(try kubectl.run("get", "role", "reader", "-o", "jsonpath={.rules[0].verbs}").stdout == #"["get","list"]"#)
+            // Kinds whose protobuf form is not simulated are refused with a 415 that says so.
+            let deployment = try kubectl.run("create", "deployment", "web", "--image=nginx")
+            #expect(deployment.status == 1)
+            #expect(deployment.stderr.contains("Deployment is not simulated: send JSON or YAML"))
+        }
+    }
+
     @Test func theExecutableExitsCleanlyOnSIGTERM() async throws {
         let simulator = try SimulatorProcess()
         #expect(simulator.url.hasPrefix("http://127.0.0.1:"))

@@ -154,12 +154,14 @@ struct ResourceHandler {
     private func bodyObject(_ request: Request) async throws -> JSONObject {
         let contentType = (request.headers[.contentType] ?? "application/json").split(separator: ";").first
             .map { $0.trimmingCharacters(in: " ") } ?? "application/json"
-        guard Self.bodyTypes.contains(contentType) || contentType.isEmpty else {
-            // kubectl's typed commands (`kubectl create configmap`, `kubectl run`) send protobuf,
-            // which the simulator does not decode; the real server's 415 wording, then why.
-            throw APIError.unsupportedMediaType(contentType, supported: Self.bodyTypes + ["(protobuf is not simulated: send JSON or YAML, e.g. kubectl create -f or kubectl apply)"])
-        }
         let buffer = try await request.body.collect(upTo: Self.maxBody)
+        if contentType == ProtobufBodies.contentType {
+            // kubectl's typed commands (`kubectl create configmap ...`) send protobuf.
+            return try ProtobufBodies.decode(Array(buffer.readableBytesView))
+        }
+        guard Self.bodyTypes.contains(contentType) || contentType.isEmpty else {
+            throw APIError.unsupportedMediaType(contentType, supported: Self.bodyTypes + [ProtobufBodies.contentType])
+        }
         let value: JSONValue
         do {
             if contentType == "application/yaml" {
