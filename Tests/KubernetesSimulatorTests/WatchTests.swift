@@ -95,6 +95,24 @@ import Testing
         #expect(describe(await next(2, from: &iterator)) == ["ADDED a", "DELETED a"])
     }
 
+    @Test func initialEventsEndWithABookmarkAndBookmarksCarryTheCurrentVersion() async throws {
+        let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
+        defer { Task { await simulator.stop() } }
+        let api = simulator.api
+        try api.create(api.configMaps, namespace: "default", object: Fixtures.configMap("a", data: [:]))
+        let watch = try api.watch(api.configMaps, namespace: "default", options: ListOptions(allowWatchBookmarks: true, sendInitialEvents: true))
+        defer { watch.stop() }
+        var iterator = watch.events.makeAsyncIterator()
+        let initial = await next(2, from: &iterator)
+        #expect(initial.map(\.type) == [.added, .bookmark])
+        #expect(initial.last?.initialEventsEnd == true)
+        try api.create(api.configMaps, namespace: "default", object: Fixtures.configMap("b", data: [:]))
+        watch.bookmark()
+        let later = await next(2, from: &iterator)
+        #expect(later.map(\.type) == [.added, .bookmark])
+        #expect(later.last?.resourceVersion == api.store.revision)
+    }
+
     @Test func droppedWatchesEnd() async throws {
         let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
         defer { Task { await simulator.stop() } }

@@ -83,6 +83,9 @@ public final class KubernetesAPI: Sendable {
         let labels = try options.labelSelector.map { text throws(APIError) in try LabelSelector(parsing: text) }
         let fields = try options.fieldSelector.map { text throws(APIError) in try FieldSelector(parsing: text, for: type) }
         let (all, revision) = store.list(type.groupResource, namespace: type.namespaced ? namespace : nil)
+        if options.resourceVersionMatch == "Exact", let wanted = options.resourceVersion, wanted != String(revision) {
+            throw APIError.expired("The resourceVersion for the provided list is too old.")
+        }
         var start = 0
         var listRevision = revision
         if let token = options.continueToken, !token.isEmpty {

@@ -60,15 +60,19 @@ public struct ListOptions: Sendable {
     public var limit: Int?
     public var continueToken: String?
     public var resourceVersion: String?
+    /// `Exact` asks for the list as it was at `resourceVersion`; the simulator keeps no history,
+    /// so anything but the current version is 410 Expired.
+    public var resourceVersionMatch: String?
     public var allowWatchBookmarks: Bool
     public var sendInitialEvents: Bool
     public var timeoutSeconds: Int?
 
     public init(
         labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil,
-        resourceVersion: String? = nil, allowWatchBookmarks: Bool = false, sendInitialEvents: Bool = false,
-        timeoutSeconds: Int? = nil
+        resourceVersion: String? = nil, resourceVersionMatch: String? = nil, allowWatchBookmarks: Bool = false,
+        sendInitialEvents: Bool = false, timeoutSeconds: Int? = nil
     ) {
+        self.resourceVersionMatch = resourceVersionMatch
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.limit = limit

@@ -200,6 +200,7 @@ struct ResourceHandler {
             labelSelector: query["labelSelector"].flatMap { $0.isEmpty ? nil : $0 },
             fieldSelector: query["fieldSelector"].flatMap { $0.isEmpty ? nil : $0 }, limit: query.int("limit"),
             continueToken: query["continue"], resourceVersion: query["resourceVersion"],
+            resourceVersionMatch: query["resourceVersionMatch"],
             allowWatchBookmarks: query["allowWatchBookmarks"] == "true", sendInitialEvents: query["sendInitialEvents"] == "true",
             timeoutSeconds: query.int("timeoutSeconds"))
     }
