@@ -94,6 +94,28 @@ struct KubectlFidelityTests {
         }
     }
 
+    @Test func serverSideApplyAfterClientSideApplyConflictsWithItsManager() async throws {
+        try await withSimulator { kubectl in
+            let created = try kubectl.run("apply", "-f", "-", input: Self.deployment)
+            #expect(created.stdout == "deployment.apps/web created\n", "\(created.stderr)")
+            let managers = try kubectl.run(
+                "get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}")
+            #expect(managers.stdout.contains("kubectl-client-side-apply/Update"))
+            let changed = Self.deployment.replacingOccurrences(of: "replicas: 2", with: "replicas: 3")
+            let conflict = try kubectl.run("apply", "--server-side", "-f", "-", input: changed)
+            #expect(conflict.status == 1)
+            #expect(conflict.stderr.hasPrefix(#"error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas"#))
+            // Unchanged, kubectl takes the object over from client-side apply (it rewrites managedFields).
+            let upgraded = try kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment)
+            #expect(upgraded.status == 0, "\(upgraded.stderr)")
+            let after = try kubectl.run(
+                "get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}")
+            #expect(after.stdout.contains("kubectl/Apply"))
+            #expect(!after.stdout.contains("kubectl-client-side-apply"))
+            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: changed).status == 0)
+        }
+    }
+
     @Test func getWithALabelSelectorAndDelete() async throws {
         try await withSimulator { kubectl in
             let manifests = [Self.configMap("front", tier: "web"), Self.configMap("cache", tier: "db")].joined(separator: "\n---\n")

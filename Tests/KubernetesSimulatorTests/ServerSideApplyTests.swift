@@ -129,6 +129,17 @@ import Testing
         #expect(stored["metadata", "labels"] == nil)
     }
 
+    @Test func aMapOwnedWholeThenEntryByEntryKeepsItsEntries() async throws {
+        defer { Task { await simulator.stop() } }
+        var empty = Fixtures.configMap("m", data: [:])
+        empty["data"] = .object(JSONObject())
+        let first = try apply(empty, manager: "kubectl")
+        #expect(entry(first, "kubectl")?["fieldsV1"]?.jsonString() == #"{"f:data":{}}"#)
+        let second = try apply(Fixtures.configMap("m", data: ["a": "1"]), manager: "kubectl")
+        #expect(second["data"] == ["a": "1"])
+        #expect(entry(second, "kubectl")?["fieldsV1"]?.jsonString() == #"{"f:data":{"f:a":{}}}"#)
+    }
+
     @Test func updatesAreTrackedAndConflictWithAppliers() async throws {
         defer { Task { await simulator.stop() } }
         _ = try api.create(api.deployments, namespace: "default", object: Fixtures.deployment("web"), options: WriteOptions(fieldManager: "kubectl-create"))

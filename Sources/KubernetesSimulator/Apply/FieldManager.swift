@@ -82,12 +82,14 @@ struct FieldManager {
         let applier = ManagedFieldsEntry.Identity(manager: manager, operation: .apply, subresource: subresource, apiVersion: "")
         let previous = managers[applier]
 
-        // Prune: fields this applier set last time, no longer sets, and nobody else owns.
+        // Prune: fields this applier set last time and no longer sets, unless something at or
+        // beneath them is still owned (by another manager, or by this apply: a map it owned
+        // whole and now owns entry by entry stays).
         if let lastSet = previous?.fields, case let dropped = lastSet.subtracting(newSet), !dropped.isEmpty {
-            var others = FieldSet()
-            for entry in managers.entries where entry.identity != applier { others.formUnion(entry.fields) }
+            var owned = newSet
+            for entry in managers.entries where entry.identity != applier { owned.formUnion(entry.fields) }
             var removal = FieldSet()
-            for path in dropped.paths where !others.containsPrefix(path.elements[...]) {
+            for path in dropped.paths where !owned.containsPrefix(path.elements[...]) {
                 removal.insert(path.elements)
             }
             merged = TypedOperations.removing(removal, from: merged, schema)
