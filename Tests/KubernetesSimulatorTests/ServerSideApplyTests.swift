@@ -174,6 +174,22 @@ import Testing
         }
     }
 
+    @Test func aCreateIsOwnedAsTheRealServerRecordsIt() async throws {
+        defer { Task { await simulator.stop() } }
+        let created = try api.create(api.deployments, namespace: "default", object: Fixtures.deployment("web"), options: WriteOptions(fieldManager: "kubectl-create"))
+        let fields = entry(created, "kubectl-create")?["fieldsV1"]
+        // What kube-apiserver 1.32 records for `kubectl create -f` of this manifest, defaults included.
+        let expected = """
+            {"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:progressDeadlineSeconds":{},"f:replicas":{},"f:revisionHistoryLimit":{},\
+            "f:selector":{},"f:strategy":{"f:rollingUpdate":{".":{},"f:maxSurge":{},"f:maxUnavailable":{}},"f:type":{}},\
+            "f:template":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\\"name\\":\\"web\\"}":{".":{},\
+            "f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:ports":{".":{},"k:{\\"containerPort\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},\
+            "f:containerPort":{},"f:protocol":{}}},"f:resources":{},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}},\
+            "f:dnsPolicy":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{}}}}}
+            """
+        #expect(fields.map { $0.prettyJSONString(sortKeys: true) } == (try? JSONParser.parse(expected))?.prettyJSONString(sortKeys: true))
+    }
+
     @Test func applyNeedsAFieldManager() async throws {
         defer { Task { await simulator.stop() } }
         do {

@@ -168,7 +168,7 @@ struct FieldManager {
         } catch {
             throw APIError.invalid(type.groupKind, updated["metadata"]?["name"]?.stringValue ?? "", [error])
         }
-        let old: JSONValue? = live.map { .object(Self.withoutManagedFields($0)) }
+        let old: JSONValue? = live.map { .object(Self.withoutManagedFields($0)) } ?? Self.skeleton(type)
         let new = Self.withoutManagedFields(updated)
         let comparison: Comparison
         if subresource == "status" {
@@ -195,6 +195,32 @@ struct FieldManager {
         }
         managers.removeEmpty()
         return Self.settingManagedFields(managers, on: new)
+    }
+
+    /// What a new object is compared with to find what its creator set: the empty object of its
+    /// Go type, whose non-omitempty fields serialize as null (pod template containers, template
+    /// creation timestamps), so filling them in does not make the creator own them whole.
+    static func skeleton(_ type: ResourceType) -> JSONValue? {
+        guard !type.isCustom else { return nil }
+        let template = ["spec", "template"]
+        let nullPaths: [[String]]
+        switch (type.group, type.kind) {
+        case ("apps", _), ("batch", "Job"):
+            nullPaths = [template + ["metadata", "creationTimestamp"], template + ["spec", "containers"]]
+        case ("batch", "CronJob"):
+            let job = ["spec", "jobTemplate"]
+            nullPaths = [
+                job + ["metadata", "creationTimestamp"], job + ["spec", "template", "metadata", "creationTimestamp"],
+                job + ["spec", "template", "spec", "containers"],
+            ]
+        case ("", "Pod"):
+            nullPaths = [["spec", "containers"]]
+        default:
+            return nil
+        }
+        var skeleton = JSONValue.object(JSONObject())
+        for path in nullPaths { skeleton = KubernetesAPI.setting(skeleton, path: path[...], to: .null) }
+        return skeleton
     }
 
     /// The manager name of a write that does not name one: the user agent up to its first `/`.

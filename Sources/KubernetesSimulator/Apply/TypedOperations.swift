@@ -214,6 +214,10 @@ enum TypedOperations {
     private static func compare(_ old: JSONValue?, _ new: JSONValue?, _ schema: FieldSchema, _ path: inout [PathElement], _ result: inout Comparison) {
         var old = old
         if old == nil, schema.isAlwaysPresent, new?.objectValue != nil { old = .object(JSONObject()) }
+        // A null map or list is there, just empty: filling it adds its entries, not itself.
+        if old?.isNull == true, let new, new.objectValue != nil || new.arrayValue != nil, !isAtomic(schema.resolved(for: new)) {
+            old = new.objectValue != nil ? .object(JSONObject()) : .array([])
+        }
         guard old != nil || new != nil else { return }
         let schema = schema.resolved(for: new ?? old ?? .null)
         func leaf() {
