@@ -53,10 +53,9 @@ import Testing
         defer { Task { await simulator.stop() } }
         let client = HTTPTestClient(baseURL: simulator.url)
         let revision = simulator.api.store.revision
-        // The apiextensions controller always watches CustomResourceDefinitions.
-        let before = simulator.api.store.openWatchCount
+        let configMaps = simulator.api.configMaps.groupResource
         let watch = Task { try await client.send("GET", "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(revision)") }
-        #expect(await eventually { simulator.api.store.openWatchCount == before + 1 })
+        #expect(await eventually { simulator.api.store.openWatchCount(configMaps) == 1 })
         try simulator.api.create(simulator.api.configMaps, namespace: "default", object: Fixtures.configMap("seen", data: ["a": "1"]))
         _ = try await client.send("POST", "/_simulator/faults", body: #"{"dropWatches":true}"#)
         let reply = try await watch.value

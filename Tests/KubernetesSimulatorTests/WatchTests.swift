@@ -117,12 +117,11 @@ import Testing
         let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
         defer { Task { await simulator.stop() } }
         let api = simulator.api
-        let before = api.store.openWatchCount
         let watch = try api.watch(api.configMaps, namespace: "default", options: ListOptions(resourceVersion: String(api.store.revision)))
-        #expect(api.store.openWatchCount == before + 1)
+        #expect(api.store.openWatchCount(api.configMaps.groupResource) == 1)
         simulator.faults.dropWatches()
         var iterator = watch.events.makeAsyncIterator()
         #expect(await iterator.next() == nil)
-        #expect(await eventually { api.store.openWatchCount == before })
+        #expect(api.store.openWatchCount(api.configMaps.groupResource) == 0)
     }
 }

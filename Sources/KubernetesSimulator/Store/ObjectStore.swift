@@ -280,4 +280,9 @@ public final class ObjectStore: Sendable {
 
     /// How many watches are open, for tests and the fault endpoint.
     public var openWatchCount: Int { state.withLock { $0.buckets.values.reduce(0) { $0 + $1.watchers.count } } }
+
+    /// How many watches of one collection are open.
+    public func openWatchCount(_ resource: GroupResource) -> Int {
+        state.withLock { $0.buckets[resource]?.watchers.count ?? 0 }
+    }
 }
