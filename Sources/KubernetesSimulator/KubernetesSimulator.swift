@@ -13,6 +13,18 @@ import ServiceLifecycle
 /// its witness): discovery, CRUD, server-side apply with managedFields, watches, and simulated
 /// controllers. Test support for Bosun's Kubernetes target; never shipped inside `bosun`.
 ///
+/// Where it knowingly differs from a real v1.32 server:
+/// - Validation covers common mistakes (names, labels, selectors, required fields, immutable
+///   fields), not every rule; built-in kinds accept fields their schema does not declare (custom
+///   resources are pruned and validated against their CRD schema).
+/// - Invalid values in 422 messages are rendered as JSON, not as Go values.
+/// - Protobuf request bodies are decoded for ConfigMap, Secret, Namespace, ServiceAccount and the
+///   RBAC kinds only (what `kubectl create <kind>` sends); responses are always JSON.
+/// - Controllers report status; they create no ReplicaSets or Pods (so no rollout history).
+/// - A watch from a resourceVersion older than the last `watchWindow` events of its collection
+///   gets an ERROR event carrying 410 Expired (as the watch cache answers); lists have no history.
+/// - CRDs serve every version from one storage version, without conversion.
+///
 /// ```swift
 /// let simulator = try await KubernetesSimulator.start()
 /// // point a client at simulator.url
