@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
+                "KubernetesSimulator",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -124,7 +125,8 @@ let package = Package(
             dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KubernetesSimulatorTests", dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting"],
+            name: "KubernetesSimulatorTests",
+            dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting", "kubernetes-simulator"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "NomadSimulatorTests", dependencies: ["NomadSimulator", "BosunCore", "BosunTesting",
