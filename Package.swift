@@ -129,12 +129,17 @@ let package = Package(
             dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting", "kubernetes-simulator"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "NomadSimulatorTests", dependencies: ["NomadSimulator", "BosunCore", "BosunTesting",
-            "nomad-simulator"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-            name: "BosunServerTests", dependencies: [                 "BosunServer", "BosunEngine", "BosunStore",
-            "BosunGit", "BosunRender", .product(name: "HummingbirdTesting", package: "hummingbird"), ahc,
-            serviceLifecycle, ], exclude: ["Browser"],
-            // the DevTools driver the browser test runs with python3             swiftSettings: swiftSettings),
+            name: "NomadSimulatorTests",
+            dependencies: ["NomadSimulator", "BosunCore", "BosunTesting", "nomad-simulator"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunServerTests",
+            dependencies: [
+                "BosunServer", "BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), ahc, serviceLifecycle,
+            ],
+            exclude: ["Browser"],  // the DevTools driver the browser test runs with python3
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BosunCore", "BosunTesting", "bosun", "kubernetes-simulator", "nomad-simulator"],
