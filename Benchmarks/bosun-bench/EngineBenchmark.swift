@@ -120,7 +120,7 @@ struct EngineBenchmark: AsyncParsableCommand {
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-        try await Task.sleep(for: .seconds(2))
+        try await Task.sleep(for: .seconds(6))
         let pid = process.processIdentifier
         figure("resident memory of `bosun serve` with them", residentMiB(pid: pid), "MiB", target: "< 60 MB")
         figure("  of which its own heap (RssAnon)", residentMiB(pid: pid, field: "RssAnon"), "MiB")

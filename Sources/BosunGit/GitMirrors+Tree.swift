@@ -98,6 +98,15 @@ extension GitMirrors {
         }
         let key = mirror.path + "@" + id
         if let cached = trees.get(key) { return cached }
+        // Many applications ask for the trees of a new commit at once: list it once for all.
+        if let running = treesInFlight[key] { return try await running.value }
+        let task = Task { try await self.listTree(id, key: key, mirror: mirror, source: source, repository: repository) }
+        treesInFlight[key] = task
+        defer { treesInFlight[key] = nil }
+        return try await task.value
+    }
+
+    private func listTree(_ id: String, key: String, mirror: URL, source: String, repository: RepositorySpec) async throws -> TreeIndex {
         let root = try await git(["rev-parse", "--verify", "--quiet", "\(id)^{tree}"], in: mirror)
         guard root.succeeded else {
             throw GitError(.unknownRevision, "commit \(id) is not in \(describe(repository)) (\(lastFetchDescription(mirror)))")

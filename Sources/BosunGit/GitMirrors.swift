@@ -24,6 +24,8 @@ public actor GitMirrors {
     /// Bumped when a mirror changes, so a ref table read during a fetch is not kept.
     var generations: [String: Int] = [:]
     var trees = TreeCache(capacity: 32)
+    /// Tree listings under way, by mirror and commit: later requests wait for the same one.
+    var treesInFlight: [String: Task<TreeIndex, any Error>] = [:]
     /// Commits never change: their metadata is kept for the life of the actor.
     var commits: [String: Commit] = [:]
     /// Counters, for metrics and tests.

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
+
 /// `bosun serve`: the engine and the API in one process, on one SQLite file. Reloads the
 /// config on SIGHUP and when the file changes; stops gracefully on SIGTERM and SIGINT.
 public struct Daemon: Sendable {
@@ -142,3 +143,4 @@ final class SignalStream: @unchecked Sendable {
 
     func stop() { source.cancel() }
 }
+

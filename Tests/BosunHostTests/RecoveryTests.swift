@@ -124,7 +124,11 @@ struct RecoveryTests {
 
     /// Points the recorded pid of `web` at `pid`, keeping the recorded start time (which is not `pid`'s).
     func rewriteRecordedPid(in host: HostFixture, to pid: Int32) throws {
-        let path = host.target.stateDirectory + "/local.json"
+        // One state file per application under the target's folder: find the one that runs web.
+        let folder = host.target.stateDirectory + "/local"
+        let path = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).map { folder + "/" + $0 }.first {
+            (try? JSONDecoder().decode(HostState.self, from: Data(contentsOf: URL(fileURLWithPath: $0))))?.processes.contains { $0.name == "web" } == true
+        })
         var state = try JSONDecoder().decode(HostState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         let index = try #require(state.processes.firstIndex { $0.name == "web" })
         #expect(state.processes[index].startTime != ProcessTable.entry(pid)?.startTime)

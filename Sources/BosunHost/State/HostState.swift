@@ -17,7 +17,7 @@ struct HostResourceID: Sendable, Hashable, Codable, Comparable, CustomStringConv
 
 /// What Bosun knows about the host that the host itself cannot say: which files it wrote (and
 /// what it wrote), which processes it supervises with which spec and pid. Saved as JSON in
-/// `dataDir/host/.state/<target>.json` after every change.
+/// `dataDir/host/.state/<target>/<app>.json` after every change.
 struct HostState: Sendable, Codable {
     struct StoredFile: Sendable, Codable, Equatable {
         var app: String
@@ -54,22 +54,30 @@ struct HostState: Sendable, Codable {
     var processes: [StoredProcess] = []
 }
 
-/// Owns the state file; every change is written through at once (atomically), so a crash loses nothing.
+/// Owns the state: one JSON file per application under `directory`, each change written through
+/// at once (atomically), so a crash loses nothing and a write costs what one application holds.
 actor HostStateStore {
-    let path: String
+    let directory: String
     private(set) var state: HostState
 
-    init(path: String) throws(HostIOError) {
-        self.path = path
-        guard FileManager.default.fileExists(atPath: path) else {
-            state = HostState()
-            return
-        }
+    init(directory: String) throws(HostIOError) {
+        self.directory = directory
+        state = HostState()
+        let manager = FileManager.default
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            state = try JSONDecoder().decode(HostState.self, from: data)
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw HostIOError("the host target's state \(path) cannot be read (\(error)); move it away to start afresh (Bosun then forgets the files and processes it managed)")
+            throw HostIOError("cannot create the host target's state folder \(directory): \(error.localizedDescription)")
+        }
+        for name in ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted() where name.hasSuffix(".json") {
+            let path = directory + "/" + name
+            do {
+                let part = try JSONDecoder().decode(HostState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                state.files += part.files
+                state.processes += part.processes
+            } catch {
+                throw HostIOError("the host target's state \(path) cannot be read (\(error)); move it away to start afresh (Bosun then forgets the files and processes that application had here)")
+            }
         }
     }
 
@@ -93,18 +101,18 @@ actor HostStateStore {
         if let index = state.files.firstIndex(where: { $0.id == file.id }), state.files[index] == file { return }
         state.files.removeAll { $0.id == file.id }
         state.files.append(file)
-        try save()
+        try save(file.app)
     }
 
     func removeFile(_ id: HostResourceID) throws(HostIOError) {
         state.files.removeAll { $0.id == id }
-        try save()
+        try save(id.app)
     }
 
     func setProcess(_ process: HostState.StoredProcess) throws(HostIOError) {
         state.processes.removeAll { $0.id == process.id }
         state.processes.append(process)
-        try save()
+        try save(process.app)
     }
 
     /// Records the pid of a new run (nil: not running). Best effort: supervision goes on if the disk is full.
@@ -113,7 +121,7 @@ actor HostStateStore {
         state.processes[index].pid = pid
         state.processes[index].startTime = startTime
         if pid != nil { state.processes[index].finished = nil }
-        try? save()
+        try? save(id.app)
     }
 
     /// Records that the process ended for good. Best effort, like `setPid`.
@@ -122,20 +130,27 @@ actor HostStateStore {
         state.processes[index].finished = exit
         state.processes[index].pid = nil
         state.processes[index].startTime = nil
-        try? save()
+        try? save(id.app)
     }
 
     func removeProcess(_ id: HostResourceID) throws(HostIOError) {
         state.processes.removeAll { $0.id == id }
-        try save()
+        try save(id.app)
     }
 
-    private func save() throws(HostIOError) {
+    /// Writes one application's part; an application that holds nothing loses its file.
+    private func save(_ app: String) throws(HostIOError) {
+        let part = HostState(files: state.files.filter { $0.app == app }, processes: state.processes.filter { $0.app == app })
+        let path = directory + "/" + HostDeploymentTarget.safeFileName(app) + ".json"
+        if part.files.isEmpty && part.processes.isEmpty {
+            try? FileManager.default.removeItem(atPath: path)
+            return
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data
         do {
-            data = try encoder.encode(state)
+            data = try encoder.encode(part)
         } catch {
             throw HostIOError("cannot encode the host target's state: \(error)")
         }

@@ -5,7 +5,7 @@ import Foundation
 /// Build it with `HostTarget.make` from config, or directly in tests.
 ///
 /// State that must outlive Bosun (which files it wrote, which processes it runs with which pid)
-/// is saved in `dataDir/host/.state/<target>.json`; `start()` uses it to stop what a crashed
+/// is saved in `dataDir/host/.state/<target>/<app>.json`; `start()` uses it to stop what a crashed
 /// Bosun left running and to bring its processes back.
 public actor HostDeploymentTarget: DeploymentTarget {
     /// The target's name in `bosun.yaml`.
@@ -68,7 +68,7 @@ public actor HostDeploymentTarget: DeploymentTarget {
         settings = SupervisionSettings(options)
         bosunEnvironment = environment
         do {
-            store = try HostStateStore(path: "\(stateDirectory)/\(Self.safeFileName(name)).json")
+            store = try HostStateStore(directory: "\(stateDirectory)/\(Self.safeFileName(name))")
         } catch {
             throw TargetError(.invalid, "target \"\(name)\": \(error.message)")
         }
