@@ -16,6 +16,7 @@ struct EngineHarness {
     let target: InMemoryTarget
     let clock: ManualClock
     let engine: Engine
+    let config: Config
 
     static func configMap(_ name: String, data: [String: String] = [:], annotations: [String: String] = [:]) -> String {
         var yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\n  namespace: demo\n"
@@ -27,7 +28,8 @@ struct EngineHarness {
     }
 
     init(apps: [ApplicationSpec]? = nil, sync: SyncPolicy = SyncPolicy(auto: true, prune: true, selfHeal: true),
-         files: [String: String] = ["app/cm.yaml": EngineHarness.configMap("settings")], maxConcurrentSyncs: Int = 4) throws
+         files: [String: String] = ["app/cm.yaml": EngineHarness.configMap("settings")], maxConcurrentSyncs: Int = 4,
+         random: Double = 0.5) throws
     {
         repo = try GitRepository()
         try repo.commit(files: files, message: "first")
@@ -39,12 +41,12 @@ struct EngineHarness {
             ApplicationSpec(name: "app", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "app"),
                             destination: DestinationSpec(target: "memory"), sync: sync)
         ]
-        let config = Config(
+        config = Config(
             dataDir: dir.path, targets: [TargetSpec(name: "memory", type: "memory")],
             repositories: [RepositorySpec(name: "repo", url: repo.path)], applications: applications)
         var options = EngineOptions()
         options.clock = clock
-        options.random = { 0.5 }  // no jitter unless a test asks
+        options.random = { random }  // 0.5: no jitter; 0: the shortest wait, 1: the longest
         options.changeDebounce = .zero
         options.maxConcurrentSyncs = maxConcurrentSyncs
         engine = Engine(

@@ -265,4 +265,44 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(await h.engine.statuses().filter { $0.operation != nil }.count == 2)
     }
+
+    @Test(arguments: [(0.0, 162.0), (1.0, 198.0)])
+    func intervalsCarryTenPercentJitter(random: Double, seconds: Double) async throws {
+        let h = try EngineHarness(random: random)
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        try await Task.sleep(for: .milliseconds(300))
+        let looks = await h.target.liveCalls
+        // Just before the jittered interval nothing happens; just after, the application is looked at.
+        h.clock.advance(by: .milliseconds(Int64((seconds - 1) * 1000)))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await h.target.liveCalls == looks)
+        h.clock.advance(by: .seconds(2))
+        try await h.eventually("the next look") { await h.target.liveCalls > looks }
+    }
+
+    @Test func aConfigReloadAddsChangesAndRemovesApplications() async throws {
+        let h = try EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings"), "other/cm.yaml": EngineHarness.configMap("other")])
+        defer { Task { await h.cleanup() } }
+        try await h.engine.start()
+        try await h.waitForSyncs(1)
+        var config = h.config
+        config.applications.append(ApplicationSpec(
+            name: "other", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "other"),
+            destination: DestinationSpec(target: "memory"), sync: SyncPolicy(auto: true), pruneOnDelete: true))
+        await h.engine.reload(config)
+        try await h.waitForSyncs(1, app: "other")
+        #expect(await h.target.objects[ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "other")] != nil)
+
+        // Removed: "app" keeps its resources (reported orphaned); "other" deletes them (pruneOnDelete).
+        config.applications = []
+        await h.engine.reload(config)
+        #expect(await h.engine.applicationNames().isEmpty)
+        #expect(await h.target.objects[EngineHarness.key] != nil)
+        #expect(await h.target.objects[ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "other")] == nil)
+        let events = try await h.engine.events()
+        #expect(events.contains { $0.app == "app" && $0.reason == "Orphaned" })
+        #expect(events.contains { $0.app == "other" && $0.reason == "Deleted" })
+    }
 }

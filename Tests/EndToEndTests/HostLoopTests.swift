@@ -243,4 +243,44 @@ import Testing
             try Shell.execute(["pgrep", "-f", "http.server \(setup.port)"]).status != 0
         }
     }
+
+    @Test func aRestartBringsProcessesBackAndAConfigEditIsPickedUp() async throws {
+        let setup = try Setup()
+        defer { setup.remove() }
+        var (serve, url) = try await setup.serve()
+        try await setup.waitHealthy(url, at: try setup.repo.head())
+        serve.stop(signal: SIGTERM)
+        try await eventually("the web server stopped with Bosun") { await httpGet("http://127.0.0.1:\(setup.port)/index.html") == nil }
+
+        (serve, url) = try await setup.serve()
+        defer { serve.stop() }
+        try await eventually("the web server is back") { await httpGet("http://127.0.0.1:\(setup.port)/index.html") == "<h1>version one</h1>" }
+        try await eventually("the restart is in the events") {
+            let events = try json(try bosun("events", "--server", url, "-o", "json").stdout).arrayValue ?? []
+            return events.contains { $0["message"]?.stringValue?.contains("after Bosun restart") == true }
+        }
+
+        // A second application added to the file while Bosun runs.
+        try setup.repo.commit(files: ["notes/readme.yaml": """
+            apiVersion: host.bosun.dev/v1
+            kind: File
+            metadata: { name: readme }
+            spec: { path: notes/readme.txt, content: "hello" }
+            """], message: "notes")
+        var config = try String(contentsOfFile: setup.config, encoding: .utf8)
+        config += """
+
+              - name: notes
+                source: { repository: site, revision: main, path: notes }
+                destination: { target: local }
+                sync: { auto: true, interval: 2s }
+
+            """
+        try config.write(toFile: setup.config, atomically: true, encoding: .utf8)
+        try await eventually("notes deployed") {
+            (try? String(contentsOf: setup.hostRoot.appendingPathComponent("notes/readme.txt"), encoding: .utf8)) == "hello"
+        }
+        let apps = try json(try bosun("apps", "--server", url, "-o", "json").stdout).arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(apps == ["notes", "site"])
+    }
 }
