@@ -67,7 +67,7 @@ extension Engine {
             health: HealthInfo(obs?.appHealth ?? .unknown("not compared yet")),
             pinned: runtime.persisted.pinnedRevision != nil, pinnedRevision: runtime.persisted.pinnedRevision,
             resources: resources, lastSync: runtime.lastSync,
-            commit: target.map { CommitInfo(sha: $0.sha, author: $0.author, date: $0.date, subject: $0.subject) },
+            commit: target,
             condition: runtime.condition, operation: runtime.operation, autoSync: runtime.spec.sync.auto,
             repository: runtime.spec.source.repository, path: runtime.spec.source.path,
             revisionSpec: runtime.spec.source.revision.description)

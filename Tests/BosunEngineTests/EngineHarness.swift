@@ -84,5 +84,12 @@ struct EngineHarness {
         return try await history(app)
     }
 
+    /// Moves the clock once the application's loop has gone to sleep, so the loop cannot miss the
+    /// jump by computing its next deadline afterwards.
+    func advanceAfterTheLoopSleeps(by duration: Duration) async throws {
+        try await eventually("the loop to sleep") { clock.sleeperCount > 0 }
+        clock.advance(by: duration)
+    }
+
     static let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "settings")
 }

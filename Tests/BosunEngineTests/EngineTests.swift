@@ -24,7 +24,7 @@ import Testing
 
         // The next commit is picked up at the next interval.
         try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "v2"])], message: "second")
-        h.clock.advance(by: .seconds(181))
+        try await h.advanceAfterTheLoopSleeps(by: .seconds(181))
         try await h.waitForSyncs(2)
         #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v2")
         #expect(try await h.history().first?.trigger == .interval)
@@ -72,7 +72,7 @@ import Testing
         try await h.engine.start()
         try await h.waitForSyncs(1)
         #expect(try await h.history().first?.result == .failed)
-        #expect(try await h.status().condition?.message.contains("503") == true)
+        try await h.eventually("the 503 in the condition") { try await h.status().condition?.message.contains("503") == true }
         // First retry after 5 s, the next after 10 s.
         h.clock.advance(by: .seconds(4))
         try await Task.sleep(for: .milliseconds(300))
@@ -86,7 +86,7 @@ import Testing
         h.clock.advance(by: .seconds(1))
         try await h.waitForSyncs(3)
         #expect(try await h.history().first?.result == .succeeded)
-        #expect(try await h.status().condition == nil)
+        try await h.eventually("the condition cleared") { try await h.status().condition == nil }
     }
 
     @Test func anUnhealthyCommitRollsBackAutomaticallyAndIsNotRetried() async throws {
@@ -105,18 +105,18 @@ import Testing
         #expect(history[1].revision == bad && history[1].result == .failed)
         #expect(history[0].revision == good && history[0].trigger == .autoRollback && history[0].result == .succeeded)
         #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
-        let status = try await h.status()
-        #expect(status.condition?.type == "RollbackBlocked")
-        #expect(status.sync.revision == good)
+        // The condition is set just after the rollback's sync record is finished.
+        try await h.eventually("RollbackBlocked") { try await h.status().condition?.type == "RollbackBlocked" }
+        #expect(try await h.status().sync.revision == good)
         let events = try await h.engine.events(app: "app")
         #expect(events.contains { $0.reason == "RolledBack" && $0.message.contains(String(bad.prefix(7))) })
 
         // The failed commit is not retried at the next interval; a newer commit is synced.
-        h.clock.advance(by: .seconds(200))
+        try await h.advanceAfterTheLoopSleeps(by: .seconds(200))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await h.history().count == 3)
         try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "fixed"])], message: "fix")
-        h.clock.advance(by: .seconds(200))
+        try await h.advanceAfterTheLoopSleeps(by: .seconds(200))
         try await h.waitForSyncs(4)
         #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "fixed")
     }
@@ -155,7 +155,7 @@ import Testing
         // Pinned: a new commit waits.
         try h.repo.commit(files: ["app/cm.yaml": EngineHarness.configMap("settings", data: ["k": "v3"])], message: "third")
         try await h.engine.refresh("app")
-        h.clock.advance(by: .seconds(200))
+        try await h.advanceAfterTheLoopSleeps(by: .seconds(200))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await h.history().count == 3)
         try await h.engine.unpin("app")
@@ -231,7 +231,7 @@ import Testing
         try await h.engine.refresh("app")
         try await h.waitForSyncs(2)
         #expect(try await h.history().first?.result == .failed)
-        #expect(try await h.status().condition?.type == "PruneRefused")
+        try await h.eventually("PruneRefused") { try await h.status().condition?.type == "PruneRefused" }
         #expect(await h.target.deleted.isEmpty)
         #expect(try await h.engine.events(app: "app").contains { $0.reason == "PruneRefused" })
         // A person who means it forces the prune.

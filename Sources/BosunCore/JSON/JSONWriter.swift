@@ -75,23 +75,29 @@ enum JSONWriter {
         if !needsEscaping {
             out += s
         } else {
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                            + String(scalar.value, radix: 16)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
+            appendEscaped(s, into: &out) { $0.value < 0x20 }
         }
         out += "\""
+    }
+}
+
+/// Appends `s` with JSON's backslash escapes; scalars for which `escape` holds become `\uXXXX`.
+/// (YAML's double-quoted style takes the same escapes.)
+func appendEscaped(_ s: String, into out: inout String, escape: (Unicode.Scalar) -> Bool) {
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if escape(scalar) {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
     }
 }
