@@ -17,6 +17,7 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let hummingbirdTLS: Target.Dependency = .product(name: "HummingbirdTLS", package: "hummingbird")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
 
 let package = Package(
     name: "bosun",
@@ -106,10 +107,10 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(
-            name: "BosunCoreTests", dependencies: ["BosunCore", "BosunTesting"],
+            name: "BosunCoreTests", dependencies: ["BosunCore", "BosunTesting", propertyBased],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore"], resources: [.copy("Fixtures")],
+            name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore", propertyBased], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(

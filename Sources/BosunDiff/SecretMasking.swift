@@ -25,9 +25,16 @@ public enum SecretMasking {
         guard isSecret(resource) else { return resource }
         var body = resource.body
         for field in ["data", "stringData"] {
-            guard case .object(var values) = body[field] else { continue }
-            for entry in values { values[entry.key] = .string(maskedText(entry.value)) }
-            body[field] = .object(values)
+            switch body[field] {
+            case .object(var values):
+                for entry in values { values[entry.key] = .string(maskedText(entry.value)) }
+                body[field] = .object(values)
+            case nil, .null?:
+                continue
+            case let other?:
+                // Not a map (a broken manifest), but still whatever the author meant to hide.
+                body[field] = .string(maskedText(other))
+            }
         }
         // kubectl's copy of the last applied object carries the values in clear.
         let lastApplied = "kubectl.kubernetes.io/last-applied-configuration"

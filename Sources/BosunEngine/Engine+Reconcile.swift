@@ -84,7 +84,8 @@ extension Engine {
         guard spec.sync.auto, runtime.persisted.pinnedRevision == nil, runtime.operation == nil else { return nil }
         let isNewCommit = sha != runtime.persisted.syncedRevision
         guard isNewCommit || (observation.outOfSync && spec.sync.selfHeal) else {
-            if !observation.outOfSync { await clearCondition(name, unless: ["RollbackBlocked"]) }
+            // In sync clears a sync's conditions, not the source's: those clear when Git answers again.
+            if !observation.outOfSync { await clearCondition(name, unless: ["RollbackBlocked", "SourceUnavailable"]) }
             return nil
         }
         if sha == runtime.persisted.failedRevision {

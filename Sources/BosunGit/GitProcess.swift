@@ -31,8 +31,20 @@ struct GitOutput: Sendable {
     var reason: String {
         let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("hint:") }
-        let chosen = lines.prefix(3).joined(separator: "; ")
+        let chosen = lines.prefix(3).map(Self.printable).joined(separator: "; ")
         return chosen.isEmpty ? "exit status \(status)" : chosen
+    }
+
+    /// A line as it may reach logs, the API and terminals: a remote can make git echo any
+    /// bytes it sent (a garbage answer), so control characters (terminal escapes among them)
+    /// become "?" and the line is cut at 300 characters.
+    static func printable(_ line: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars.prefix(300) {
+            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            out.append(control ? "?" : scalar)
+        }
+        return String(out) + (line.unicodeScalars.count > 300 ? "…" : "")
     }
 }
 

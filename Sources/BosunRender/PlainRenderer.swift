@@ -73,7 +73,7 @@ struct PlainRenderer {
         let documents: [YAMLDocument]
         if file.lowercased().hasSuffix(".json") {
             do {
-                documents = [YAMLDocument(value: try JSONParser.parse(text), line: 1)]
+                documents = [YAMLDocument(value: try JSONParser.parse(YAMLDecoder.withoutByteOrderMark(text)), line: 1)]
             } catch {
                 throw RenderError(file: file, line: error.line, message: "invalid JSON: \(error.message) (column \(error.column))")
             }

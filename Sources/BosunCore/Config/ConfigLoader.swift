@@ -6,13 +6,19 @@ public enum ConfigLoader {
     public static let apiVersion = "bosun.dev/v1"
 
     public static func load(file: String) throws(ConfigError) -> Config {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw ConfigError([ConfigDiagnostic(
                 file: file, line: 0, column: 0, path: "", message: "cannot read the config file: \(describeFileError(error))",
                 fix: FileManager.default.fileExists(atPath: file) ? nil : "create it, or name another with --config")])
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            let (line, column) = firstInvalidUTF8(data)
+            throw ConfigError([ConfigDiagnostic(
+                file: file, line: line, column: column, path: "", message: "the config is not valid UTF-8 text",
+                fix: "save it as UTF-8")])
         }
         var config = try parse(text, file: file)
         // A local repository path is relative to the config file, not to where Bosun runs.
@@ -33,7 +39,7 @@ public enum ConfigLoader {
         let reader = ConfigReader(file: file)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try Yams.compose(yaml: YAMLDecoder.withoutByteOrderMark(text))
         } catch {
             let e = YAMLDecoder.describe(error)
             throw ConfigError([ConfigDiagnostic(file: file, line: e.line, column: e.column, path: "", message: "invalid YAML: \(e.message)")])
@@ -430,6 +436,34 @@ public enum ConfigLoader {
         guard let first = s.first, first.isLetter, first.isLowercase || !first.isLetter, s.count <= 63, s.last != "-" else { return false }
         return s.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
     }
+}
+
+/// Where the first byte that is not UTF-8 is (1-based line and column, counted in bytes).
+func firstInvalidUTF8(_ data: Data) -> (line: Int, column: Int) {
+    var line = 1
+    var lineStart = 0
+    var index = 0
+    let bytes = [UInt8](data)
+    while index < bytes.count {
+        let width: Int
+        switch bytes[index] {
+        case 0x00...0x7F: width = 1
+        case 0xC2...0xDF: width = 2
+        case 0xE0...0xEF: width = 3
+        case 0xF0...0xF4: width = 4
+        default: return (line, index - lineStart + 1)
+        }
+        let end = index + width
+        guard end <= bytes.count, String(validating: bytes[index..<end], as: UTF8.self) != nil else {
+            return (line, index - lineStart + 1)
+        }
+        if bytes[index] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = end
+        }
+        index = end
+    }
+    return (line, index - lineStart + 1)
 }
 
 func describeFileError(_ error: any Error) -> String {

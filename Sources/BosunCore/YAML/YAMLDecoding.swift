@@ -34,7 +34,7 @@ public struct YAMLDecoder: Sendable {
         var budget = maxNodes
         var result: [YAMLDocument] = []
         do {
-            let parser = try Parser(yaml: text)
+            let parser = try Parser(yaml: Self.withoutByteOrderMark(text))
             while let node = try parser.nextRoot() {
                 let value = try convert(node, depth: 0, budget: &budget)
                 if value.isNull { continue }
@@ -46,6 +46,12 @@ public struct YAMLDecoder: Sendable {
             throw Self.describe(error)
         }
         return result
+    }
+
+    /// The text without a leading byte-order mark, which editors on Windows write and the YAML
+    /// reader would otherwise take as content.
+    public static func withoutByteOrderMark(_ text: String) -> String {
+        text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
     }
 
     /// Exactly one document (or null for an empty text).

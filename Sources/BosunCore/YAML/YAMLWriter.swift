@@ -10,7 +10,8 @@ public enum YAMLWriter {
         case .array(let a) where !a.isEmpty:
             writeArray(a, indent: 0, into: &out)
         default:
-            writeScalar(value, indent: 0, into: &out)
+            // A literal block at the top still needs its lines indented.
+            writeScalar(value, indent: 2, into: &out)
             out += "\n"
         }
         return out
@@ -108,10 +109,8 @@ public enum YAMLWriter {
     /// on the first line, and no line carries characters YAML would fold or strip.
     static func canUseLiteralBlock(_ s: String) -> Bool {
         if s.hasPrefix(" ") || s.hasPrefix("\n") { return false }
-        for scalar in s.unicodeScalars {
-            if scalar == "\r" || scalar == "\t" || (scalar.value < 0x20 && scalar != "\n") || scalar.value == 0xFEFF {
-                return false
-            }
+        for scalar in s.unicodeScalars where scalar == "\r" || scalar == "\t" || (scalar != "\n" && needsEscape(scalar)) {
+            return false
         }
         for line in s.split(separator: "\n", omittingEmptySubsequences: false) where line.hasSuffix(" ") {
             return false
@@ -132,29 +131,35 @@ public enum YAMLWriter {
             return true
         }
         if last == " " || last == ":" { return true }
+        // "..." at the start of a line ends the document.
+        if s.hasPrefix("...") { return true }
         var previous: Unicode.Scalar = " "
         for scalar in s.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0xFEFF || scalar.value == 0x85
-                || scalar.value == 0x2028 || scalar.value == 0x2029
-            {
-                return true
-            }
+            if needsEscape(scalar) { return true }
             if scalar == "#" && previous == " " { return true }
             if previous == ":" && scalar == " " { return true }
             previous = scalar
         }
-        // Words YAML 1.1 readers take as booleans even where ours would not.
+        // Words YAML 1.1 readers take as booleans even where ours would not, and the merge key.
         switch s {
-        case "y", "Y", "n", "N", "=": return true
+        case "y", "Y", "n", "N", "=", "<<": return true
         default: return false
+        }
+    }
+
+    /// Whether a character must be written as an escape: libyaml refuses C0 and C1 controls,
+    /// DEL, U+FFFE and U+FFFF anywhere in a document, reads NEL, U+2028 and U+2029 as line
+    /// breaks, and drops a byte-order mark.
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20...0x7E, 0xA0...0x2027, 0x202A...0xFEFE, 0xFF00...0xFFFD, 0x10000...: false
+        default: true
         }
     }
 
     static func doubleQuoted(_ s: String) -> String {
         var out = "\""
-        appendEscaped(s, into: &out) {
-            $0.value < 0x20 || $0.value == 0x7F || $0.value == 0x85 || $0.value == 0xFEFF || $0.value == 0x2028 || $0.value == 0x2029
-        }
+        appendEscaped(s, into: &out, escape: needsEscape)
         return out + "\""
     }
 }
