@@ -76,32 +76,73 @@ public actor RenderCache {
         }
     }
 
+    /// An entry is JSON lines: a header, then one line per resource, so a restart decodes the
+    /// lines on every core at once.
     static func encode(_ output: RenderOutput, key: Key) -> Data {
-        let resources: [JSONValue] = output.resources.map { r in
-            var entry: JSONObject = ["body": r.value]
+        let header: JSONValue = [
+            "format": .string(formatVersion), "key": .string(key.description), "renderer": .string(output.renderer.rawValue),
+            "notes": .array(output.notes.map(JSONValue.string)), "count": .int(output.resources.count),
+        ]
+        var text = header.jsonString()
+        for r in output.resources {
+            var entry: JSONObject = [:]
             if let source = r.source {
                 entry["file"] = .string(source.file)
                 entry["line"] = .int(source.line)
             }
-            return .object(entry)
+            entry["body"] = r.value
+            text += "\n" + JSONValue.object(entry).jsonString()
         }
-        let value: JSONValue = [
-            "key": .string(key.description), "renderer": .string(output.renderer.rawValue),
-            "notes": .array(output.notes.map(JSONValue.string)), "resources": .array(resources),
-        ]
-        return value.jsonData()
+        return Data(text.utf8)
     }
 
+    static let formatVersion = "bosun-render-cache/2"
+
     static func decode(_ data: Data) throws -> RenderOutput {
-        let value = try JSONParser.parse(data)
-        guard let kind = value["renderer"]?.stringValue.flatMap(RenderKind.init(rawValue:)),
-            let items = value["resources"]?.arrayValue
-        else { throw RenderError(message: "unreadable cache entry") }
-        let resources = items.compactMap { item -> Resource? in
-            guard let body = item["body"] else { return nil }
-            let source = item["file"]?.stringValue.map { SourceLocation(file: $0, line: item["line"]?.intValue ?? 1) }
-            return Resource(body, source: source)
+        let unreadable = RenderError(message: "unreadable cache entry")
+        return try data.withUnsafeBytes { raw throws -> RenderOutput in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var lines: [Range<Int>] = []
+            var start = 0
+            for i in bytes.indices where bytes[i] == UInt8(ascii: "\n") {
+                lines.append(start..<i)
+                start = i + 1
+            }
+            lines.append(start..<bytes.count)
+            let header = try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: bytes[lines[0]]))
+            guard header["format"]?.stringValue == formatVersion,
+                let kind = header["renderer"]?.stringValue.flatMap(RenderKind.init(rawValue:)),
+                header["count"]?.intValue == lines.count - 1
+            else { throw unreadable }
+            let resources = try parseInParallel(lines.dropFirst(), of: bytes).map { item throws -> Resource in
+                guard let body = item["body"], let resource = Resource(body, source: item["file"]?.stringValue.map {
+                    SourceLocation(file: $0, line: item["line"]?.intValue ?? 1)
+                }) else { throw unreadable }
+                return resource
+            }
+            return RenderOutput(resources: resources, renderer: kind, notes: header["notes"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
-        return RenderOutput(resources: resources, renderer: kind, notes: value["notes"]?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
+
+    /// Parses each line on its own, the lines split in one contiguous chunk per core.
+    static func parseInParallel(_ lines: ArraySlice<Range<Int>>, of bytes: UnsafeBufferPointer<UInt8>) throws -> [JSONValue] {
+        let lines = Array(lines)
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 256))
+        let results = ChunkResults(count: chunks)
+        nonisolated(unsafe) let shared = bytes
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)
+            results.set(chunk, Result { try lines[range].map { try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: shared[$0])) } })
+        }
+        return try results.values.flatMap { try $0.get() }
+    }
+}
+
+/// One slot per chunk, filled from concurrent workers.
+private final class ChunkResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<[JSONValue], any Error>]
+    init(count: Int) { slots = Array(repeating: .success([]), count: count) }
+    func set(_ index: Int, _ result: Result<[JSONValue], any Error>) { lock.withLock { slots[index] = result } }
+    var values: [Result<[JSONValue], any Error>] { lock.withLock { slots } }
 }

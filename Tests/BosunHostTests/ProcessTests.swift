@@ -113,7 +113,7 @@ struct ProcessTests {
         let recorder = ChangeRecorder(host.target)
         let worker = processManifest("worker", [
             "command": ["sleep", "60"],
-            "readinessProbe": ["exec": ["command": ["test", "-f", "ready"]], "periodSeconds": 0.1, "failureThreshold": 2],
+            "readinessProbe": ["exec": ["command": ["test", "-f", "ready"]], "periodSeconds": 0.1, "timeoutSeconds": 10, "failureThreshold": 2],
         ])
         try await host.apply(worker)
         #expect(await eventually { try await host.health(worker).message.contains("exec test -f ready → exit status 1") })

@@ -152,4 +152,35 @@ import Testing
         #expect(hits == 1 && misses == 0)
         #expect(second.resources.first?.source == first.resources.first?.source)
     }
+
+    @Test func aLargeRenderComesBackFromDiskExactly() async throws {
+        let dir = try TemporaryDirectory(prefix: "bosun-render-cache")
+        defer { dir.remove() }
+        let resources = (0..<1500).map { i -> Resource in
+            var body: JSONObject = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string("cm-\(i)")]]
+            body["data"] = ["text": .string("line one\nline \"two\" \u{2028} é \(i)"), "n": .int(i), "x": .double(Double(i) / 4)]
+            return Resource(body, source: i % 3 == 0 ? nil : SourceLocation(file: "dir/file-\(i / 10).yaml", line: i % 10 + 1))
+        }
+        let output = RenderOutput(resources: resources, renderer: .plain, notes: ["skipped logo.png: not text"])
+        let key = RenderCache.Key(sourceID: String(repeating: "a", count: 40), request: RenderRequest(path: "app"))
+        await RenderCache(directory: dir.url).put(key, output)
+        let back = try #require(await RenderCache(directory: dir.url).get(key))
+        #expect(back.resources == output.resources)
+        #expect(back.resources.map(\.source) == output.resources.map(\.source))
+        #expect(back.notes == output.notes && back.renderer == .plain)
+    }
+
+    @Test func aDamagedCacheEntryIsAMissNotAnError() async throws {
+        let dir = try TemporaryDirectory(prefix: "bosun-render-cache")
+        defer { dir.remove() }
+        let key = RenderCache.Key(sourceID: String(repeating: "b", count: 40), request: RenderRequest(path: "app"))
+        let output = RenderOutput(resources: [Resource(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a"]])], renderer: .plain, notes: [])
+        await RenderCache(directory: dir.url).put(key, output)
+        let file = try #require(try FileManager.default.contentsOfDirectory(at: dir.url, includingPropertiesForKeys: nil).first)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try String(text.dropLast(5)).write(to: file, atomically: true, encoding: .utf8)
+        let cache = RenderCache(directory: dir.url)
+        #expect(await cache.get(key) == nil)
+        #expect(await cache.misses == 1)
+    }
 }
