@@ -145,4 +145,33 @@ import Testing
             #expect(d.path == "repositories[0].url" && d.message.contains("off by default") && d.fix?.contains("file") == true)
         }
     }
+
+    @Test func inlineHelmValuesKeepTheirTypes() throws {
+        let config = try ConfigLoader.parse("""
+            apiVersion: bosun.dev/v1
+            kind: Config
+            targets: [{ name: local, type: host }]
+            repositories: [{ name: r, url: "https://git.example.com/r.git" }]
+            applications:
+              - name: web
+                source:
+                  repository: r
+                  path: chart
+                  render: helm
+                  helm:
+                    values:
+                      replicas: 3
+                      debug: true
+                      tag: "1.10"
+                      flag: "yes"
+                      ports: [80, 443]
+                      image: { repository: nginx, pullPolicy: null }
+                destination: { target: local }
+            """, file: "x.yaml")
+        let values = try #require(config.application(named: "web")?.source.helm?.values)
+        #expect(values["replicas"] == .int(3) && values["debug"] == .bool(true))
+        #expect(values["tag"] == .string("1.10") && values["flag"] == .string("yes"))
+        #expect(values["ports"] == .array([.int(80), .int(443)]))
+        #expect(values["image"]?["repository"] == .string("nginx") && values["image"]?["pullPolicy"] == .null)
+    }
 }

@@ -39,7 +39,7 @@ public enum ConfigLoader {
         let reader = ConfigReader(file: file)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: YAMLDecoder.withoutByteOrderMark(text))
+            root = try Yams.compose(yaml: YAMLDecoder.withoutByteOrderMark(text), .basic)
         } catch {
             let e = YAMLDecoder.describe(error)
             throw ConfigError([ConfigDiagnostic(file: file, line: e.line, column: e.column, path: "", message: "invalid YAML: \(e.message)")])
@@ -271,8 +271,9 @@ public enum ConfigLoader {
             var helm = HelmOptions(releaseName: h.string("releaseName"), valuesFiles: h.strings("valuesFiles") ?? [])
             if let valuesNode = h.value("values") {
                 do {
-                    let text = try Yams.serialize(node: valuesNode)
-                    if case .object(let o) = try YAMLDecoder().value(text) { helm.values = o } else {
+                    let decoder = YAMLDecoder()
+                    var budget = decoder.maxNodes
+                    if case .object(let o) = try decoder.convert(valuesNode, depth: 0, budget: &budget) { helm.values = o } else {
                         reader.report(valuesNode, h.childPath("values"), "expected a mapping of Helm values")
                     }
                 } catch {
