@@ -12,6 +12,7 @@ struct RenderBenchmark: AsyncParsableCommand {
 
     @Option(help: "Files.") var files = 500
     @Option(help: "Manifests per file.") var perFile = 10
+    @Option(help: "Restarts that read the cached render from disk.") var restarts = 9
 
     func run() async throws {
         let repo = try GitRepository()
@@ -50,13 +51,23 @@ struct RenderBenchmark: AsyncParsableCommand {
         let cache = RenderCache(directory: dir.appending("cache"))
 
         let (output, cold) = try await measure { try await cache.render(key) { try await renderer.render(request, from: source) } }
-        // A fresh cache on the same folder: what a restarted Bosun sees.
-        let reopened = RenderCache(directory: dir.appending("cache"))
-        let (fromDisk, disk) = try await measure { try await reopened.render(key) { try await renderer.render(request, from: source) } }
+        // A fresh cache on the same folder: what a restarted Bosun sees. Several restarts, since
+        // one read of 2 MB is short enough for a busy machine to skew.
+        var diskTimes: [Double] = []
+        var reopened = RenderCache(directory: dir.appending("cache"))
+        var fromDisk = output
+        for _ in 0..<restarts {
+            reopened = RenderCache(directory: dir.appending("cache"))
+            let (hit, time) = try await measure { try await reopened.render(key) { try await renderer.render(request, from: source) } }
+            (fromDisk, diskTimes) = (hit, diskTimes + [time])
+        }
+        diskTimes.sort()
+        let disk = diskTimes[diskTimes.count / 2]
         let (_, memory) = try await measure { try await reopened.render(key) { try await renderer.render(request, from: source) } }
         print("render: \(output.resources.count) manifests in \(files) files (plain, from Git)")
         figure("plain render", cold, "s", target: "< 1 s")
-        figure("cached render (from disk, after a restart)", disk * 1000, "ms", target: "< 20 ms")
+        figure("cached render (from disk, after a restart), median", disk * 1000, "ms", target: "< 20 ms")
+        figure("  fastest of \(restarts) restarts", (diskTimes.first ?? 0) * 1000, "ms")
         figure("cached render (in memory)", memory * 1000, "ms")
         precondition(fromDisk.resources.count == output.resources.count)
     }
