@@ -26,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
         LogSetup.bootstrapOnce(level: Logger.Level(rawValue: logLevel) ?? .info)
         _ = try options.load()
         let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory())
+        let trimmer = Task.detached(priority: .background) { await HeapTrimmer.run() }
+        defer { trimmer.cancel() }
         try await daemon.run { url in
             print("bosun serving on \(url) (config \(options.config))")
             Console.flush()

@@ -6,8 +6,23 @@ import Foundation
 
 extension Engine {
     /// One look at an application, as a script of stages: resolve, render, compare, decide, sync.
+    /// At most `maxConcurrentRefreshes` look at once (what a burst of applications costs in
+    /// memory stays bounded); the sync that may follow waits for a sync slot instead.
     func reconcile(_ name: String, trigger: SyncTrigger, forceFetch: Bool, fetch: Bool = true) async {
-        guard let runtime = apps[name] else { return }
+        await refreshSlots.acquire()
+        let looked = await look(name, trigger: trigger, forceFetch: forceFetch, fetch: fetch)
+        await refreshSlots.release()
+        guard let (desired, observation) = looked, let spec = apps[name]?.spec,
+            let syncTrigger = await decide(name, observation: observation, trigger: trigger)
+        else { return }
+        _ = await performSync(name, desired: desired, observation: observation, trigger: syncTrigger,
+                              prune: spec.sync.prune, onStart: nil)
+    }
+
+    /// Resolve, render and compare; the desired state and what was observed, or nil when a
+    /// stage failed (the condition says which).
+    func look(_ name: String, trigger: SyncTrigger, forceFetch: Bool, fetch: Bool) async -> (DesiredState, Observation)? {
+        guard let runtime = apps[name] else { return nil }
         let spec = runtime.spec
         let started = ContinuousClock.now
         defer { EngineMetrics.reconciled(app: name, trigger: trigger, duration: ContinuousClock.now - started) }
@@ -19,9 +34,9 @@ extension Engine {
         do {
             (commit, fetchWarning) = try await resolve(spec, revision: revision, forceFetch: forceFetch, fetch: fetch)
         } catch {
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled else { return nil }
             await setCondition(name, "SourceUnavailable", "\(error)", revision: runtime.persisted.lastGoodRevision)
-            return
+            return nil
         }
         apps[name]?.targetCommit = commit
 
@@ -33,9 +48,9 @@ extension Engine {
             do {
                 desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
             } catch {
-                guard !Task.isCancelled else { return }
+                guard !Task.isCancelled else { return nil }
                 await setCondition(name, "ComparisonError", "commit \(commit.sha.prefix(7)) (\(commit.subject)): \(error)", revision: commit.sha)
-                return
+                return nil
             }
         }
 
@@ -44,9 +59,9 @@ extension Engine {
         do {
             observation = try await compare(spec, desired: desired)
         } catch {
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled else { return nil }
             await setCondition(name, "ComparisonError", "cannot read the live state: \(error)", revision: commit.sha)
-            return
+            return nil
         }
         apps[name]?.observation = observation
         if apps[name]?.persisted.lastGoodRevision != commit.sha {
@@ -67,11 +82,7 @@ extension Engine {
             await persist(name)
         }
         await reportChanges(name)
-
-        // Decide, then sync.
-        guard let syncTrigger = await decide(name, observation: observation, trigger: trigger) else { return }
-        _ = await performSync(name, desired: desired, observation: observation, trigger: syncTrigger,
-                              prune: spec.sync.prune, onStart: nil)
+        return (desired, observation)
     }
 
     /// Whether to sync now, and as what trigger. Auto-sync takes a new commit; self-heal repairs

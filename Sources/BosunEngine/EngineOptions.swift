@@ -5,6 +5,8 @@ import Foundation
 public struct EngineOptions: Sendable {
     /// At most this many syncs run at once (never two of one application).
     public var maxConcurrentSyncs = 4
+    /// At most this many applications are resolved, rendered and compared at once.
+    public var maxConcurrentRefreshes = 8
     /// How often a sync looks at health while it waits.
     public var healthPollInterval: Duration = .seconds(1)
     /// Interval jitter: each wait is the interval times 1 ± this fraction.
