@@ -1,5 +1,6 @@
 import ArgumentParser
 import BosunCore
+import BosunEngine
 import BosunHost
 import BosunKubernetes
 import BosunServer
@@ -21,11 +22,24 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "At most this many syncs run at once (never two of one application).")
+    var maxConcurrentSyncs = EngineOptions().maxConcurrentSyncs
+    @Option(help: "At most this many applications are resolved, rendered and compared at once.")
+    var maxConcurrentRefreshes = EngineOptions().maxConcurrentRefreshes
+
+    func validate() throws {
+        guard maxConcurrentSyncs > 0, maxConcurrentRefreshes > 0 else {
+            throw ValidationError("--max-concurrent-syncs and --max-concurrent-refreshes must be at least 1")
+        }
+    }
 
     func run() async throws {
         LogSetup.bootstrapOnce(level: Logger.Level(rawValue: logLevel) ?? .info)
         _ = try options.load()
-        let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory())
+        var engineOptions = EngineOptions()
+        engineOptions.maxConcurrentSyncs = maxConcurrentSyncs
+        engineOptions.maxConcurrentRefreshes = maxConcurrentRefreshes
+        let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory(), engineOptions: engineOptions)
         let trimmer = Task.detached(priority: .background) { await HeapTrimmer.run() }
         defer { trimmer.cancel() }
         try await daemon.run { url in
