@@ -81,7 +81,7 @@ public final class NomadClient: Sendable {
                 metrics.record(call.operation, code: 0)
                 let failure = classify(error, call: call)
                 guard attempt <= options.maxRetries, !Task.isCancelled else {
-                    throw TargetError(.transient, "\(failure) (gave up after \(attempt) attempts)", key: call.key)
+                    throw TargetError(.transient, "\(failure) (gave up after \(attempt) attempts)")
                 }
                 try await Task.sleep(for: backoff(attempt))
                 continue
@@ -92,7 +92,7 @@ public final class NomadClient: Sendable {
                 do {
                     return try JSONParser.parse(Data(body))
                 } catch {
-                    throw TargetError(.transient, "Nomad at \(connection.address) answered \(call) with something that is not JSON", key: call.key)
+                    throw TargetError(.transient, "Nomad at \(connection.address) answered \(call) with something that is not JSON")
                 }
             }
             if status == 404 && notFoundIsNil { return nil }
@@ -100,7 +100,7 @@ public final class NomadClient: Sendable {
             let error = NomadErrorText.classify(status: status, text: text, call: call, connection: connection)
             guard error.isRetryable, attempt <= options.maxRetries, !Task.isCancelled else {
                 if error.isRetryable {
-                    throw TargetError(error.code, "\(error.message) (gave up after \(attempt) attempts)", key: call.key)
+                    throw TargetError(error.code, "\(error.message) (gave up after \(attempt) attempts)")
                 }
                 throw error
             }
@@ -193,34 +193,34 @@ enum NomadErrorText {
         switch status {
         case 403:
             let fix = connection.tokenEnv.map { "check the token in $\($0)" } ?? "set tokenEnv on the target to a variable holding an ACL token"
-            return TargetError(.forbidden, "Nomad denied \(call.method.rawValue) \(call.path): \(said); \(fix)", key: call.key)
+            return TargetError(.forbidden, "Nomad denied \(call.method.rawValue) \(call.path): \(said); \(fix)")
         case 400:
-            return TargetError(.invalid, "Nomad refused \(call.method.rawValue) \(call.path): \(said)", key: call.key)
+            return TargetError(.invalid, "Nomad refused \(call.method.rawValue) \(call.path): \(said)")
         case 404:
-            return TargetError(.notFound, "Nomad has no \(call.path): \(said)", key: call.key)
+            return TargetError(.notFound, "Nomad has no \(call.path): \(said)")
         case 409:
-            return TargetError(.conflict, "Nomad refused \(call.method.rawValue) \(call.path): \(said)", key: call.key)
+            return TargetError(.conflict, "Nomad refused \(call.method.rawValue) \(call.path): \(said)")
         case 429, 502, 503, 504:
-            return TargetError(.transient, "Nomad at \(connection.address) answered \(call) with \(status): \(said)", key: call.key)
+            return TargetError(.transient, "Nomad at \(connection.address) answered \(call) with \(status): \(said)")
         case 500:
             // Nomad answers many request errors with a 500 and its text: only some are worth retrying.
             if text.contains("Enforcing job modify index") {
-                return TargetError(.conflict, "check-and-set failed: \(said)", key: call.key)
+                return TargetError(.conflict, "check-and-set failed: \(said)")
             }
             if text.contains("nonexistent namespace") || text.contains("namespace not found") {
-                return TargetError(.invalid, "\(said); create the namespace in Nomad or fix the job's namespace", key: call.key)
+                return TargetError(.invalid, "\(said); create the namespace in Nomad or fix the job's namespace")
             }
             if text.contains("Permission denied") || text.contains("ACL token not found") {
                 let fix = connection.tokenEnv.map { "check the token in $\($0)" } ?? "set tokenEnv on the target"
-                return TargetError(.forbidden, "Nomad denied \(call.method.rawValue) \(call.path): \(said); \(fix)", key: call.key)
+                return TargetError(.forbidden, "Nomad denied \(call.method.rawValue) \(call.path): \(said); \(fix)")
             }
             if text.contains("validation") || text.contains("error(s) occurred") || text.contains("failed to parse") {
-                return TargetError(.invalid, "Nomad refused \(call.method.rawValue) \(call.path): \(said)", key: call.key)
+                return TargetError(.invalid, "Nomad refused \(call.method.rawValue) \(call.path): \(said)")
             }
-            return TargetError(.transient, "Nomad at \(connection.address) answered \(call) with 500: \(said)", key: call.key)
+            return TargetError(.transient, "Nomad at \(connection.address) answered \(call) with 500: \(said)")
         default:
             let code: TargetError.Code = status >= 500 ? .transient : .invalid
-            return TargetError(code, "Nomad answered \(call) with \(status): \(said)", key: call.key)
+            return TargetError(code, "Nomad answered \(call) with \(status): \(said)")
         }
     }
 }

@@ -21,7 +21,7 @@ public enum NomadJobResource {
     /// A resource for an API job as Git declares it: unset (null or empty) fields dropped, so the
     /// three-way diff compares only what the file says, and `Stop: false` so a stopped job is drift.
     public static func desired(job: JSONObject, defaultNamespace: String, source: SourceLocation?) -> Resource {
-        var job = NomadNormalizer.droppingUnset(job)
+        var job = NomadNormalizer.withoutServerFields(NomadNormalizer.droppingUnset(job))
         let namespace = job["Namespace"]?.stringValue ?? defaultNamespace
         job["Namespace"] = .string(namespace)
         if job["Stop"] == nil { job["Stop"] = false }

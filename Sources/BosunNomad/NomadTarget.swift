@@ -56,14 +56,14 @@ public final class NomadTarget: DeploymentTarget {
             } else if resource.kind == NomadJobResource.kind, resource.group == "nomad" {
                 job = resource.body["spec"]?.objectValue ?? JSONObject()
             } else {
-                throw TargetError(.invalid, "\(where_): \(resource.apiVersion) \(resource.kind) is not a Nomad job; target \"\(name)\" takes job files (*.nomad.hcl, *.nomad, *.nomad.json)", key: resource.key)
+                throw TargetError(.invalid, "\(where_): \(resource.apiVersion) \(resource.kind) is not a Nomad job; target \"\(name)\" takes job files (*.nomad.hcl, *.nomad, *.nomad.json)")
             }
             guard let id = job["ID"]?.stringValue, !id.isEmpty else {
-                throw TargetError(.invalid, "\(where_): the job has no ID; give it one (job \"name\" { ... } in HCL, \"ID\" in JSON)", key: resource.key)
+                throw TargetError(.invalid, "\(where_): the job has no ID; give it one (job \"name\" { ... } in HCL, \"ID\" in JSON)")
             }
             let prepared = NomadJobResource.desired(job: job, defaultNamespace: namespace, source: resource.source)
             if let first = seen[prepared.key] {
-                throw TargetError(.invalid, "\(where_): job \"\(id)\" in namespace \"\(prepared.namespace)\" is also declared in \(first); keep one", key: prepared.key)
+                throw TargetError(.invalid, "\(where_): job \"\(id)\" in namespace \"\(prepared.namespace)\" is also declared in \(first); keep one")
             }
             seen[prepared.key] = where_
             out.append(prepared)
@@ -175,7 +175,7 @@ public final class NomadTarget: DeploymentTarget {
         let planIndex = plan["JobModifyIndex"]?.intValue ?? 0
         let call = NomadClient.Call(
             method: .POST, path: "/v1/jobs", query: [("namespace", key.namespace)],
-            body: ["Job": .object(job), "EnforceIndex": true, "JobModifyIndex": .int(planIndex)], operation: "register", key: key)
+            body: ["Job": .object(job), "EnforceIndex": true, "JobModifyIndex": .int(planIndex)], operation: "register")
         let answer: JSONValue?
         do {
             answer = try await client.json(call)
@@ -183,7 +183,8 @@ public final class NomadTarget: DeploymentTarget {
             throw TargetError(
                 .conflict,
                 "job \"\(key.name)\" in namespace \"\(key.namespace)\" was changed in Nomad by someone else after Bosun planned it at index \(planIndex) (\(error.message)); Bosun did not overwrite it and plans again on the next sync",
-                key: key)
+                // A retry plans again against what Nomad holds now, so it is worth one.
+                retryAfter: 1)
         }
         let index = answer?["JobModifyIndex"]?.intValue ?? 0
         registered.withLock { $0[key] = index }
@@ -195,7 +196,7 @@ public final class NomadTarget: DeploymentTarget {
     func plan(_ job: JSONObject, key: ResourceKey) async throws -> JSONValue {
         let call = NomadClient.Call(
             method: .POST, path: "/v1/job/\(NomadClient.escape(key.name))/plan", query: [("namespace", key.namespace)],
-            body: ["Job": .object(job), "Diff": true], operation: "plan", key: key)
+            body: ["Job": .object(job), "Diff": true], operation: "plan")
         return try await client.json(call) ?? .null
     }
 
@@ -214,11 +215,11 @@ public final class NomadTarget: DeploymentTarget {
             let tracking = cached.resource.annotation(Annotations.trackingID),
             tracking != Annotations.trackingID(app: context.app, key: key)
         {
-            throw TargetError(.conflict, "job \"\(key.name)\" belongs to \(tracking), not to application \(context.app); not deregistering it", key: key)
+            throw TargetError(.conflict, "job \"\(key.name)\" belongs to \(tracking), not to application \(context.app); not deregistering it")
         }
         let call = NomadClient.Call(
             method: .DELETE, path: "/v1/job/\(NomadClient.escape(key.name))",
-            query: [("namespace", key.namespace), ("purge", client.connection.purge ? "true" : "false")], operation: "deregister", key: key)
+            query: [("namespace", key.namespace), ("purge", client.connection.purge ? "true" : "false")], operation: "deregister")
         _ = try await client.json(call, notFoundIsNil: true)
         jobs.withLock { $0[key] = nil }
         registered.withLock { $0[key] = nil }
