@@ -44,7 +44,7 @@ public enum NomadJobResource {
         let tracking = meta[metaTrackingID]?.stringValue
         let commit = meta[metaCommit]?.stringValue
         meta.removeAll { $0.key.hasPrefix("bosun.") }
-        spec["Meta"] = meta.isEmpty ? nil : .object(meta)
+        if meta.isEmpty { spec["Meta"] = Optional<JSONValue>.none } else { spec["Meta"] = .object(meta) }
         var metadata: JSONObject = ["name": job["ID"] ?? "", "namespace": job["Namespace"] ?? "default"]
         if let app { metadata["labels"] = [Annotations.appLabel: .string(app)] }
         var annotations = JSONObject()
@@ -98,13 +98,18 @@ public enum NomadNormalizer {
     static func droppingUnset(_ value: JSONValue) -> JSONValue? {
         switch value {
         case .null: return nil
-        case .string(let s): return s.isEmpty ? nil : value
+        // (No `? nil :` here: JSONValue is nil-literal-expressible, so that would yield `.null`.)
+        case .string(let s):
+            if s.isEmpty { return nil }
+            return value
         case .object(let o):
             let cleaned = droppingUnset(o)
-            return cleaned.isEmpty ? nil : .object(cleaned)
+            if cleaned.isEmpty { return nil }
+            return .object(cleaned)
         case .array(let a):
+            if a.isEmpty { return nil }
             // Keep list positions: an element that is all defaults stays as an empty object.
-            return a.isEmpty ? nil : .array(a.map { droppingUnset($0) ?? .object(JSONObject()) })
+            return .array(a.map { droppingUnset($0) ?? .object(JSONObject()) })
         default: return value
         }
     }
