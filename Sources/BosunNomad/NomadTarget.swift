@@ -99,7 +99,9 @@ public final class NomadTarget: DeploymentTarget {
             job = answer
         } catch let error as TargetError where error.code == .invalid {
             // Nomad's text carries the line and column; say which file it is about.
+            // Nomad calls the submitted text input.hcl; name the file in Git instead.
             let text = error.message.replacingOccurrences(of: "Nomad refused POST /v1/jobs/parse: ", with: "")
+                .replacingOccurrences(of: "input.hcl:", with: "\(path):")
             throw TargetError(.invalid, "\(path): Nomad could not parse the job file: \(text)")
         }
         parsed.withLock { cache in

@@ -56,6 +56,14 @@ import Testing
         try await setup.waitHealthy(url, at: try setup.repo.head())
         #expect(try nomad.exists("other"))
         #expect(try nomad.job("web")?.nomadImage == "nginx:1.26")
+
+        // A job file Nomad cannot parse is reported with its path and line; the job keeps running.
+        try setup.repo.commit(files: ["jobs/web.nomad.hcl": "job \"web\" {\n  group \"web\" {\n    count = \n  }\n}\n"], message: "broken")
+        try await eventually("the parse error names the file and line", seconds: 30) {
+            let message = try setup.status(url)["condition"]?["message"]?.stringValue ?? ""
+            return message.contains("jobs/web.nomad.hcl:3,") && message.contains("Nomad could not parse the job file")
+        }
+        #expect(try nomad.job("web")?.nomadImage == "nginx:1.26")
     }
 
     @Test func aJobChangedSinceThePlanIsReportedNotOverwritten() async throws {
