@@ -101,7 +101,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator",
+                "KubernetesSimulator", "BosunNomad",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -124,6 +124,9 @@ let package = Package(
         .testTarget(
             name: "BosunKubernetesTests",
             dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesSimulatorTests",

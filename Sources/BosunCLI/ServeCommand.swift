@@ -3,6 +3,7 @@ import BosunCore
 import BosunEngine
 import BosunHost
 import BosunKubernetes
+import BosunNomad
 import BosunServer
 import Foundation
 import Logging
@@ -55,6 +56,7 @@ enum TargetRegistry {
         var factory = TargetFactory()
         factory.register("host") { spec, environment in try HostTarget.make(spec, environment) }
         factory.register("kubernetes") { spec, environment in try KubernetesTargetFactory.make(spec, environment) }
+        factory.register("nomad") { spec, environment in try NomadTargetFactory.make(spec, environment) }
         return factory
     }
 }

@@ -84,7 +84,7 @@ extension Engine {
         }
         let request = RenderRequest(
             path: spec.source.path, kind: spec.source.render, helm: spec.source.helm, releaseName: spec.name,
-            namespace: spec.destination.namespace)
+            namespace: spec.destination.namespace, varsFile: spec.source.varsFile)
         let output = try await render(request, repository: repository, commit: commit.sha)
         if output.resources.isEmpty && !spec.sync.allowEmpty && !allowEmpty {
             throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")

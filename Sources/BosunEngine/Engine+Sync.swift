@@ -133,7 +133,7 @@ extension Engine {
                 let message = "\(error)"
                 try? await store.recordResult(syncID: syncID, ResourceResult(
                     key: step.key.description, action: step.action.rawValue, result: "Failed", message: message, wave: wave.number))
-                let retryable = (error as? TargetError)?.isRetryable ?? !(error is StoreError)
+                let retryable = (error as? TargetError).map(Self.isWorthRetrying) ?? !(error is StoreError)
                 throw SyncFailure(message: "\(step.key.shortDescription): \(message)", retryable: retryable)
             }
         }

@@ -10,13 +10,17 @@ public struct RenderRequest: Sendable, Hashable {
     /// Helm's release name (default: the application name) and namespace.
     public var releaseName: String
     public var namespace: String?
+    /// HCL2 variable values for Nomad job files: a file relative to the repository root.
+    public var varsFile: String?
 
-    public init(path: String = ".", kind: RenderKind? = nil, helm: HelmOptions? = nil, releaseName: String = "release", namespace: String? = nil) {
+    public init(path: String = ".", kind: RenderKind? = nil, helm: HelmOptions? = nil, releaseName: String = "release", namespace: String? = nil,
+                varsFile: String? = nil) {
         self.path = path
         self.kind = kind
         self.helm = helm
         self.releaseName = releaseName
         self.namespace = namespace
+        self.varsFile = varsFile
     }
 
     /// The parameters that change the output, as a stable string (part of the cache key).
@@ -28,6 +32,7 @@ public struct RenderRequest: Sendable, Hashable {
             parts.append("inline=\(JSONValue.object(helm.values.sortedByKey()).jsonString())")
         }
         if let namespace { parts.append("namespace=\(namespace)") }
+        if let varsFile { parts.append("varsFile=\(varsFile)") }
         return parts.joined(separator: ";")
     }
 }
@@ -74,11 +79,11 @@ public struct Renderer: Sendable {
                 directory: scratch, path: path, options: request.helm ?? HelmOptions(), releaseName: request.releaseName,
                 namespace: request.namespace)
         case .nomad:
-            throw RenderError(file: path, message: "Nomad job files are rendered by the Nomad target")
+            return try await NomadJobFileRenderer().render(path: path, varsFile: request.varsFile, from: source)
         }
     }
 
-    /// Plain unless the folder itself holds a kustomization or a Helm chart.
+    /// Plain unless the folder itself holds a kustomization, a Helm chart or Nomad job files.
     func detect(path: String, in source: any ManifestSource) async throws -> RenderKind {
         let files = try await source.list(path: path)
         let prefix = path == "." ? "" : path + "/"
@@ -89,6 +94,7 @@ public struct Renderer: Sendable {
         })
         if !names.isDisjoint(with: ["kustomization.yaml", "kustomization.yml", "Kustomization"]) { return .kustomize }
         if names.contains("Chart.yaml") { return .helm }
+        if names.contains(where: NomadJobFileRenderer.isJobFile) { return .nomad }
         return .plain
     }
 

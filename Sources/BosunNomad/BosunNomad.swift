@@ -1,1 +1,0 @@
-// BosunNomad: see DESIGN.md.
