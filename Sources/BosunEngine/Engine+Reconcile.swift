@@ -35,7 +35,9 @@ extension Engine {
             (commit, fetchWarning) = try await resolve(spec, revision: revision, forceFetch: forceFetch, fetch: fetch)
         } catch {
             guard !Task.isCancelled else { return nil }
-            await setCondition(name, "SourceUnavailable", "\(error)", revision: runtime.persisted.lastGoodRevision)
+            // An untrusted signature is not a source outage: it says so, and never deploys.
+            let type = error is VerificationFailure ? "VerificationFailed" : "SourceUnavailable"
+            await setCondition(name, type, "\(error)", revision: runtime.persisted.lastGoodRevision)
             return nil
         }
         apps[name]?.targetCommit = commit

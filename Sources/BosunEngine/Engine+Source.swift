@@ -28,7 +28,9 @@ extension Engine {
         } else {
             warning = fetchWarnings[repository.name]
         }
-        return (try await git.resolve(revision, in: repository), warning)
+        let commit = try await git.resolve(revision, in: repository)
+        try await verifySignature(revision, commit: commit, in: repository)
+        return (commit, warning)
     }
 
     /// A forced fetch (a webhook push, `bosun refresh`) never settles for a fetch that began

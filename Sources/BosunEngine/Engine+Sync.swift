@@ -56,6 +56,7 @@ extension Engine {
         var outcome: SyncOutcome
         do {
             try checkPruneSafety(plan, observation: observation, spec: spec, forcePrune: forcePrune)
+            try await adoptApplied(name, desired: desired, observation: observation)
             try await runHooks(.preSync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
             for wave in plan.waves {
                 progress(name, phase: "Sync", wave: wave.number)

@@ -253,4 +253,45 @@ enum Reliability {
             directory.remove()
         }
     }
+
+    /// A notification receiver: answers every POST with 200 and keeps each body, one per line.
+    final class NotificationSink: @unchecked Sendable {
+        let server: PythonServer
+
+        static let script = #"""
+            import json, signal, sys
+            from http.server import HTTPServer, BaseHTTPRequestHandler
+
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+            class Handler(BaseHTTPRequestHandler):
+                def log_message(self, *args):
+                    pass
+
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode("utf-8", "replace")
+                    print("BODY", json.dumps(body), flush=True)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            server = HTTPServer(("127.0.0.1", 0), Handler)
+            print("PORT", server.server_address[1], flush=True)
+            server.serve_forever()
+            """#
+
+        init() async throws { server = try await PythonServer(script: Self.script) }
+
+        var url: String { "http://127.0.0.1:\(server.port)/notify" }
+
+        /// Every body received so far, as sent.
+        var bodies: [String] {
+            server.child.output.get().split(separator: "\n").compactMap { line in
+                guard line.hasPrefix("BODY ") else { return nil }
+                return try? JSONParser.parse(String(line.dropFirst(5))).stringValue
+            }
+        }
+
+        func stop() { server.stop() }
+    }
 }
