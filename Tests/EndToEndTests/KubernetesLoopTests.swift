@@ -270,9 +270,14 @@ enum KubernetesScenarios {
             ["app/settings.yaml": KubeManifests.configMap("settings", version: "2"),
              "app/web.yaml": KubeManifests.deployment("web", image: KubeManifests.failingImage, version: "2")]
         }
-        try await eventually("rolled back", seconds: 150) {
-            let history = try app.history(url)
-            return history.first?["trigger"] == "autoRollback" && history.first?["result"] == "Succeeded"
+        do {
+            try await eventually("rolled back", seconds: 150) {
+                let history = try app.history(url)
+                return history.first?["trigger"] == "autoRollback" && history.first?["result"] == "Succeeded"
+            }
+        } catch {
+            Issue.record("history: \((try? app.history(url)) ?? []); status: \((try? app.status(url)) ?? .null)")
+            throw error
         }
         let history = try app.history(url)
         #expect(history[0]["revision"]?.stringValue == good)
