@@ -13,6 +13,6 @@ struct BosunBench: AsyncParsableCommand {
     /// Every benchmark, each a subcommand defined in its own file.
     static let benchmarks: [any ParsableCommand.Type] = [
         RenderBenchmark.self, EngineBenchmark.self, DiffBenchmark.self, HostBenchmark.self, GitBenchmark.self,
-        NomadSimulatorBenchmark.self, WebhookBenchmark.self, SimulatorBenchmark.self,
+        NomadSimulatorBenchmark.self, WebhookBenchmark.self, SimulatorBenchmark.self, KubernetesBenchmark.self,
     ]
 }
