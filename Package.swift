@@ -101,7 +101,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),

@@ -179,9 +179,12 @@ extension Engine {
             if let live = observation.live[step.key],
                 let tracking = live.annotation(Annotations.trackingID), tracking != Annotations.trackingID(app: name, key: step.key)
             {
-                try? await store.recordResult(syncID: syncID, ResourceResult(
-                    key: step.key.description, action: "delete", result: "PruneSkipped",
-                    message: "tracked by another application (\(tracking)); not deleted", wave: step.wave))
+                // No longer ours: out of the inventory, or every later pass would plan the same prune.
+                try? await store.recordApplied(
+                    syncID: syncID, app: name,
+                    ResourceResult(key: step.key.description, action: "delete", result: "PruneSkipped",
+                                   message: "tracked by another application (\(tracking)); not deleted", wave: step.wave),
+                    applied: nil, removed: step.key, revision: observation.commit.sha, at: clock.now)
                 continue
             }
             do {

@@ -31,11 +31,29 @@ extension KubernetesTarget {
     /// The apply request itself, making the namespace again if it vanished since it was checked.
     private func submit(_ resource: Resource, as served: APIResource, context: AppContext, dryRun: Bool) async throws -> Resource {
         do {
-            return try await client.apply(resource, as: served, force: context.force, dryRun: dryRun)
+            return try await applyTakingBackEdits(resource, as: served, context: context, dryRun: dryRun)
         } catch let error as TargetError where error.code == .notFound && context.createNamespace && served.namespaced {
             knownNamespaces.withLock { _ = $0.remove(resource.namespace) }
             guard try await ensureNamespace(resource.namespace, context: context, dryRun: dryRun) else { return resource }
+            return try await applyTakingBackEdits(resource, as: served, context: context, dryRun: dryRun)
+        }
+    }
+
+    /// Server-side apply; a conflict only with managers that *updated* the object (`kubectl edit`,
+    /// `scale`, `patch`, `label`: the drift self-heal exists to undo) is resolved by applying
+    /// again with force. A conflict with another *applier* (another tool declaring the same
+    /// field) stays an error unless the application sets `force`.
+    private func applyTakingBackEdits(_ resource: Resource, as served: APIResource, context: AppContext, dryRun: Bool) async throws -> Resource {
+        do {
             return try await client.apply(resource, as: served, force: context.force, dryRun: dryRun)
+        } catch let error as TargetError where error.code == .conflict && !context.force {
+            let live = try await client.get(served, namespace: served.namespaced ? resource.namespace : nil, name: resource.name)
+            let otherAppliers = (live?.value["metadata"]?["managedFields"]?.arrayValue ?? []).filter {
+                $0["operation"]?.stringValue == "Apply" && $0["manager"]?.stringValue != client.options.fieldManager
+            }
+            guard live != nil, otherAppliers.isEmpty else { throw error }
+            logger.info("taking back fields edited outside Git", metadata: ["object": "\(resource.key.shortDescription)", "conflict": "\(error.message)"])
+            return try await client.apply(resource, as: served, force: true, dryRun: dryRun)
         }
     }
 

@@ -18,6 +18,8 @@ final class DeploymentController: Sendable {
         var previousReady: Int
         /// The new ReplicaSet's name: the Deployment's name and its pod-template hash.
         var replicaSet: String
+        /// Whether this generation changed the pod template (a new rollout, not a rescale).
+        var newTemplate = true
     }
 
     private let rollouts = Mutex<[String: Rollout]>([:])
@@ -49,10 +51,11 @@ final class DeploymentController: Sendable {
             if let known = rollouts[uid], known.generation == generation { return false }
             let previous = rollouts[uid]
             let previousSucceeded = previous.map { $0.failingImage == nil } ?? true
+            let replicaSet = "\(metadata["name"]?.stringValue ?? "")-\(Identifiers.safeHash(spec["template"]?.jsonString() ?? ""))"
             rollouts[uid] = Rollout(
                 generation: generation, failingImage: FailureConvention.failingImage(spec["template"]?["spec"]?.objectValue),
                 previousReady: previousSucceeded ? (status["readyReplicas"]?.intValue ?? 0) : (previous?.previousReady ?? 0),
-                replicaSet: "\(metadata["name"]?.stringValue ?? "")-\(Identifiers.safeHash(spec["template"]?.jsonString() ?? ""))")
+                replicaSet: replicaSet, newTemplate: previous?.replicaSet != replicaSet)
             return true
         }
         guard isNew else { return }
@@ -134,7 +137,9 @@ final class DeploymentController: Sendable {
             conditions = Conditions.set(
                 conditions, type: "Progressing", status: "True", reason: "NewReplicaSetAvailable",
                 message: "ReplicaSet \"\(replicaSet)\" has successfully progressed.", now: now, updateTime: true)
-        } else if !Self.hasTimedOut(old) {
+        } else if !Self.hasTimedOut(old) || (rollout.newTemplate && !finished) {
+            // A new pod template starts a new rollout: the real controller sets Progressing=True
+            // again (NewReplicaSetCreated), clearing an earlier ProgressDeadlineExceeded.
             conditions = Conditions.set(
                 conditions, type: "Progressing", status: "True", reason: "ReplicaSetUpdated",
                 message: "ReplicaSet \"\(replicaSet)\" is progressing.", now: now, updateTime: true)
