@@ -43,7 +43,7 @@ import Testing
 
     @Test("twenty SIGKILLs mid-sync: store intact, cut syncs Interrupted, inventory true, nothing applied twice, converged")
     func killedTwentyTimes() async throws {
-        let simulator = try await Reliability.Simulator(arguments: ["--latency-ms", "40"])
+        let simulator = try await Reliability.Simulator(arguments: ["--latency-ms", "120"])
         defer { simulator.stop() }
         let setup = try Reliability.KubeSetup(simulator: simulator, files: Self.files(0), sync: ", maxPrunePercent: 100, force: true")
         defer { setup.remove() }
