@@ -29,16 +29,24 @@ public final class NomadTarget: DeploymentTarget {
     /// The `JobModifyIndex` of Bosun's last register of each job: its deployment is the one judged.
     let registered = Mutex<[ResourceKey: Int]>([:])
     let healthCache = Mutex<[ResourceKey: (fingerprint: String, health: HealthStatus)]>([:])
+    /// The blocking-query loops of `changes()`, cancelled at shutdown.
+    let watchers = Mutex<[Task<Void, Never>]>([])
+    /// How long one blocking query waits for a change (Nomad caps it at 10 minutes).
+    let watchWait: Duration
 
-    public init(name: String, client: NomadClient, logger: Logger = Logger(label: "bosun.nomad")) {
+    public init(name: String, client: NomadClient, watchWait: Duration = .seconds(300), logger: Logger = Logger(label: "bosun.nomad")) {
         self.name = name
+        self.watchWait = watchWait
         self.client = client
         self.logger = logger
     }
 
     public var metrics: NomadRequestMetrics { client.metrics }
 
-    public func shutdown() async { await client.shutdown() }
+    public func shutdown() async {
+        for watcher in watchers.withLock({ $0 }) { watcher.cancel() }
+        await client.shutdown()
+    }
 
     // MARK: Prepare
 

@@ -66,6 +66,26 @@ import Testing
         #expect(try nomad.job("web")?.nomadImage == "nginx:1.26")
     }
 
+    @Test func driftIsNoticedWithoutWaitingForTheInterval() async throws {
+        let nomad = try await NomadAPI()
+        defer { nomad.stop() }
+        let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache", count: 2)], varsFile: nil, interval: "1h")
+        defer { setup.remove() }
+        let (serve, url) = try await setup.serve()
+        defer { serve.stop() }
+        try await setup.waitHealthy(url, at: try setup.repo.head())
+        // Scaled by hand: Bosun's blocking query on the job list sees it, long before the hour is up.
+        var job = try #require(try nomad.job("cache")?.objectValue)
+        var groups = job["TaskGroups"]?.arrayValue ?? []
+        var group = groups.first?.objectValue ?? JSONObject()
+        group["Count"] = 4
+        groups[0] = .object(group)
+        job["TaskGroups"] = .array(groups)
+        try nomad.register(.object(job))
+        try await eventually("the count is back to 2", seconds: 20) { try nomad.job("cache")?.nomadCount == 2 }
+        #expect(try setup.history(url).contains { $0["trigger"] == "selfHeal" })
+    }
+
     @Test func aJobChangedSinceThePlanIsReportedNotOverwritten() async throws {
         let nomad = try await NomadAPI()
         defer { nomad.stop() }
