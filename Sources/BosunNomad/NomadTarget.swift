@@ -57,23 +57,23 @@ public final class NomadTarget: DeploymentTarget {
         var out: [Resource] = []
         var seen: [ResourceKey: String] = [:]
         for resource in resources {
-            let where_ = resource.source?.file ?? resource.key.shortDescription
+            let origin = resource.source?.file ?? resource.key.shortDescription
             let job: JSONObject
             if resource.kind == "JobFile", resource.group == "nomad.bosun.dev" {
                 job = try await parse(resource)
             } else if resource.kind == NomadJobResource.kind, resource.group == "nomad" {
                 job = resource.body["spec"]?.objectValue ?? JSONObject()
             } else {
-                throw TargetError(.invalid, "\(where_): \(resource.apiVersion) \(resource.kind) is not a Nomad job; target \"\(name)\" takes job files (*.nomad.hcl, *.nomad, *.nomad.json)")
+                throw TargetError(.invalid, "\(origin): \(resource.apiVersion) \(resource.kind) is not a Nomad job; target \"\(name)\" takes job files (*.nomad.hcl, *.nomad, *.nomad.json)")
             }
             guard let id = job["ID"]?.stringValue, !id.isEmpty else {
-                throw TargetError(.invalid, "\(where_): the job has no ID; give it one (job \"name\" { ... } in HCL, \"ID\" in JSON)")
+                throw TargetError(.invalid, "\(origin): the job has no ID; give it one (job \"name\" { ... } in HCL, \"ID\" in JSON)")
             }
             let prepared = NomadJobResource.desired(job: job, defaultNamespace: namespace, source: resource.source)
             if let first = seen[prepared.key] {
-                throw TargetError(.invalid, "\(where_): job \"\(id)\" in namespace \"\(prepared.namespace)\" is also declared in \(first); keep one")
+                throw TargetError(.invalid, "\(origin): job \"\(id)\" in namespace \"\(prepared.namespace)\" is also declared in \(first); keep one")
             }
-            seen[prepared.key] = where_
+            seen[prepared.key] = origin
             out.append(prepared)
         }
         return out
