@@ -126,7 +126,7 @@ let package = Package(
             dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting"],
+            name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting", "NomadSimulator"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesSimulatorTests",

@@ -69,6 +69,8 @@ struct NomadBenchmark: AsyncParsableCommand {
         figure("  requests", Double(target.metrics.total()), "")
         print("    \(target.metrics.summary)")
 
+        // The job watch saw the registers; let the compares it asked for finish before measuring.
+        try await Task.sleep(for: .seconds(2))
         target.metrics.reset()
         let (_, steady) = await measure { await engine.pass() }
         figure("steady-state pass (no change)", steady, "s")

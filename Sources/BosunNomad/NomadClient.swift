@@ -68,13 +68,19 @@ public final class NomadClient: Sendable {
 
     /// The JSON answer to `call`; nil for 404 when `notFoundIsNil`.
     func json(_ call: Call, notFoundIsNil: Bool = false) async throws -> JSONValue? {
+        try await query(call, notFoundIsNil: notFoundIsNil)?.body
+    }
+
+    /// The JSON answer and its `X-Nomad-Index` (for blocking queries); nil for 404 when `notFoundIsNil`.
+    func query(_ call: Call, notFoundIsNil: Bool = false, timeout: Duration? = nil) async throws -> (body: JSONValue, index: Int?)? {
         var attempt = 0
         while true {
             attempt += 1
             let status: Int
             let body: [UInt8]
+            let index: Int?
             do {
-                (status, body) = try await execute(call)
+                (status, body, index) = try await execute(call, timeout: timeout ?? options.requestTimeout)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -88,9 +94,9 @@ public final class NomadClient: Sendable {
             }
             metrics.record(call.operation, code: status)
             if (200..<300).contains(status) {
-                if body.isEmpty { return .null }
+                if body.isEmpty { return (.null, index) }
                 do {
-                    return try JSONParser.parse(Data(body))
+                    return (try JSONParser.parse(Data(body)), index)
                 } catch {
                     throw TargetError(.transient, "Nomad at \(connection.address) answered \(call) with something that is not JSON")
                 }
@@ -125,7 +131,7 @@ public final class NomadClient: Sendable {
         return "cannot reach Nomad at \(connection.address) to \(call): \(error)"
     }
 
-    private func execute(_ call: Call) async throws -> (Int, [UInt8]) {
+    private func execute(_ call: Call, timeout: Duration) async throws -> (Int, [UInt8], Int?) {
         var query = call.query
         if let region = connection.region { query.append(("region", region)) }
         var url = connection.address
@@ -146,9 +152,9 @@ public final class NomadClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body.jsonString()))
         }
-        let response = try await http.execute(request, deadline: .now() + .nanoseconds(Int64(options.requestTimeout.seconds * 1e9)))
+        let response = try await http.execute(request, deadline: .now() + .nanoseconds(Int64(timeout.seconds * 1e9)))
         let body = try await response.body.collect(upTo: 128 << 20)
-        return (Int(response.status.code), Array(buffer: body))
+        return (Int(response.status.code), Array(buffer: body), response.headers.first(name: "X-Nomad-Index").flatMap { Int($0) })
     }
 
     static func escape(_ text: String) -> String {

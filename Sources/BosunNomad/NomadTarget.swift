@@ -29,16 +29,24 @@ public final class NomadTarget: DeploymentTarget {
     /// The `JobModifyIndex` of Bosun's last register of each job: its deployment is the one judged.
     let registered = Mutex<[ResourceKey: Int]>([:])
     let healthCache = Mutex<[ResourceKey: (fingerprint: String, health: HealthStatus)]>([:])
+    /// The blocking-query loops of `changes()`, cancelled at shutdown.
+    let watchers = Mutex<[Task<Void, Never>]>([])
+    /// How long one blocking query waits for a change (Nomad caps it at 10 minutes).
+    let watchWait: Duration
 
-    public init(name: String, client: NomadClient, logger: Logger = Logger(label: "bosun.nomad")) {
+    public init(name: String, client: NomadClient, watchWait: Duration = .seconds(300), logger: Logger = Logger(label: "bosun.nomad")) {
         self.name = name
+        self.watchWait = watchWait
         self.client = client
         self.logger = logger
     }
 
     public var metrics: NomadRequestMetrics { client.metrics }
 
-    public func shutdown() async { await client.shutdown() }
+    public func shutdown() async {
+        for watcher in watchers.withLock({ $0 }) { watcher.cancel() }
+        await client.shutdown()
+    }
 
     // MARK: Prepare
 
@@ -49,23 +57,23 @@ public final class NomadTarget: DeploymentTarget {
         var out: [Resource] = []
         var seen: [ResourceKey: String] = [:]
         for resource in resources {
-            let where_ = resource.source?.file ?? resource.key.shortDescription
+            let origin = resource.source?.file ?? resource.key.shortDescription
             let job: JSONObject
             if resource.kind == "JobFile", resource.group == "nomad.bosun.dev" {
                 job = try await parse(resource)
             } else if resource.kind == NomadJobResource.kind, resource.group == "nomad" {
                 job = resource.body["spec"]?.objectValue ?? JSONObject()
             } else {
-                throw TargetError(.invalid, "\(where_): \(resource.apiVersion) \(resource.kind) is not a Nomad job; target \"\(name)\" takes job files (*.nomad.hcl, *.nomad, *.nomad.json)")
+                throw TargetError(.invalid, "\(origin): \(resource.apiVersion) \(resource.kind) is not a Nomad job; target \"\(name)\" takes job files (*.nomad.hcl, *.nomad, *.nomad.json)")
             }
             guard let id = job["ID"]?.stringValue, !id.isEmpty else {
-                throw TargetError(.invalid, "\(where_): the job has no ID; give it one (job \"name\" { ... } in HCL, \"ID\" in JSON)")
+                throw TargetError(.invalid, "\(origin): the job has no ID; give it one (job \"name\" { ... } in HCL, \"ID\" in JSON)")
             }
             let prepared = NomadJobResource.desired(job: job, defaultNamespace: namespace, source: resource.source)
             if let first = seen[prepared.key] {
-                throw TargetError(.invalid, "\(where_): job \"\(id)\" in namespace \"\(prepared.namespace)\" is also declared in \(first); keep one")
+                throw TargetError(.invalid, "\(origin): job \"\(id)\" in namespace \"\(prepared.namespace)\" is also declared in \(first); keep one")
             }
-            seen[prepared.key] = where_
+            seen[prepared.key] = origin
             out.append(prepared)
         }
         return out

@@ -21,7 +21,8 @@ import Testing
         defer { serve.stop() }
 
         // Registered, with the vars file applied and Bosun's tracking in the job's Meta.
-        var head = try setup.repo.head()
+        let first = try setup.repo.head()
+        var head = first
         try await setup.waitHealthy(url, at: head)
         let web = try #require(try nomad.job("web"))
         #expect(web.nomadImage == "nginx:1.25" && web.nomadCount == 2)
@@ -37,6 +38,19 @@ import Testing
         try await setup.waitHealthy(url, at: head)
         let changed = try #require(try nomad.job("web"))
         #expect(changed.nomadImage == "nginx:1.26" && changed["Version"] == 1)
+
+        // A manual rollback registers the earlier commit's job and pins there; unpinning returns to Git's head.
+        let rollback = try bosun("rollback", "jobs", "--to", String(first.prefix(7)), "--server", url)
+        #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
+        try await eventually("web runs nginx:1.25 again, pinned", seconds: 30) {
+            try nomad.job("web")?.nomadImage == "nginx:1.25" && setup.status(url)["pinned"] == true
+        }
+        #expect(try nomad.job("web")?["Meta"]?["bosun.commit"]?.stringValue == first)
+        #expect(try setup.history(url).first?["trigger"] == "rollback")
+        let unpin = try bosun("unpin", "jobs", "--server", url)
+        #expect(unpin.status == 0, "\(unpin.stdout)\(unpin.stderr)")
+        try await setup.waitHealthy(url, at: head)
+        try await eventually("web runs nginx:1.26 again", seconds: 30) { try nomad.job("web")?.nomadImage == "nginx:1.26" }
 
         // A job changed with the Nomad API is restored.
         var drifted = changed.objectValue ?? JSONObject()
@@ -64,6 +78,26 @@ import Testing
             return message.contains("jobs/web.nomad.hcl:3,") && message.contains("Nomad could not parse the job file")
         }
         #expect(try nomad.job("web")?.nomadImage == "nginx:1.26")
+    }
+
+    @Test func driftIsNoticedWithoutWaitingForTheInterval() async throws {
+        let nomad = try await NomadAPI()
+        defer { nomad.stop() }
+        let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache", count: 2)], varsFile: nil, interval: "1h")
+        defer { setup.remove() }
+        let (serve, url) = try await setup.serve()
+        defer { serve.stop() }
+        try await setup.waitHealthy(url, at: try setup.repo.head())
+        // Scaled by hand: Bosun's blocking query on the job list sees it, long before the hour is up.
+        var job = try #require(try nomad.job("cache")?.objectValue)
+        var groups = job["TaskGroups"]?.arrayValue ?? []
+        var group = groups.first?.objectValue ?? JSONObject()
+        group["Count"] = 4
+        groups[0] = .object(group)
+        job["TaskGroups"] = .array(groups)
+        try nomad.register(.object(job))
+        try await eventually("the count is back to 2", seconds: 20) { try nomad.job("cache")?.nomadCount == 2 }
+        #expect(try setup.history(url).contains { $0["trigger"] == "selfHeal" })
     }
 
     @Test func aJobChangedSinceThePlanIsReportedNotOverwritten() async throws {
