@@ -84,6 +84,14 @@ struct EngineHarness {
         return try await history(app)
     }
 
+    /// Waits until someone sleeps on the clock until at most `seconds` from now (a retry, a
+    /// health poll), so moving the clock afterwards cannot race the sleeper's deadline.
+    func waitForADeadline(within seconds: Double) async throws {
+        try await eventually("a sleeper due within \(seconds) s") {
+            (clock.nextDeadline?.timeIntervalSince(clock.now) ?? .infinity) <= seconds
+        }
+    }
+
     /// Moves the clock once the application's loop has gone to sleep, so the loop cannot miss the
     /// jump by computing its next deadline afterwards.
     func advanceAfterTheLoopSleeps(by duration: Duration) async throws {

@@ -74,11 +74,13 @@ import Testing
         #expect(try await h.history().first?.result == .failed)
         try await h.eventually("the 503 in the condition") { try await h.status().condition?.message.contains("503") == true }
         // First retry after 5 s, the next after 10 s.
+        try await h.waitForADeadline(within: 5)
         h.clock.advance(by: .seconds(4))
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await h.history().count == 1)
         h.clock.advance(by: .seconds(1))
         try await h.waitForSyncs(2)
+        try await h.waitForADeadline(within: 10)
         h.clock.advance(by: .seconds(9))
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await h.history().count == 2)
@@ -128,9 +130,10 @@ import Testing
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.eventually("the sync waits for health") { try await h.status().operation != nil }
-        for _ in 0..<12 {
+        // Time passes a second at a time until the wait gives up.
+        try await h.eventually("the health wait to time out") {
             h.clock.advance(by: .seconds(1))
-            try await Task.sleep(for: .milliseconds(30))
+            return try await h.history().contains { $0.result != .running }
         }
         let history = try await h.waitForSyncs(1)
         #expect(history[0].result == .failed)
@@ -197,7 +200,9 @@ import Testing
         try await h.eventually("web waits") { try await h.status("web").condition?.type == "WaitingForDependencies" }
         #expect(try await h.history("web").isEmpty)
         await h.target.setHealth(platformKey, .healthy())
-        h.clock.advance(by: .seconds(1))  // the sync of platform looks at health again
+        // The sync of platform looks at health again a second after it last did.
+        try await h.waitForADeadline(within: 1)
+        h.clock.advance(by: .seconds(1))
         try await h.waitForSyncs(1, app: "platform")
         try await h.waitForSyncs(1, app: "web")
         #expect(try await h.history("web").first?.result == .succeeded)
@@ -272,7 +277,7 @@ import Testing
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)
-        try await Task.sleep(for: .milliseconds(300))
+        try await h.waitForADeadline(within: seconds)
         let looks = await h.target.liveCalls
         // Just before the jittered interval nothing happens; just after, the application is looked at.
         h.clock.advance(by: .milliseconds(Int64((seconds - 1) * 1000)))
