@@ -45,7 +45,7 @@ struct RenderCommand: AsyncParsableCommand {
             repository = repo
             revisionSpec = spec.source.revision
             request = RenderRequest(path: spec.source.path, kind: spec.source.render, helm: spec.source.helm, releaseName: spec.name,
-                                    namespace: spec.destination.namespace)
+                                    namespace: spec.destination.namespace, varsFile: spec.source.varsFile)
             directory = loaded.dataDirectory
         } else {
             repository = repositorySpec(repo ?? ".")
