@@ -23,6 +23,8 @@ public struct ResourceDiff: Sendable, Encodable {
     public var changes: [FieldChange]
     /// How the comparison was made, so the unified text shows the same thing.
     public var options: DiffOptions
+    /// The target's own account of the change (Nomad's plan), when it gives one.
+    public var preview: String?
 
     /// A diff as `Differ` makes it; `changedPaths` are taken from `changes`.
     public init(
@@ -42,12 +44,13 @@ public struct ResourceDiff: Sendable, Encodable {
     /// Whether a sync would change the resource.
     public var hasChanges: Bool { action != .unchanged }
 
-    enum CodingKeys: String, CodingKey { case key, action, changedPaths }
+    enum CodingKeys: String, CodingKey { case key, action, changedPaths, preview }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(key, forKey: .key)
         try container.encode(action, forKey: .action)
         try container.encode(changedPaths, forKey: .changedPaths)
+        try container.encodeIfPresent(preview, forKey: .preview)
     }
 }

@@ -138,8 +138,19 @@ extension Engine {
         let spec = rt.spec
         let rev: RevisionSpec = rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
         let (commit, _) = try await resolve(spec, revision: rev, forceFetch: false)
-        let desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
-        return try await compare(spec, desired: desired).diffs
+        let ctx = context(spec, commit: commit.sha)
+        let desired = try await desiredState(spec, commit: commit, context: ctx)
+        var diffs = try await compare(spec, desired: desired).diffs
+        guard let target = targets[spec.destination.target] else { return diffs }
+        for i in diffs.indices where diffs[i].action == .create || diffs[i].action == .update {
+            guard let resource = diffs[i].desired else { continue }
+            do {
+                diffs[i].preview = try await target.preview(resource, context: ctx)
+            } catch {
+                diffs[i].preview = "(the target could not plan this change: \(error))"
+            }
+        }
+        return diffs
     }
 
     public func history(_ name: String, limit: Int = 100) async throws -> [SyncSummary] {

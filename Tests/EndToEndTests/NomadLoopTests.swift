@@ -100,6 +100,23 @@ import Testing
         #expect(try setup.history(url).contains { $0["trigger"] == "selfHeal" })
     }
 
+    @Test func bosunDiffShowsNomadsPlan() async throws {
+        let nomad = try await NomadAPI()
+        defer { nomad.stop() }
+        let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache", count: 2)], varsFile: nil, auto: false)
+        defer { setup.remove() }
+        let (serve, url) = try await setup.serve()
+        defer { serve.stop() }
+        try await eventually("the job is OutOfSync", seconds: 30) { try setup.status(url)["sync"]?["status"] == "OutOfSync" }
+        let diff = try bosun("diff", setup.app, "--server", url)
+        #expect(diff.status == 1, "\(diff.stderr)")
+        #expect(diff.stdout.contains("nomad/Job/default/cache (the target's plan):"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("+ Job: \"cache\""), "\(diff.stdout)")
+        let json = try JSONParser.parse(try bosun("diff", setup.app, "--server", url, "-o", "json").stdout)
+        #expect(json.arrayValue?.first?["preview"]?.stringValue?.contains("Task Group: \"") == true, "\(json)")
+        #expect(try !nomad.exists("cache"))
+    }
+
     @Test func aJobChangedSinceThePlanIsReportedNotOverwritten() async throws {
         let nomad = try await NomadAPI()
         defer { nomad.stop() }

@@ -106,7 +106,7 @@ struct NomadSetup {
     let app: String
 
     init(nomad: NomadAPI, files: [String: String], app: String = "jobs", tokenEnv: String? = nil, purge: Bool = true,
-         autoRollback: Bool = true, varsFile: String? = "vars.hcl", interval: String = "1s") throws {
+         autoRollback: Bool = true, varsFile: String? = "vars.hcl", interval: String = "1s", auto: Bool = true) throws {
         self.app = app
         repo = try GitRepository()
         dir = try TemporaryDirectory(prefix: "bosun-e2e-nomad")
@@ -127,7 +127,7 @@ struct NomadSetup {
               - name: \(app)
                 source: { repository: deploy, revision: main, path: jobs\(vars) }
                 destination: { target: nomad }
-                sync: { auto: true, prune: true, selfHeal: true, interval: \(interval), autoRollback: \(autoRollback), healthTimeout: 20s }
+                sync: { auto: \(auto), prune: true, selfHeal: true, interval: \(interval), autoRollback: \(autoRollback), healthTimeout: 20s }
             """)
     }
 

@@ -20,9 +20,11 @@ extension ResourceDiff {
         }
         let beforeLabel = live != nil ? "live" : lastApplied != nil ? "last applied" : "absent"
         let afterLabel = after != nil ? "desired" : "deleted"
-        return UnifiedDiff.text(
+        let text = UnifiedDiff.text(
             old: Self.yaml(before), new: Self.yaml(after),
             oldLabel: "\(key) (\(beforeLabel))", newLabel: "\(key) (\(afterLabel))", color: color)
+        guard let preview, !preview.isEmpty else { return text }
+        return text + "\(key) (the target's plan):\n" + preview + (preview.hasSuffix("\n") ? "" : "\n")
     }
 
     static func yaml(_ resource: Resource?) -> String {

@@ -460,7 +460,16 @@ enum OpenAPIDocument {
               type: object
               required: [resources, diff]
               properties:
-                resources: { type: array, items: { type: object } }
+                resources:
+                  type: array
+                  items:
+                    type: object
+                    required: [key, action, changedPaths]
+                    properties:
+                      key: { type: string }
+                      action: { type: string, enum: [create, update, delete, unchanged] }
+                      changedPaths: { type: array, items: { type: string } }
+                      preview: { type: string, description: "the target's own plan of the change (Nomad), when it gives one" }
                 diff: { type: string }
             Event:
               type: object
