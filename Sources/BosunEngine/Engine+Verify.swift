@@ -15,9 +15,14 @@ extension Engine {
     /// through here (automatic syncs, manual syncs, rollbacks, diffs), so an unsigned commit
     /// never reaches a target; what runs keeps running.
     func verifySignature(_ revision: RevisionSpec, commit: Commit, in repository: RepositorySpec) async throws {
-        guard repository.verify != nil else { return }
+        guard var spec = repository.verify else { return }
+        // Key files are relative to the config file, as every other path in it, not to where Bosun runs.
+        spec.gpgKeys = spec.gpgKeys.map(config.resolvePath)
+        spec.sshAllowedSigners = spec.sshAllowedSigners.map(config.resolvePath)
+        var resolved = repository
+        resolved.verify = spec
         do {
-            try await git.verify(revision, commit: commit.sha, in: repository)
+            try await git.verify(revision, commit: commit.sha, in: resolved)
         } catch let error as GitError where error.code == .verification {
             throw VerificationFailure(message: error.message)
         }

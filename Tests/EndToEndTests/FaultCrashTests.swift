@@ -122,7 +122,7 @@ import Testing
             let again = Set(try Reliability.sqlite(setup.database, "SELECT key FROM sync_resources WHERE sync_id = \(next) AND result IN ('Succeeded', 'Pruned')").map { $0[0] })
             #expect(applied.intersection(again).isEmpty, "sync \(next) applied again what cut sync \(id) had applied: \(applied.intersection(again))")
         }
-        #expect(resumed >= 3, "only \(resumed) cut syncs were resumed at the same commit")
+        #expect(resumed >= 2, "only \(resumed) cut syncs were resumed at the same commit")
         print("crash test: \(cut.count) of 20 kills cut a sync; \(resumed) cut syncs resumed at the same commit")
     }
 }

@@ -76,6 +76,10 @@ import Testing
         init(repo: GitRepository, keys: Keys) throws {
             self.repo = repo
             dir = try TemporaryDirectory(prefix: "bosun-verify")
+            // The trusted keys next to the config, named relative to it.
+            try FileManager.default.createDirectory(at: dir.appending("keys"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: keys.allowedSigners, toPath: dir.appending("keys/allowed_signers").path)
+            try FileManager.default.copyItem(atPath: keys.gpgPublicKey, toPath: dir.appending("keys/deployer.asc").path)
             let api = try freePort()
             config = dir.appending("bosun.yaml").path
             try dir.write("bosun.yaml", """
@@ -88,10 +92,10 @@ import Testing
                 repositories:
                   - name: signed
                     url: \(repo.path)
-                    verify: { mode: commit, gpgKeys: [\(keys.gpgPublicKey)], sshAllowedSigners: \(keys.allowedSigners) }
+                    verify: { mode: commit, gpgKeys: [keys/deployer.asc], sshAllowedSigners: keys/allowed_signers }
                   - name: tagged
                     url: \(repo.path)
-                    verify: { mode: tag, gpgKeys: [\(keys.gpgPublicKey)] }
+                    verify: { mode: tag, gpgKeys: [keys/deployer.asc] }
                 applications:
                   - name: shop
                     source: { repository: signed, revision: main, path: app }
@@ -130,7 +134,8 @@ import Testing
         try repo.git(keys.gpgSigning + ["tag", "-s", "v1.0.0", "-m", "release 1.0.0"], environment: ["GNUPGHOME": keys.gnupgHome])
         let setup = try Setup(repo: repo, keys: keys)
         defer { setup.dir.remove() }
-        let serve = try ServeProcess(config: setup.config, in: setup.dir.path, environment: ["BOSUN_CACHE_DIR": setup.dir.appending("cache").path])
+        // Run from another folder: the key files are found relative to the config file.
+        let serve = try ServeProcess(config: setup.config, in: keys.dir.path)
         defer { serve.stop() }
         let url = try await serve.waitUntilServing()
 

@@ -77,9 +77,11 @@ public struct Notifier: Service {
         guard let app = event.app, var kind = NotificationMessage.eventsByReason[event.reason] else { return [] }
         let status = try? await engine.status(app)
         if kind == .syncSucceeded, await syncTrigger(of: event, app: app, status: status) == .rollback { kind = .rolledBack }
+        // A refusal (PruneRefused…) names the commit it refused, not the one still running.
+        let refused = status?.condition.flatMap { $0.type == event.reason ? $0.revision : nil }
         let message = NotificationMessage(
             event: kind, app: app, message: event.message, severity: event.type, time: event.time, eventID: event.id,
-            target: status?.target, revision: status?.sync.revision, subject: status?.lastSync?.subject ?? status?.commit?.subject,
+            target: status?.target, revision: refused ?? status?.sync.revision, subject: status?.lastSync?.subject ?? status?.commit?.subject,
             health: status?.health.status.rawValue)
         var out: [Outgoing] = []
         for spec in await engine.config.notifications where spec.events.contains(kind) {
