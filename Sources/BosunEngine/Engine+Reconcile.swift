@@ -152,8 +152,12 @@ extension Engine {
 
     func setCondition(_ name: String, _ type: String, _ message: String, revision: String?) async {
         let condition = ApplicationStatus.Condition(type: type, message: message, revision: revision)
-        guard apps[name]?.condition != condition else { return }
+        let previous = apps[name]?.condition
+        guard previous != condition else { return }
         apps[name]?.condition = condition
+        // A condition that holds (same type, same commit) takes the newest message without a new
+        // event: a broken Git host answering differently at each look must not flood the events.
+        if previous?.type == type && previous?.revision == revision { return }
         await emit(app: name, .warning, type, message)
     }
 
