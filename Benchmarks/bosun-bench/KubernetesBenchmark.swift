@@ -21,6 +21,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
     @Option(help: "Objects per application.") var objects = 20
     @Option(help: "Latency the simulator adds to every request, in milliseconds.") var latencyMs = 1
     @Option(help: "The kubectl to compare with.") var kubectl = "/usr/bin/kubectl"
+    @Option(help: "Steady-state passes to run (the figure is the fastest; more make a profile of the pass).") var passes = 3
 
     func run() async throws {
         quietLogging()
@@ -75,15 +76,19 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         // Let the watches settle (the status writes of the first sync arrive as events).
         try await Task.sleep(for: .seconds(2))
         let before = steady.client.metrics.snapshot
-        let (_, passSeconds) = await measure { await steady.engine.pass() }
+        var passSeconds = Double.infinity
+        for _ in 0..<max(1, passes) {
+            let (_, seconds) = await measure { await steady.engine.pass() }
+            passSeconds = min(passSeconds, seconds)
+        }
         let after = steady.client.metrics.snapshot
         let sent = after.reduce(0) { $0 + $1.value } - before.reduce(0) { $0 + $1.value }
         let verbs = after.keys.sorted().compactMap { key -> String? in
             let delta = (after[key] ?? 0) - (before[key] ?? 0)
             return delta > 0 ? "\(key): \(delta)" : nil
         }
-        figure("steady-state pass", passSeconds, "s", target: "< 1 s")
-        figure("  API requests in that pass", Double(sent), "", target: "0")
+        figure("steady-state pass (fastest of \(max(1, passes)))", passSeconds, "s", target: "< 1 s")
+        figure("  API requests in those passes", Double(sent), "", target: "0")
         if !verbs.isEmpty { print("    (\(verbs.joined(separator: ", ")))") }
         let outOfSync = await steady.engine.statuses().filter { $0.sync.status != .synced }.count
         figure("  applications not Synced after it", Double(outOfSync), "", target: "0")
@@ -167,8 +172,9 @@ private struct EngineRun {
     /// Starts the engine and waits until every application is Synced and Healthy.
     func syncAll() async throws {
         try await engine.start()
+        // Not too often: every look at the statuses takes the engine's time too.
         while await engine.statuses().contains(where: { $0.sync.status != .synced || $0.health.status != .healthy }) {
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 

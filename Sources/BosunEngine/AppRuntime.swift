@@ -48,6 +48,9 @@ struct Observation: Sendable {
     var health: [ResourceKey: HealthStatus]
     var appHealth: HealthStatus
     var outOfSync: Bool
+    /// Objects labelled for the application that another application's tracking id names:
+    /// reported by each sync, never pruned.
+    var foreign: [ResourceKey: String] = [:]
 }
 
 /// Everything the engine holds about one application while it runs.

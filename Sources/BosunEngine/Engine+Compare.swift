@@ -21,6 +21,14 @@ extension Engine {
         let keys = Set(desired.resources.map(\.key)).union(inventory.keys)
         var live = try await target.live(keys: keys, context: ctx)
         // Hooks left behind and objects another application tracks are never ours to prune.
+        let expectedTracking = { (key: ResourceKey) in Annotations.trackingID(app: spec.name, key: key) }
+        let foreign = live.compactMapValues { object -> String? in
+            guard object.label(Annotations.appLabel) == spec.name, Hooks.phases(of: object) == nil,
+                let tracking = object.annotation(Annotations.trackingID), tracking != expectedTracking(object.key),
+                inventory[object.key] == nil, !desired.resources.contains(where: { $0.key == object.key })
+            else { return nil }
+            return tracking
+        }
         live = live.filter { key, object in
             if inventory[key] != nil || desired.resources.contains(where: { $0.key == key }) { return true }
             return Hooks.phases(of: object) == nil && object.annotation(Annotations.trackingID) == Annotations.trackingID(app: spec.name, key: key)
@@ -37,7 +45,7 @@ extension Engine {
         let counted = desired.resources.filter { !$0.isHealthIgnored }.compactMap { health[$0.key] }
         return Observation(
             commit: desired.commit, desired: desired.resources, hooks: desired.hooks, diffs: diffs, live: live, health: health,
-            appHealth: HealthStatus.worst(counted), outOfSync: diffs.contains { $0.action != .unchanged })
+            appHealth: HealthStatus.worst(counted), outOfSync: diffs.contains { $0.action != .unchanged }, foreign: foreign)
     }
 
     /// Renders the status as the API and CLI show it.

@@ -204,6 +204,11 @@ extension Engine {
             try? await store.recordResult(syncID: syncID, ResourceResult(
                 key: key.description, action: "delete", result: "PruneSkipped", message: "bosun.dev/prune: \"false\""))
         }
+        for (key, tracking) in observation.foreign.sorted(by: { $0.key < $1.key }) {
+            try? await store.recordResult(syncID: syncID, ResourceResult(
+                key: key.description, action: "delete", result: "PruneSkipped",
+                message: "labelled \(Annotations.appLabel)=\(name) but tracked by another application (\(tracking)); not deleted"))
+        }
     }
 
     /// Runs the hooks of one phase: each applied (after deleting a leftover, by default), waited

@@ -161,6 +161,9 @@ enum KubernetesScenarios {
         #expect(shared?["result"] == "PruneSkipped", "\(results)")
         #expect(shared?["message"]?.stringValue?.contains("billing:/ConfigMap:\(ns)/shared") == true, "\(results)")
         #expect(results.contains { $0["key"]?.stringValue == "/ConfigMap/\(ns)/old" && $0["result"] == "Pruned" }, "\(results)")
+        let copy = results.first { $0["key"]?.stringValue == "/ConfigMap/\(ns)/copy" }
+        #expect(copy?["result"] == "PruneSkipped", "\(results)")
+        #expect(copy?["message"]?.stringValue?.contains("billing:/ConfigMap:\(ns)/copy") == true, "\(results)")
         // What another application tracks is no longer this one's: the application settles, Synced.
         try await app.waitSynced(url, at: second)
         let syncsOfSecond = try app.history(url).filter { $0["revision"]?.stringValue == second }

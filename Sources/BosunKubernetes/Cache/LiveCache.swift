@@ -32,7 +32,7 @@ public actor LiveCache {
 
     private struct Watched {
         var resource: APIResource
-        var objects: [ResourceKey: Resource] = [:]
+        var objects = ObjectTable()
         var state: KindState = .listing
         var lastError: TargetError?
         var task: Task<Void, Never>?
@@ -111,7 +111,7 @@ public actor LiveCache {
     public func objects(app: String) -> [ResourceKey: Resource] {
         var result: [ResourceKey: Resource] = [:]
         for entry in watched.values {
-            for (key, object) in entry.objects where object.label(Annotations.appLabel) == app { result[key] = object }
+            for (key, object) in entry.objects.objects(app: app) { result[key] = object }
         }
         return result
     }
@@ -227,7 +227,7 @@ public actor LiveCache {
             }
             for (key, old) in entry.objects where fresh[key] == nil { announce(.deleted, old, before: nil) }
         }
-        entry.objects = fresh
+        entry.objects = ObjectTable(fresh)
         entry.state = .synced
         entry.lastError = nil
         let waiters = entry.waiters
