@@ -89,7 +89,14 @@ import Testing
         let first = try await target.live(keys: keys, context: Self.context)
         #expect(Set(first.keys) == keys)
         #expect(first[deployment.key]?["spec", "replicas"]?.intValue == 1)
-        let before = cluster.client.metrics.total()
+        // The watches the first read started open in the background: count from once they have.
+        var before = cluster.client.metrics.total()
+        for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(300))
+            let now = cluster.client.metrics.total()
+            if now == before { break }
+            before = now
+        }
         for _ in 0..<5 {
             let again = try await target.live(keys: keys, context: Self.context)
             #expect(Set(again.keys) == keys)

@@ -45,7 +45,7 @@ import Testing
         defer { Task { await simulator.stop() } }
         let api = simulator.api
         try api.create(api.deployments, namespace: "default", object: Fixtures.deployment("broken", image: "registry.local/fail-to-start:1", replicas: 2))
-        let exceeded = await eventually(timeout: .seconds(5)) {
+        let exceeded = await eventually(timeout: .seconds(30)) {
             (try? api.get(api.deployments, namespace: "default", name: "broken")).map {
                 condition($0, "Progressing")?["reason"] == "ProgressDeadlineExceeded"
             } ?? false
@@ -68,7 +68,7 @@ import Testing
         _ = try api.patch(
             api.deployments, namespace: "default", name: "web", patchType: .strategicMerge,
             body: #"{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:fail"}]}}}}"#)
-        #expect(await eventually(timeout: .seconds(5)) {
+        #expect(await eventually(timeout: .seconds(30)) {
             (try? api.get(api.deployments, namespace: "default", name: "web")).map { condition($0, "Progressing")?["reason"] == "ProgressDeadlineExceeded" } ?? false
         })
         let stuck = try api.get(api.deployments, namespace: "default", name: "web")
