@@ -39,14 +39,7 @@ final class KubeCluster: @unchecked Sendable {
         process.executableURL = Binaries.directory.appendingPathComponent("kubernetes-simulator")
         process.arguments = ["--port", "0", "--controller-delay-ms", String(simulatorControllerDelayMs),
                              "--progress-deadline-seconds", String(progressDeadlineSeconds)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let box = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { box.update { $0 += String(decoding: data, as: UTF8.self) } }
-        }
+        capture(process, into: output)
         try process.run()
         simulator = process
         var url: String?

@@ -27,14 +27,8 @@ final class NomadAPI: @unchecked Sendable {
         let process = Process()
         process.executableURL = Binaries.directory.appendingPathComponent("nomad-simulator")
         process.arguments = ["--port", "\(try freePort())", "--deploy-delay-ms", "300"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
         let output = LockedBox("")
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.update { $0 += String(decoding: data, as: UTF8.self) } }
-        }
+        capture(process, into: output, errors: false)
         try process.run()
         self.process = process
         self.token = token

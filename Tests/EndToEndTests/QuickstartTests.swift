@@ -15,14 +15,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.bosun)
         process.arguments = ["quickstart", "--dir", dir.appending("qs").path, "--listen", "127.0.0.1:\(api)", "--app-port", String(appPort)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
         let output = LockedBox("")
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.update { $0 += String(decoding: data, as: UTF8.self) } }
-        }
+        capture(process, into: output)
         try process.run()
         defer {
             if process.isRunning {

@@ -32,14 +32,7 @@ enum Reliability {
             var env = ProcessInfo.processInfo.environment
             for (key, value) in environment { env[key] = value }
             process.environment = env
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            let box = output
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { box.update { $0 += String(decoding: data, as: UTF8.self) } }
-            }
+            capture(process, into: output)
             try process.run()
         }
 

@@ -47,14 +47,7 @@ final class ServeProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let box = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { box.update { $0 += String(decoding: data, as: UTF8.self) } }
-        }
+        capture(process, into: output)
         try process.run()
     }
 
@@ -121,3 +114,15 @@ func httpGet(_ url: String) async -> String? {
 }
 
 func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
+
+/// Sends a child's standard output, and its standard error unless `errors` is false, into `box`
+/// as it comes.
+func capture(_ process: Process, into box: LockedBox<String>, errors: Bool = true) {
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = errors ? pipe : FileHandle.nullDevice
+    pipe.fileHandleForReading.readabilityHandler = { handle in
+        let data = handle.availableData
+        if !data.isEmpty { box.update { $0 += String(decoding: data, as: UTF8.self) } }
+    }
+}
