@@ -34,8 +34,15 @@ extension Engine {
             return Hooks.phases(of: object) == nil && object.annotation(Annotations.trackingID) == Annotations.trackingID(app: spec.name, key: key)
         }
         let lastApplied = inventory.mapValues(\.lastApplied)
+        // An unchanged resource shows no text: holding its three bodies would keep another copy of
+        // everything that runs (the last-applied ones are parsed afresh from the store).
         let diffs = Differ.diff(desired: desired.resources, live: live, lastApplied: lastApplied,
-                                options: DiffOptions(ignoreDifferences: spec.ignoreDifferences))
+                                options: DiffOptions(ignoreDifferences: spec.ignoreDifferences)).map { diff in
+            guard diff.action == .unchanged else { return diff }
+            var slim = diff
+            (slim.desired, slim.live, slim.lastApplied) = (nil, nil, nil)
+            return slim
+        }
         var health: [ResourceKey: HealthStatus] = [:]
         // Health is judged against what Bosun applied: a commit not yet synced is OutOfSync, not unhealthy.
         for resource in desired.resources {
@@ -104,7 +111,7 @@ extension Engine {
 
     /// Applications waiting on this one look again now instead of at their next interval.
     func wakeDependents(of name: String) {
-        for (other, runtime) in apps where runtime.spec.dependsOn.contains(name) {
+        for other in specIndex.dependents[name] ?? [] where apps[other] != nil {
             wake(other, .scheduled(.interval))
         }
     }

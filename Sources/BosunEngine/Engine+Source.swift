@@ -68,8 +68,7 @@ extension Engine {
 
     /// Half the shortest interval of the applications reading the repository.
     func fetchWindow(_ repository: String) -> Duration {
-        let intervals = apps.values.filter { $0.spec.source.repository == repository }.map(\.spec.sync.interval)
-        let shortest = intervals.min() ?? SyncPolicy.defaultInterval
+        let shortest = specIndex.shortestInterval[repository] ?? SyncPolicy.defaultInterval
         return .milliseconds(Int64(shortest.seconds * options.fetchWindowFraction * 1000))
     }
 

@@ -10,7 +10,11 @@ import Logging
 /// application (resolve → render → compare → decide → sync), shared Git mirrors and render
 /// cache, at most `maxConcurrentSyncs` syncs at once, everything recorded in the store.
 public actor Engine {
-    public private(set) var config: Config
+    public private(set) var config: Config {
+        didSet { specIndex = SpecIndex(config) }
+    }
+    /// Answers about every application's spec without walking them all on each look.
+    var specIndex: SpecIndex
     let targets: [String: any DeploymentTarget]
     let store: Store
     let git: GitMirrors
@@ -35,6 +39,7 @@ public actor Engine {
     public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
                 renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions()) {
         self.config = config
+        specIndex = SpecIndex(config)
         self.targets = targets
         self.store = store
         self.git = git

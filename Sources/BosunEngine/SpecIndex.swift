@@ -1,0 +1,18 @@
+import BosunCore
+
+/// What the engine asks of all applications' specs at once, kept from the config so that a look
+/// at one application does not walk all of them (a pass over 1,000 applications was quadratic).
+struct SpecIndex: Sendable {
+    /// The applications that name each application in `dependsOn`.
+    private(set) var dependents: [String: [String]] = [:]
+    /// The shortest sync interval among the applications that read each repository.
+    private(set) var shortestInterval: [String: Duration] = [:]
+
+    init(_ config: Config) {
+        for spec in config.applications {
+            for dependency in spec.dependsOn { dependents[dependency, default: []].append(spec.name) }
+            let repository = spec.source.repository
+            shortestInterval[repository] = min(shortestInterval[repository] ?? spec.sync.interval, spec.sync.interval)
+        }
+    }
+}
