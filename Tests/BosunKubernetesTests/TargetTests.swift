@@ -106,6 +106,23 @@ import Testing
         await cluster.server.stop()
     }
 
+    @Test func theCacheHoldsObjectsWithoutTheirManagedFields() async throws {
+        let cluster = try await TestCluster.start()
+        let target = target(cluster)
+        var configMap = try Self.managed(Self.configMap)
+        configMap.body["metadata"]?["managedFields"] = [["manager": "bosun", "operation": "Apply", "fieldsV1": ["f:data": ["f:k": [:]]]]]
+        try cluster.fake.put(YAMLWriter.string(configMap.value))
+        let live = try #require(try await target.live(keys: [configMap.key], context: Self.context)[configMap.key])
+        #expect(live.metadata["managedFields"] == nil)
+        #expect(live.label(Annotations.appLabel) == configMap.label(Annotations.appLabel))
+        // The server still has them: a conflict is resolved from a fresh read.
+        let kind = try #require(cluster.fake.kind(apiVersion: "v1", kind: "ConfigMap"))
+        let stored = cluster.fake.object(kind, namespace: configMap.namespace, name: configMap.name)
+        #expect(stored?["metadata"]?["managedFields"]?.arrayValue?.count == 1)
+        await target.shutdown()
+        await cluster.server.stop()
+    }
+
     @Test func liveIncludesOtherObjectsOfTheAppOnly() async throws {
         let cluster = try await TestCluster.start()
         let target = target(cluster)

@@ -24,9 +24,19 @@ struct ObjectTable: Sequence, ExpressibleByDictionaryLiteral {
                 byApp[app]?.remove(key)
                 if byApp[app]?.isEmpty == true { byApp[app] = nil }
             }
-            all[key] = newValue
+            all[key] = newValue.map(Self.withoutManagedFields)
             if let app = newValue?.label(Annotations.appLabel) { byApp[app, default: []].insert(key) }
         }
+    }
+
+    /// The object without `metadata.managedFields`: the diff ignores them, a conflict is resolved
+    /// from a fresh read, and they are often most of an object's size.
+    static func withoutManagedFields(_ object: Resource) -> Resource {
+        guard case .object(var metadata)? = object.body["metadata"], metadata["managedFields"] != nil else { return object }
+        metadata["managedFields"] = nil
+        var slim = object
+        slim.body["metadata"] = .object(metadata)
+        return slim
     }
 
     @discardableResult
