@@ -7,7 +7,7 @@ import Logging
 /// steady-state compare reads memory and sends no request.
 ///
 /// A kind is listed when first asked for, then watched from the list's resource version. It is
-/// listed again when the watch breaks or the version is gone (410), and every
+/// listed again when the watch breaks, stalls or the version is gone (410), and every
 /// `resyncInterval` (checked when the watch hands over an event or ends). Changes seen after
 /// the first list are announced on `changes()`.
 public actor LiveCache {
@@ -187,11 +187,13 @@ public actor LiveCache {
                 var version = list.resourceVersion
                 do {
                     while !Task.isCancelled, clock.now < resyncAt {
-                        for try await event in client.watch(resource, labelSelector: labelSelector, resourceVersion: version) {
-                            version = self.handle(event, id: id) ?? version
-                            watchFailures = 0
-                            if clock.now >= resyncAt { break }
+                        guard let resumed = try await self.follow(resource, id: id, from: version, until: resyncAt) else {
+                            logger.notice("watch stalled (open past its timeout with nothing sent); listing again",
+                                          metadata: ["kind": "\(resource.qualifiedName)"])
+                            break
                         }
+                        if resumed != version { watchFailures = 0 }
+                        version = resumed
                     }
                 } catch is CancellationError {
                     return
@@ -204,6 +206,31 @@ public actor LiveCache {
                     try? await clock.sleep(for: Self.backoff(watchFailures))
                 }
             }
+        }
+    }
+
+    /// Follows one watch until the server ends it or a resync is due, returning the version to
+    /// resume from; nil when it stalled: the server ends a watch at its `timeoutSeconds`, so one
+    /// still open half as long again is a dead connection something in between holds open.
+    private func follow(_ resource: APIResource, id: String, from start: String, until resyncAt: Date) async throws -> String? {
+        let (client, labelSelector, clock) = (self.client, self.labelSelector, self.clock)
+        let stallAfter = client.options.watchTimeout * 3 / 2
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var version = start
+                for try await event in client.watch(resource, labelSelector: labelSelector, resourceVersion: version) {
+                    version = await self.handle(event, id: id) ?? version
+                    if clock.now >= resyncAt { break }
+                }
+                return version
+            }
+            group.addTask {
+                try await Task.sleep(for: stallAfter)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
