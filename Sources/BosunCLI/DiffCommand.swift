@@ -12,7 +12,7 @@ struct DiffCommand: AsyncParsableCommand {
             Three forms, one diff engine (three-way: last-applied, desired, live; Secret values masked):
               bosun diff --repo PATH|URL --from REV --to REV [--path P]   what merging would change
               bosun diff --desired FILE --live FILE [--last-applied FILE] what Bosun would call drift
-              bosun diff APP                                              desired against live, via `bosun serve`
+              bosun diff APP [--server-side]                              desired against live, via `bosun serve`
             Exits 0 when nothing changes, 1 when something does, 2 on an error (as `diff` does).
 
             Example:
@@ -32,6 +32,8 @@ struct DiffCommand: AsyncParsableCommand {
     @OptionGroup var cache: CacheOptions
     @OptionGroup var server: ServerOptions
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
+    @Flag(help: "With APP: dry-run each change through the target (Kubernetes server-side dry run) and show what the server would hold, defaults included.")
+    var serverSide = false
 
     func run() async throws {
         let diffs: [ResourceDiff]
@@ -44,6 +46,8 @@ struct DiffCommand: AsyncParsableCommand {
                 diffs = try await revisionDiff(repo: repo, from: from, to: to)
             } else if let app {
                 diffs = try await serverDiff(app)
+            } else if serverSide {
+                throw CLIError("--server-side needs an application: bosun diff APP --server-side")
             } else {
                 throw CLIError("name an application, or use --repo with --from/--to, or --desired with --live; see `bosun diff --help`")
             }
@@ -100,7 +104,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     func serverDiff(_ app: String) async throws -> [ResourceDiff] {
         let client = try server.client()
-        let data = try await client.send(.GET, "/api/v1/applications/\(APIClient.path(app))/diff")
+        let data = try await client.send(.GET, "/api/v1/applications/\(APIClient.path(app))/diff\(serverSide ? "?serverSide=true" : "")")
         let value = try JSONParser.parse(data)
         if output == .json {
             print(value["resources"]?.prettyJSONString() ?? "[]")

@@ -132,8 +132,10 @@ extension Engine {
         }
     }
 
-    /// Desired against live, three-way, as of now (no fetch).
-    public func diff(_ name: String) async throws -> [ResourceDiff] {
+    /// Desired against live, three-way, as of now (no fetch). `serverSide`: each change is
+    /// dry-run through the target (Kubernetes server-side dry run) and what the server would
+    /// hold is compared with live, defaults and admission included.
+    public func diff(_ name: String, serverSide: Bool = false) async throws -> [ResourceDiff] {
         let rt = try runtime(name)
         let spec = rt.spec
         let rev: RevisionSpec = rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
@@ -144,6 +146,15 @@ extension Engine {
         guard let target = targets[spec.destination.target] else { return diffs }
         for i in diffs.indices where diffs[i].action == .create || diffs[i].action == .update {
             guard let resource = diffs[i].desired else { continue }
+            if serverSide {
+                let wouldHold = try await target.apply(resource, context: ctx, dryRun: true)
+                let live = diffs[i].live.map { [resource.key: $0] } ?? [:]
+                let options = DiffOptions(ignoreDifferences: spec.ignoreDifferences)
+                // Against live as both live and last-applied: what the server would drop shows too.
+                if let rediffed = Differ.diff(desired: [wouldHold], live: live, lastApplied: live, options: options).first {
+                    diffs[i] = rediffed
+                }
+            }
             do {
                 diffs[i].preview = try await target.preview(resource, context: ctx)
             } catch {

@@ -44,6 +44,9 @@ import Testing
         try await KubernetesScenarios.fieldConflict(try await KubeCluster())
     }
 
+    @Test("bosun diff --server-side shows what the API server would hold (its defaults included) and changes nothing")
+    func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(try await KubeCluster()) }
+
     @Test("API 500s and 429s mid-sync: the sync fails and retries, nothing is pruned meanwhile, it converges after")
     func transientFaults() async throws {
         try await KubernetesScenarios.transientFaults(try await KubeCluster())
@@ -63,6 +66,7 @@ struct KubernetesRealClusterTests {
     @Test func autoRollback() async throws { try await KubernetesScenarios.autoRollback(Self.cluster()) }
     @Test func rollbackPinUnpin() async throws { try await KubernetesScenarios.rollbackPinUnpin(Self.cluster()) }
     @Test func fieldConflict() async throws { try await KubernetesScenarios.fieldConflict(Self.cluster()) }
+    @Test func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(Self.cluster()) }
 }
 
 /// The scenarios, each given the cluster it runs on (stopped at the end).
@@ -357,6 +361,27 @@ enum KubernetesScenarios {
         let message = failed["message"]?.stringValue ?? ""
         #expect(message.contains("intruder") && message.contains("data.version") && message.contains("force"), "\(message)")
         #expect(try app.configValue("settings") == "theirs")
+    }
+
+    static func serverSideDiff(_ cluster: KubeCluster) async throws {
+        defer { cluster.stop() }
+        let app = try KubeApp(cluster: cluster, files: { _ in ["app/web.yaml": KubeManifests.deployment("web")] }, auto: false)
+        defer { app.remove() }
+        // A dry run needs the namespace to exist (nothing is created, so createNamespace cannot).
+        try cluster.kubectl(["create", "namespace", app.namespace])
+        let (serve, url) = try await app.serve()
+        defer { serve.stop() }
+        try await eventually("OutOfSync", seconds: 60) { try app.status(url)["sync"]?["status"] == "OutOfSync" }
+        let plain = try bosun("diff", app.name, "--server", url)
+        #expect(plain.status == 1 && plain.stdout.contains("apps/Deployment/\(app.namespace)/web"), "\(plain.stdout)\(plain.stderr)")
+        #expect(!plain.stdout.contains("revisionHistoryLimit"))
+        // The API server's defaults appear only when it is asked.
+        let serverSide = try bosun("diff", app.name, "--server-side", "--server", url)
+        #expect(serverSide.status == 1, "\(serverSide.stderr)")
+        #expect(serverSide.stdout.contains("revisionHistoryLimit: 10"), "\(serverSide.stdout)")
+        #expect(try app.names("deployment").isEmpty, "a dry run created the Deployment")
+        let usage = try bosun("diff", "--server-side")
+        #expect(usage.status == 2 && usage.stderr.contains("--server-side needs an application"))
     }
 
     static func transientFaults(_ cluster: KubeCluster) async throws {

@@ -127,7 +127,7 @@ struct KubeApp {
     let config: String
 
     init(cluster: KubeCluster, files: (String) -> [String: String], sync: String = "", healthTimeout: String = "60s",
-         retry: String = "{ limit: 100, backoff: 1s, maxBackoff: 2s }") throws {
+         retry: String = "{ limit: 100, backoff: 1s, maxBackoff: 2s }", auto: Bool = true) throws {
         self.cluster = cluster
         namespace = "bosun-e2e-\(UUID().uuidString.prefix(8).lowercased())"
         repo = try GitRepository()
@@ -146,7 +146,7 @@ struct KubeApp {
               - name: \(name)
                 source: { repository: deploy, revision: main, path: app }
                 destination: { target: cluster, namespace: \(namespace) }
-                sync: { auto: true, prune: true, selfHeal: true, interval: 2s, createNamespace: true, healthTimeout: \(healthTimeout), maxPrunePercent: 100, retry: \(retry)\(sync) }
+                sync: { auto: \(auto), prune: true, selfHeal: true, interval: 2s, createNamespace: true, healthTimeout: \(healthTimeout), maxPrunePercent: 100, retry: \(retry)\(sync) }
             """).path
     }
 

@@ -21,9 +21,10 @@ extension APIServer {
         api.get("/applications/:name/resources") { _, context in
             await handle { APIResponse.json(try await engine.status(try context.parameters.require("name")).resources) }
         }
-        api.get("/applications/:name/diff") { _, context in
+        api.get("/applications/:name/diff") { request, context in
             await handle {
-                let diffs = try await engine.diff(try context.parameters.require("name"))
+                let serverSide = request.uri.queryParameters.get("serverSide") == "true"
+                let diffs = try await engine.diff(try context.parameters.require("name"), serverSide: serverSide)
                 let changed = diffs.filter { $0.action != .unchanged }
                 return APIResponse.json(DiffResponse(resources: changed, diff: changed.map { $0.unified(color: false) }.joined(separator: "\n")))
             }

@@ -104,7 +104,9 @@ enum OpenAPIDocument {
             get:
               tags: [applications]
               summary: Desired against live, three-way, as of now (Secret values masked).
-              parameters: [{ $ref: "#/components/parameters/name" }]
+              parameters:
+                - { $ref: "#/components/parameters/name" }
+                - { name: serverSide, in: query, required: false, description: "true: dry-run each change through the target (Kubernetes server-side dry run) and compare what the server would hold with live", schema: { type: boolean } }
               responses:
                 "200": { description: the changed resources and the unified diff, content: { application/json: { schema: { $ref: "#/components/schemas/Diff" } } } }
                 "401": { $ref: "#/components/responses/Error" }
