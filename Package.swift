@@ -77,22 +77,26 @@ let package = Package(
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
 
         // Test support: never linked into `bosun`.
-        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess], swiftSettings: swiftSettings),
+        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
         .target(
             name: "KubernetesSimulator",
             dependencies: ["BosunCore", hummingbird, hummingbirdTLS, logging],
+            path: "TestSupport/KubernetesSimulator",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "kubernetes-simulator",
             dependencies: ["KubernetesSimulator", argumentParser, hummingbird],
+            path: "TestSupport/kubernetes-simulator",
             swiftSettings: swiftSettings),
         .target(
             name: "NomadSimulator",
             dependencies: ["BosunCore", hummingbird, logging, serviceLifecycle],
+            path: "TestSupport/NomadSimulator",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "nomad-simulator",
             dependencies: ["NomadSimulator", argumentParser, hummingbird],
+            path: "TestSupport/nomad-simulator",
             swiftSettings: swiftSettings),
 
         // Benchmarks print figures; run them with `swift run -c release bosun-bench`.

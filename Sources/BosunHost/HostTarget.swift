@@ -2,7 +2,7 @@ import BosunCore
 import Foundation
 
 /// The embedded default target: `File` and `Process` resources of `host.bosun.dev/v1` on this
-/// machine, supervised by Bosun itself. See `Sources/BosunHost/README.md` for the manifests.
+/// machine, supervised by Bosun itself. See `docs/host.md` for the manifests.
 ///
 /// ```yaml
 /// apiVersion: host.bosun.dev/v1
