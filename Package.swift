@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "BosunGit", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
         .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
+        // SOPS and age on swift-crypto; Yams to read YAML with its layout, Subprocess for gpg.
+        .target(name: "BosunSecrets", dependencies: ["BosunCore", crypto, yams, subprocess], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
         .target(
@@ -57,7 +59,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "BosunEngine",
-            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", logging, metrics],
+            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", "BosunSecrets", logging, metrics],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunServer",
@@ -71,7 +73,7 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunStore", "BosunEngine", "BosunServer", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunStore", "BosunEngine", "BosunServer", "BosunSecrets", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
@@ -105,7 +107,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunSecrets",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -116,6 +118,9 @@ let package = Package(
         .testTarget(
             name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore", propertyBased], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunSecretsTests", dependencies: ["BosunSecrets", "BosunCore", "BosunTesting", propertyBased],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],

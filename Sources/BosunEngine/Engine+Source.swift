@@ -83,14 +83,24 @@ extension Engine {
         guard let target = targets[spec.destination.target] else {
             throw EngineError(.invalid, "target \"\(spec.destination.target)\" is not available")
         }
-        let request = RenderRequest(
+        var request = RenderRequest(
             path: spec.source.path, kind: spec.source.render, helm: spec.source.helm, releaseName: spec.name,
             namespace: spec.destination.namespace, varsFile: spec.source.varsFile)
-        let output = try await render(request, repository: repository, commit: commit.sha)
+        request.decryptionKeys = config.decryption(for: spec)?.keys ?? []
+        let output = try await render(request, repository: repository, commit: commit.sha, decryptor: sourcesDecryptor(spec))
         if output.resources.isEmpty && !spec.sync.allowEmpty && !allowEmpty {
             throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")
         }
-        let prepared = try await target.prepare(output.resources, context: context)
+        // Decrypt: after the cache (which holds the encrypted form), before the target sees them.
+        let plain = try await decrypted(output.resources, spec: spec)
+        let secrets = Self.sensitiveValues(of: plain)
+        let prepared: [Resource]
+        do {
+            prepared = Self.carrySensitive(from: plain, to: try await target.prepare(plain, context: context))
+        } catch where !secrets.isEmpty {
+            // A target's validation message may quote a field: no decrypted value in it.
+            throw ScrubbedError(description: secrets.scrubbed("\(error)"))
+        }
         var resources: [Resource] = []
         var hooks: [Resource] = []
         for var resource in prepared {
@@ -105,7 +115,7 @@ extension Engine {
         return DesiredState(commit: commit, resources: resources, hooks: hooks)
     }
 
-    func render(_ request: RenderRequest, repository: RepositorySpec, commit: String) async throws -> RenderOutput {
+    func render(_ request: RenderRequest, repository: RepositorySpec, commit: String, decryptor: (any RenderDecryptor)? = nil) async throws -> RenderOutput {
         let source = GitTreeSource(mirrors: git, repository: repository, commit: commit)
         let commitKey = RenderCache.Key(sourceID: "commit:\(repository.url)@\(commit)", request: request)
         if let hit = await renders.get(commitKey) { return hit }
@@ -121,7 +131,7 @@ extension Engine {
         }
         renderCount += 1
         let started = ContinuousClock.now
-        let output = try await renderer.render(request, from: source)
+        let output = try await renderer.render(request, from: source, decryptor: decryptor)
         EngineMetrics.rendered(renderer: output.renderer.rawValue, duration: ContinuousClock.now - started)
         await renders.put(commitKey, output)
         if output.renderer == .plain, let treeKey { await renders.put(treeKey, output) }

@@ -2,6 +2,7 @@ import BosunCore
 import BosunDiff
 import BosunGit
 import BosunRender
+import BosunSecrets
 import BosunStore
 import Foundation
 import Logging
@@ -20,6 +21,9 @@ public actor Engine {
     let git: GitMirrors
     let renders: RenderCache
     let renderer: Renderer
+    /// The keyrings of `config.decryptionKeys` (rebuilt when the config is reloaded).
+    var keyrings: KeyringCache
+    var sealingKeyCache: [UInt8]?
     let options: EngineOptions
     let syncSlots: AsyncSemaphore
     let refreshSlots: AsyncSemaphore
@@ -45,6 +49,7 @@ public actor Engine {
         self.git = git
         self.renders = renderCache
         self.renderer = renderer
+        keyrings = KeyringCache(config: config, gpgRoot: config.dataDirectory.appendingPathComponent("gnupg").path)
         self.options = options
         syncSlots = AsyncSemaphore(options.maxConcurrentSyncs)
         refreshSlots = AsyncSemaphore(options.maxConcurrentRefreshes)
@@ -98,13 +103,18 @@ public actor Engine {
     public func reload(_ newConfig: Config) async {
         let old = config
         config = newConfig
+        if old.decryptionKeys != newConfig.decryptionKeys {
+            keyrings = KeyringCache(config: newConfig, gpgRoot: newConfig.dataDirectory.appendingPathComponent("gnupg").path)
+        }
         let oldNames = Set(old.applications.map(\.name))
         let newNames = Set(newConfig.applications.map(\.name))
         for name in oldNames.subtracting(newNames).sorted() { await remove(name) }
         for spec in newConfig.applications {
             if !oldNames.contains(spec.name) {
                 await add(spec)
-            } else if old.application(named: spec.name) != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository) {
+            } else if old.application(named: spec.name) != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository)
+                || usesChangedKeys(spec, old: old, new: newConfig)
+            {
                 apps[spec.name]?.spec = spec
                 apps[spec.name]?.observation = nil
                 wake(spec.name, .scheduled(.config))
@@ -112,6 +122,12 @@ public actor Engine {
         }
         await emit(app: nil, .normal, "ConfigReloaded",
                    "config reloaded: \(plural(newConfig.applications.count, "application")) (\(newNames.subtracting(oldNames).count) added, \(oldNames.subtracting(newNames).count) removed)")
+    }
+
+    /// Whether a decryption key the application uses was declared differently before.
+    func usesChangedKeys(_ spec: ApplicationSpec, old: Config, new: Config) -> Bool {
+        guard let names = new.decryption(for: spec)?.keys else { return false }
+        return names.contains { old.decryptionKey(named: $0) != new.decryptionKey(named: $0) }
     }
 
     func add(_ spec: ApplicationSpec) async {

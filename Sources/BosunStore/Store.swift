@@ -118,6 +118,7 @@ public final class Store: Sendable {
                 );
                 """)
         }
+        registerSealingKeyMigration(&migrator)
         return migrator
     }
 

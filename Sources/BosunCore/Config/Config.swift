@@ -8,6 +8,8 @@ public struct Config: Sendable {
     public var repositories: [RepositorySpec]
     public var applications: [ApplicationSpec]
     public var notifications: [NotificationSpec]
+    /// Named decryption keys (local config only), see `DecryptionKeySpec`.
+    public var decryptionKeys: [DecryptionKeySpec] = []
     /// Which kinds of repository URL the config may name.
     public var repositorySchemes: Set<RepositoryScheme> = RepositoryScheme.defaults
     /// The file it was read from, when it was.
@@ -122,6 +124,8 @@ public struct RepositorySpec: Sendable, Hashable {
     public var webhook: WebhookSpec?
     public var verify: VerifySpec?
     public var fetchTimeout: Duration
+    /// The decryption of applications reading this repository, unless they set their own.
+    public var decryption: DecryptionSpec?
 
     public init(
         name: String, url: String, credentials: GitCredentials? = nil, webhook: WebhookSpec? = nil,
@@ -299,6 +303,8 @@ public struct ApplicationSpec: Sendable, Hashable {
     public var ignoreDifferences: [IgnoreDifference]
     public var historyLimit: Int
     public var pruneOnDelete: Bool
+    /// How SOPS-encrypted manifests are decrypted (else the repository's default).
+    public var decryption: DecryptionSpec?
 
     public init(
         name: String, source: SourceSpec, destination: DestinationSpec, sync: SyncPolicy = SyncPolicy(),

@@ -49,7 +49,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "decryptionKeys"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -72,6 +72,7 @@ public enum ConfigLoader {
             config.repositories = top.list("repositories").compactMap { readRepository($0.node, $0.path, reader) }
             config.applications = top.list("applications").compactMap { readApplication($0.node, $0.path, reader) }
             config.notifications = top.list("notifications").compactMap { readNotification($0.node, $0.path, reader) }
+            config.decryptionKeys = top.list("decryptionKeys").compactMap { readDecryptionKey($0.node, $0.path, reader) }
             crossCheck(config, top, reader)
         }
         if !reader.diagnostics.isEmpty {
@@ -144,7 +145,7 @@ public enum ConfigLoader {
     }
 
     static func readRepository(_ node: Node, _ path: String, _ reader: ConfigReader) -> RepositorySpec? {
-        guard let m = reader.mapping(node, path, known: ["name", "url", "credentials", "webhook", "verify", "fetchTimeout"]) else { return nil }
+        guard let m = reader.mapping(node, path, known: ["name", "url", "credentials", "webhook", "verify", "fetchTimeout", "decryption"]) else { return nil }
         guard let name = m.string("name", required: "deploy"), let url = m.string("url", required: "https://git.example.com/acme/deploy.git")
         else { return nil }
         var repo = RepositorySpec(name: name, url: url)
@@ -169,10 +170,11 @@ public enum ConfigLoader {
             if let mode { repo.verify = VerifySpec(mode: mode, gpgKeys: keys, sshAllowedSigners: signers) }
         }
         if let t = m.duration("fetchTimeout") { repo.fetchTimeout = t }
+        repo.decryption = readDecryption(m)
         return repo
     }
 
-    static let applicationFields = ["name", "source", "destination", "sync", "dependsOn", "ignoreDifferences", "historyLimit", "pruneOnDelete"]
+    static let applicationFields = ["name", "source", "destination", "sync", "dependsOn", "ignoreDifferences", "historyLimit", "pruneOnDelete", "decryption"]
 
     static func readApplication(_ node: Node, _ path: String, _ reader: ConfigReader) -> ApplicationSpec? {
         guard let m = reader.mapping(node, path, known: applicationFields) else { return nil }
@@ -224,11 +226,14 @@ public enum ConfigLoader {
             }
             ignores.append(IgnoreDifference(group: i.string("group"), kind: kind, name: i.string("name"), namespace: i.string("namespace"), jsonPointers: pointers))
         }
+        let decryption = readDecryption(m)
         guard let name, let source, let destination else { return nil }
-        return ApplicationSpec(
+        var spec = ApplicationSpec(
             name: name, source: source, destination: destination, sync: sync, dependsOn: m.strings("dependsOn") ?? [],
             ignoreDifferences: ignores, historyLimit: m.int("historyLimit", range: 1...10_000) ?? ApplicationSpec.defaultHistoryLimit,
             pruneOnDelete: m.bool("pruneOnDelete") ?? false)
+        spec.decryption = decryption
+        return spec
     }
 
     static func readSource(_ node: Node, _ path: String, _ reader: ConfigReader) -> SourceSpec? {
@@ -403,6 +408,7 @@ public enum ConfigLoader {
                           "listening on \(config.server.listen) (beyond loopback) needs API tokens; without them anyone who can connect could sync and roll back",
                           fix: "add server.tokens (`bosun token create NAME --role admin` prints an entry), or listen on 127.0.0.1")
         }
+        checkDecryption(config, top, reader)
         for (i, n) in config.notifications.enumerated() {
             for app in n.applications where !appNames.contains(app) {
                 reader.report(listNodes("notifications").indices.contains(i) ? field(listNodes("notifications")[i], ["applications"]) : nil,
