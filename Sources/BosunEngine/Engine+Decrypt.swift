@@ -33,6 +33,27 @@ extension Engine {
         return try await ManifestDecryptor(keys: keys, owner: "application \(spec.name)").decrypt(resources)
     }
 
+    /// Secrets Kustomize generated from decrypted files hold plaintext without a SOPS trace: in a
+    /// render that decrypted files, every Secret value is marked sensitive (sealed in the
+    /// inventory, masked everywhere).
+    static func markGeneratedSecrets(_ resources: [Resource]) -> [Resource] {
+        resources.map { resource in
+            guard resource.kind == "Secret", resource.group.isEmpty else { return resource }
+            var sensitive = resource.sensitive ?? SensitiveFields()
+            for field in ["data", "stringData"] {
+                for entry in resource.body[field]?.objectValue ?? JSONObject() {
+                    sensitive.pointers.insert("/\(field)/\(SensitiveFields.escape(entry.key))")
+                    guard let text = entry.value.stringValue else { continue }
+                    let plain = field == "data" ? Data(base64Encoded: text).flatMap { String(data: $0, encoding: .utf8) } ?? text : text
+                    if !plain.isEmpty { sensitive.values.insert(plain) }
+                }
+            }
+            var marked = resource
+            marked.sensitive = sensitive
+            return marked
+        }
+    }
+
     /// Carries what was decrypted over to the target's prepared resources: by kind and name, and
     /// for resources the target built anew (a Nomad job from its file) by the values themselves.
     static func carrySensitive(from decrypted: [Resource], to prepared: [Resource]) -> [Resource] {

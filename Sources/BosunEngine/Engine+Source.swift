@@ -92,7 +92,7 @@ extension Engine {
             throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")
         }
         // Decrypt: after the cache (which holds the encrypted form), before the target sees them.
-        let plain = try await decrypted(output.resources, spec: spec)
+        let plain = try await decrypted(output.holdsPlaintext ? Self.markGeneratedSecrets(output.resources) : output.resources, spec: spec)
         let secrets = Self.sensitiveValues(of: plain)
         let prepared: [Resource]
         do {

@@ -84,9 +84,14 @@ public struct Renderer: Sendable {
             }
             if kind == .kustomize {
                 let decrypted = try await decryptor?.decryptSources(root: scratch, path: path) ?? []
-                var output = try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
-                output.holdsPlaintext = !decrypted.isEmpty
-                return output
+                do {
+                    var output = try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
+                    output.holdsPlaintext = !decrypted.isEmpty
+                    return output
+                } catch let error as RenderError where !decrypted.isEmpty {
+                    // Kustomize's message may quote a decrypted file: it is not passed on.
+                    throw RenderError(file: error.file, message: "kustomize failed on a tree with decrypted files (\(decrypted.joined(separator: ", "))); its message is withheld as it may quote them: run `kubectl kustomize` on a decrypted checkout to see it")
+                }
             }
             return try await HelmRenderer().render(
                 directory: scratch, path: path, options: request.helm ?? HelmOptions(), releaseName: request.releaseName,

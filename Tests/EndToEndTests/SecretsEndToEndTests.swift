@@ -148,7 +148,8 @@ import Testing
 
         // Bosun's disk never does: the render cache keeps the encrypted form, the inventory hashes.
         for (path, text) in Sops.filesText(setup.dir.appending(".bosun/cache").path) {
-            #expect(!text.contains(password) && !text.contains(url), "render cache \(path) holds plaintext")
+            let leaked = text.contains(password) || text.contains(url)
+            #expect(!leaked, "render cache \(path) holds plaintext")
         }
         let inventory = try Shell.run(["sqlite3", "-readonly", setup.database, "SELECT body FROM inventory"])
         #expect(!inventory.contains(password) && !inventory.contains(url) && !inventory.contains(Data(password.utf8).base64EncodedString()))
@@ -201,6 +202,45 @@ import Testing
         for value in [password, rotated, url, Data(password.utf8).base64EncodedString(), Data(rotated.utf8).base64EncodedString()] {
             #expect(!texts.contains(value) && !serve.log.contains(value), "a decrypted value shows in history or logs")
         }
+    }
+
+    @Test("files a kustomization's secretGenerator reads are decrypted before kustomize runs; the plaintext render stays off disk")
+    func kustomizeGenerator() async throws {
+        let keys = try TemporaryDirectory(prefix: "bosun-secret-keys")
+        defer { keys.remove() }
+        let keyFile = keys.appending("gen.agekey").path
+        let recipient = try Sops.keygen(keyFile)
+        let token = "gen-\(run)-token"
+        let apiKey = "gen-\(run)-apikey"
+        let binary = try keys.write("plain/token.txt", token).path
+        let encryptedToken = try bosun("secret", "encrypt", binary, "--age", recipient).stdout
+        let files = [
+            "app/kustomization.yaml": "resources: [settings.yaml]\nsecretGenerator:\n  - name: creds\n    files: [token=token.enc]\n    envs: [api.env]\ngeneratorOptions: { disableNameSuffixHash: true }\n",
+            "app/settings.yaml": Reliability.configMap("settings", "v1"),
+            "app/token.enc": encryptedToken,
+            "app/api.env": try Sops.encrypt("API_KEY=\(apiKey)\n", name: "api.env", to: [recipient], in: keys, encryptedRegex: nil),
+        ]
+        let simulator = try await Reliability.Simulator()
+        defer { simulator.stop() }
+        let setup = try Reliability.KubeSetup(
+            simulator: simulator, files: files, extra: "decryptionKeys: [{ name: gen, ageKeyFiles: [\"\(keyFile)\"] }]",
+            repository: ", decryption: { provider: sops, keys: [gen] }")
+        defer { setup.remove() }
+        let serve = try await setup.serve()
+        defer { serve.stop() }
+        try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+        let data = try simulator.get("/api/v1/namespaces/shop/secrets/creds")?["data"]
+        #expect(data?["token"]?.stringValue == Data(token.utf8).base64EncodedString())
+        #expect(data?["API_KEY"]?.stringValue == Data(apiKey.utf8).base64EncodedString())
+        // Nothing under the data directory holds the plaintext: not the render cache, not the
+        // private copy kustomize read (removed), not the store.
+        for (path, text) in Sops.filesText(setup.dir.appending(".bosun").path) {
+            for value in [token, apiKey, Data(token.utf8).base64EncodedString(), Data(apiKey.utf8).base64EncodedString()] {
+                let leaked = text.contains(value)
+                #expect(!leaked, "\(path) holds a decrypted generator value")
+            }
+        }
+        #expect(!serve.log.contains(token) && !serve.log.contains(apiKey))
     }
 
     @Test("a host File whose content is a SOPS file is written in clear with its mode; its diff is masked")

@@ -141,7 +141,8 @@ import Testing
         // mirrors or any other file under the data directory.
         for (path, text) in Sops.filesText(setup.dir.appending(".bosun").path) {
             for value in values.sops + values.sops.map({ Data($0.utf8).base64EncodedString() }) {
-                #expect(!text.contains(value), "\(path) under the data directory holds a SOPS value (\(value.prefix(12))…)")
+                let leaked = text.contains(value)
+                #expect(!leaked, "\(path) under the data directory holds a SOPS value (\(value.prefix(12))…)")
             }
         }
         for (source, text) in outputs {
