@@ -51,8 +51,10 @@ struct SecretEncryptCommand: AsyncParsableCommand {
             let options = SopsFile.EncryptOptions(ageRecipients: recipients, pgpFingerprints: fingerprints, encryptedRegex: encryptedRegex,
                                                   macOnlyEncrypted: macOnlyEncrypted)
             let output = try await SopsFile.encrypt(input, format: format, name: file, options: options)
-            if format == .yaml, String(decoding: input, as: UTF8.self).split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }) {
-                Console.error("note: YAML comments are not kept in the encrypted file")
+            if format == .yaml, String(decoding: input, as: UTF8.self).split(separator: "\n").contains(where: {
+                !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") && $0.contains(" #") && !$0.contains("\"") && !$0.contains("'")
+            }) {
+                Console.error("note: comments at the end of a line are not kept (comments on their own line are, encrypted)")
             }
             if inPlace {
                 try replaceKeepingMode(file, with: output)

@@ -55,6 +55,20 @@ struct RoundTripTests {
         #expect(values["plain_unencrypted"] == "visible")
     }
 
+    @Test("YAML comments on their own line are encrypted and come back where they were; # inside a block scalar is content")
+    func yamlComments() async throws {
+        let yaml = "# the database\nuser: app\n# keep it safe\npassword: hunter2\nscript: |\n    # not a comment\n    echo hi\nlist:\n    # first item\n    - a\n    - b\n# at the end\n"
+        let (file, keys) = try await encrypted(yaml, format: .yaml)
+        let text = String(decoding: file, as: UTF8.self)
+        #expect(text.components(separatedBy: "type:comment]").count == 5, "four comments encrypted:\n\(text)")
+        #expect(!text.contains("keep it safe") && !text.contains("not a comment"))
+        let back = String(decoding: try await SopsFile.decrypt(file, format: .yaml, name: "c.yaml", keys: keys).plaintext, as: UTF8.self)
+        for line in ["# the database\nuser: app", "# keep it safe\npassword: hunter2", "# first item\n    - a", "# at the end"] {
+            #expect(back.contains(line), "\(line) is not in:\n\(back)")
+        }
+        #expect(try YAMLDecoder().value(back)["script"] == "# not a comment\necho hi\n")
+    }
+
     @Test("JSON, dotenv and binary files round-trip byte for byte")
     func otherStores() async throws {
         let json = "{\n\t\"a\": \"x\",\n\t\"n\": 1.5,\n\t\"i\": 42,\n\t\"b\": false,\n\t\"list\": [\n\t\t\"p\",\n\t\t{\n\t\t\t\"q\": null\n\t\t}\n\t],\n\t\"empty\": {}\n}\n"

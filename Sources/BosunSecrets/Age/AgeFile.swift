@@ -220,18 +220,18 @@ public enum AgeFile {
     // MARK: Encodings
 
     static func rawBase64(_ bytes: [UInt8]) -> String {
-        var text = Data(bytes).base64EncodedString()
+        var text = Base64.encode(bytes)
         while text.hasSuffix("=") { text.removeLast() }
         return text
     }
 
     /// Unpadded base64, canonical only (as the spec demands).
     static func decodeRawBase64(_ text: String) -> [UInt8]? {
-        guard !text.contains("="), text.utf8.allSatisfy({ $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }) else { return nil }
-        let padded = text + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: padded) else { return nil }
-        let bytes = Array(data)
-        return rawBase64(bytes) == text ? bytes : nil
+        var padded = Array(text.utf8)
+        guard !padded.contains(UInt8(ascii: "=")) else { return nil }
+        padded += [UInt8](repeating: UInt8(ascii: "="), count: (4 - padded.count % 4) % 4)
+        guard let bytes = Base64.decode(padded), rawBase64(bytes) == text else { return nil }
+        return bytes
     }
 
     static func wrapped(_ text: String) -> String {
@@ -259,22 +259,28 @@ public enum AgeFile {
     /// The binary file from an armored one (whitespace around the block and CRLF allowed);
     /// binary input is returned as it is.
     static func dearmorIfNeeded(_ file: [UInt8]) throws(SopsError) -> [UInt8] {
+        let space: Set<UInt8> = [0x20, 0x09, 0x0a, 0x0d]
         var start = 0
-        while start < file.count, [0x20, 0x09, 0x0a, 0x0d].contains(file[start]) { start += 1 }
+        while start < file.count, space.contains(file[start]) { start += 1 }
+        var end = file.count
+        while end > start, space.contains(file[end - 1]) { end -= 1 }
         let begin = Array(armorBegin.utf8)
-        guard file.count - start >= begin.count, Array(file[start..<(start + begin.count)]) == begin else { return file }
-        guard let text = String(validating: file[start...], as: UTF8.self) else { throw SopsError(.unreadable, "the age armor is not text") }
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard lines.count >= 2, lines.first == armorBegin else { throw SopsError(.unreadable, "the age armor is malformed") }
-        guard lines.last == armorEnd else { throw SopsError(.unreadable, "the age armor is truncated (no END line)") }
-        let body = lines.dropFirst().dropLast()
-        for (index, line) in body.enumerated() where line.count > 64 || (line.count < 64 && index != body.count - 1) || line.isEmpty {
-            throw SopsError(.unreadable, "the age armor is malformed (line \(index + 2) is not a full 64-column base64 line)")
+        guard end - start >= begin.count, Array(file[start..<(start + begin.count)]) == begin else { return file }
+        var lines = file[start..<end].split(separator: 0x0a, omittingEmptySubsequences: false).map { $0.last == 0x0d ? $0.dropLast() : $0 }
+        guard lines.count >= 2 else { throw SopsError(.unreadable, "the age armor is malformed") }
+        guard Array(lines.removeLast()) == Array(armorEnd.utf8) else { throw SopsError(.unreadable, "the age armor is truncated (no END line)") }
+        lines.removeFirst()
+        var body: [UInt8] = []
+        for (index, line) in lines.enumerated() {
+            guard !line.isEmpty, line.count <= 64, line.count == 64 || index == lines.count - 1 else {
+                throw SopsError(.unreadable, "the age armor is malformed (line \(index + 2) is not a full 64-column base64 line)")
+            }
+            body += line
         }
-        guard let data = Data(base64Encoded: body.joined()), Data(data).base64EncodedString() == body.joined() else {
+        // Canonical only: what decodes must encode back to the same text.
+        guard let bytes = Base64.decode(body), Array(Base64.encode(bytes).utf8) == body else {
             throw SopsError(.unreadable, "the age armor is not canonical base64 (truncated?)")
         }
-        return Array(data)
+        return bytes
     }
 }

@@ -137,12 +137,13 @@ public struct SopsMetadata: Sendable, Hashable {
     /// The additional data of the MAC: `lastmodified` as Go re-formats it (RFC 3339, no fraction).
     var macAdditionalData: String { GoTime.normalized(lastModified, keepFraction: false) ?? lastModified }
 
-    /// Which values are encrypted, from the suffix and regex rules.
-    func rules() throws(SopsError) -> EncryptionRules { try EncryptionRules(self) }
+    /// Which values are encrypted, from the suffix and regex rules (shared between files with
+    /// the same rule: the regex is compiled once and its answers per key kept).
+    func rules() throws(SopsError) -> EncryptionRules { try EncryptionRules.shared(for: self) }
 }
 
 /// Decides, from a value's key path, whether SOPS encrypts it (`Tree.shouldBeEncrypted`).
-final class EncryptionRules {
+final class EncryptionRules: @unchecked Sendable {
     enum Rule {
         case unencryptedSuffix(String)
         case encryptedSuffix(String)
@@ -153,6 +154,22 @@ final class EncryptionRules {
     let rule: Rule
     /// Regex answers per key: the same few keys repeat in every document.
     private var matches: [String: Bool] = [:]
+    private let lock = NSLock()
+
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var cache: [String: EncryptionRules] = [:]
+
+    static func shared(for metadata: SopsMetadata) throws(SopsError) -> EncryptionRules {
+        let key = [metadata.encryptedSuffix, metadata.unencryptedRegex, metadata.encryptedRegex, metadata.unencryptedSuffix].map { $0 ?? "\u{0}" }
+            .joined(separator: "\u{1}")
+        if let rules = cacheLock.withLock({ cache[key] }) { return rules }
+        let rules = try EncryptionRules(metadata)
+        cacheLock.withLock {
+            if cache.count > 256 { cache.removeAll() }
+            cache[key] = rules
+        }
+        return rules
+    }
 
     init(_ metadata: SopsMetadata) throws(SopsError) {
         func compile(_ pattern: String, _ field: String) throws(SopsError) -> NSRegularExpression {
@@ -167,9 +184,12 @@ final class EncryptionRules {
     }
 
     private func matches(_ regex: NSRegularExpression, _ key: String) -> Bool {
-        if let known = matches[key] { return known }
+        if let known = lock.withLock({ matches[key] }) { return known }
         let found = regex.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil
-        matches[key] = found
+        lock.withLock {
+            if matches.count > 10_000 { matches.removeAll() }
+            matches[key] = found
+        }
         return found
     }
 

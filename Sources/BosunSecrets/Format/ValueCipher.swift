@@ -19,19 +19,26 @@ enum ValueCipher {
 
     static func parse(_ text: String) throws(SopsError) -> Token {
         guard isToken(text) else { throw SopsError(.unreadable, "a value that should be encrypted is not an ENC[AES256_GCM,…] value") }
-        let inner = text.dropFirst("ENC[AES256_GCM,".count).dropLast()
-        let parts = inner.split(separator: ",", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0].hasPrefix("data:"), parts[1].hasPrefix("iv:"), parts[2].hasPrefix("tag:"), parts[3].hasPrefix("type:") else {
-            throw SopsError(.unreadable, "an encrypted value is malformed (expected data, iv, tag and type)")
-        }
-        guard let data = Data(base64Encoded: String(parts[0].dropFirst(5))), let iv = Data(base64Encoded: String(parts[1].dropFirst(3))),
-            let tag = Data(base64Encoded: String(parts[2].dropFirst(4)))
+        let bytes = Array(text.utf8)
+        let malformed = SopsError(.unreadable, "an encrypted value is malformed (expected data, iv, tag and type)")
+        let dataStart = prefix.utf8.count
+        guard let iv = bytes.firstIndex(of: Self.ivMarker, from: dataStart), let tag = bytes.firstIndex(of: Self.tagMarker, from: iv),
+            let type = bytes.firstIndex(of: Self.typeMarker, from: tag)
+        else { throw malformed }
+        let typeText = bytes[(type + Self.typeMarker.count)..<(bytes.count - 1)]
+        guard !typeText.contains(UInt8(ascii: ",")) else { throw malformed }
+        guard let data = Base64.decode(bytes[dataStart..<iv]), let ivBytes = Base64.decode(bytes[(iv + Self.ivMarker.count)..<tag]),
+            let tagBytes = Base64.decode(bytes[(tag + Self.tagMarker.count)..<type])
         else {
             throw SopsError(.unreadable, "an encrypted value has bad base64 in its data, iv or tag")
         }
-        guard iv.count >= 12, tag.count == 16 else { throw SopsError(.unreadable, "an encrypted value has a too short iv or tag") }
-        return Token(data: Array(data), iv: Array(iv), tag: Array(tag), type: String(parts[3].dropFirst(5)))
+        guard ivBytes.count >= 12, tagBytes.count == 16 else { throw SopsError(.unreadable, "an encrypted value has a too short iv or tag") }
+        return Token(data: data, iv: ivBytes, tag: tagBytes, type: String(decoding: typeText, as: UTF8.self))
     }
+
+    static let ivMarker = Array(",iv:".utf8)
+    static let tagMarker = Array(",tag:".utf8)
+    static let typeMarker = Array(",type:".utf8)
 
     /// The plaintext bytes and type of `text`. Empty text is an empty string, as SOPS writes it.
     static func open(_ text: String, key: SymmetricKey, path: String) throws(SopsError) -> (bytes: [UInt8], type: String) {
@@ -83,7 +90,7 @@ enum ValueCipher {
         for i in iv.indices { iv[i] = generator.next() }
         do {
             let sealed = try AES.GCM.seal(bytes, using: key, nonce: AES.GCM.Nonce(data: iv), authenticating: Data(path.utf8))
-            return "ENC[AES256_GCM,data:\(sealed.ciphertext.base64EncodedString()),iv:\(Data(iv).base64EncodedString()),tag:\(sealed.tag.base64EncodedString()),type:\(type)]"
+            return "ENC[AES256_GCM,data:\(Base64.encode(sealed.ciphertext)),iv:\(Base64.encode(iv)),tag:\(Base64.encode(sealed.tag)),type:\(type)]"
         } catch {
             throw SopsError(.cannotEncrypt, "AES-GCM failed: \(error)")
         }

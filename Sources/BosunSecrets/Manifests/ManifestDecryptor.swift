@@ -39,6 +39,12 @@ public struct ManifestDecryptor: Sendable {
         resources.contains { !isSkipped($0) && (isSOPSDocument($0) || !encryptedFields($0).isEmpty) }
     }
 
+    /// The documents of one file share their `sops` block: its MAC (unique per file) and time.
+    static func groupKey(_ resource: Resource) -> String {
+        let sops = resource.body["sops"]
+        return (sops?["mac"]?.stringValue ?? "") + "|" + (sops?["lastmodified"]?.stringValue ?? "") + "|" + (sops?["version"]?.stringValue ?? "")
+    }
+
     static func isSOPSDocument(_ resource: Resource) -> Bool {
         guard case .object(let sops)? = resource.body["sops"], let mac = sops["mac"]?.stringValue else { return false }
         return !mac.isEmpty
@@ -50,7 +56,7 @@ public struct ManifestDecryptor: Sendable {
         var groups: [String: [Int]] = [:]
         var order: [String] = []
         for (index, resource) in resources.enumerated() where !Self.isSkipped(resource) && Self.isSOPSDocument(resource) {
-            let block = resource.body["sops"]?.jsonString() ?? ""
+            let block = Self.groupKey(resource)
             if groups[block] == nil { order.append(block) }
             groups[block, default: []].append(index)
         }
@@ -74,7 +80,7 @@ public struct ManifestDecryptor: Sendable {
         var order: [String] = []
         for resource in resources where !Self.isSkipped(resource) {
             if Self.isSOPSDocument(resource) {
-                let block = resource.body["sops"]?.jsonString() ?? ""
+                let block = Self.groupKey(resource)
                 if groups[block] == nil { order.append(block) }
                 groups[block, default: []].append(resource)
             }

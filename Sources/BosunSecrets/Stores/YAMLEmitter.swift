@@ -112,25 +112,37 @@ enum YAMLEmitter {
     /// Whether `s` reads back as the same string when written plain, in any context, under
     /// YAML 1.1 and 1.2 alike.
     static func plainSafe(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return false }
-        if " \t".unicodeScalars.contains(first) || " \t".unicodeScalars.contains(last) { return false }
-        if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
-        if last == ":" { return false }
-        for scalar in s.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || scalar.value == 0x85 || scalar.value == 0xfeff || scalar.value == 0x2028 || scalar.value == 0x2029 { return false }
-            if ",[]{}".unicodeScalars.contains(scalar) && !s.hasPrefix("ENC[AES256_GCM,") { return false }
+        let bytes = s.utf8
+        guard let first = bytes.first, let last = bytes.last else { return false }
+        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || last == UInt8(ascii: ":") { return false }
+        if Self.indicators.contains(first) { return false }
+        let token = first == UInt8(ascii: "E") && s.hasPrefix("ENC[AES256_GCM,")
+        var previous: UInt8 = 0
+        var ascii = true
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7f { return false }
+            if byte >= 0x80 { ascii = false }
+            if !token && Self.flow.contains(byte) { return false }
+            // ": " and " #" end a plain scalar.
+            if (previous == UInt8(ascii: ":") && byte == 0x20) || (previous == 0x20 && byte == UInt8(ascii: "#")) { return false }
+            previous = byte
         }
-        if s.contains(": ") || s.contains(" #") { return false }
+        if !ascii && s.unicodeScalars.contains(where: { [0x85, 0xFEFF, 0x2028, 0x2029].contains($0.value) }) { return false }
         // Anything another reader might take as null, a boolean, a number or a time.
-        let lower = s.lowercased()
-        if ["null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "+.inf", "-.inf", ".nan", "<<", "="].contains(lower) { return false }
-        if let c = lower.unicodeScalars.first, "0123456789+-.".unicodeScalars.contains(c) {
+        if bytes.count <= 6, Self.specialWords.contains(s.lowercased()) { return false }
+        if Self.numberStarts.contains(first) {
             if case .scalar(let resolved) = YAMLStore.resolvePlain(s), case .string = resolved {} else { return false }
-            if lower.count >= 8, lower.unicodeScalars.prefix(4).allSatisfy({ CharacterSet.decimalDigits.contains($0) }), lower.dropFirst(4).first == "-" { return false }
+            let lower = s.lowercased()
+            if lower.count >= 8, lower.unicodeScalars.prefix(4).allSatisfy({ $0.value >= 48 && $0.value <= 57 }), lower.dropFirst(4).first == "-" { return false }
             if Double(lower) != nil || lower.allSatisfy({ $0.isNumber || $0 == "_" || $0 == ":" || $0 == "." }) { return false }
         }
         return true
     }
+
+    static let indicators = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
+    static let flow = Set(",[]{}".utf8)
+    static let numberStarts = Set("0123456789+-.".utf8)
+    static let specialWords: Set<String> = ["null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "+.inf", "-.inf", ".nan", "<<", "="]
 
     /// A double-quoted scalar; escapes make any text safe.
     static func quoted(_ s: String) -> String {

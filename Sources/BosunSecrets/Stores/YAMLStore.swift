@@ -34,9 +34,15 @@ enum YAMLStore {
         return Loaded(document: SopsDocument(branches: branches, metadata: try SopsMetadata(metadataNode)), sopsLines: sopsLines)
     }
 
-    /// Plain YAML (to encrypt): one branch per document.
+    /// Plain YAML (to encrypt): one branch per document, its full-line comments kept (SOPS
+    /// encrypts them too), each before the key or item that follows it.
     static func loadPlain(_ text: String) throws(SopsError) -> [SopsNode] {
-        try parse(text).map { root throws(SopsError) -> SopsNode in
+        var comments: YAMLComments?
+        var roots = try parse(text, comments: &comments)
+        if let leftover = comments?.rest(), !leftover.isEmpty, case .mapping(let entries)? = roots.last?.node {
+            roots[roots.count - 1].node = .mapping(entries + leftover.map(SopsEntry.comment))
+        }
+        return try roots.map { root throws(SopsError) -> SopsNode in
             switch root.node {
             case .mapping: return root.node
             case .null: return .mapping([])
@@ -51,16 +57,25 @@ enum YAMLStore {
     }
 
     static func parse(_ text: String) throws(SopsError) -> [Root] {
+        var none: YAMLComments?
+        return try parse(text, comments: &none, keepComments: false)
+    }
+
+    /// `comments`: set to the text's comments, handed to the nodes as they are converted.
+    static func parse(_ text: String, comments: inout YAMLComments?, keepComments: Bool = true) throws(SopsError) -> [Root] {
         var roots: [Root] = []
         do {
             let parser = try Parser(yaml: YAMLDecoder.withoutByteOrderMark(text), resolver: .basic)
+            var nodes: [Node] = []
+            while let node = try parser.nextRoot() { nodes.append(node) }
+            comments = keepComments ? YAMLComments(text: text, roots: nodes) : nil
             var budget = 2_000_000
-            while let node = try parser.nextRoot() {
+            for node in nodes {
                 var sopsLine: Int?
                 if case .mapping(let mapping) = node {
                     for (key, _) in mapping where key.string == "sops" { sopsLine = key.mark?.line }
                 }
-                roots.append(Root(node: try convert(node, depth: 0, budget: &budget), sopsLine: sopsLine))
+                roots.append(Root(node: try convert(node, depth: 0, budget: &budget, comments: comments), sopsLine: sopsLine))
             }
         } catch let error as SopsError {
             throw error
@@ -86,7 +101,7 @@ enum YAMLStore {
         }
     }
 
-    static func convert(_ node: Node, depth: Int, budget: inout Int) throws(SopsError) -> SopsNode {
+    static func convert(_ node: Node, depth: Int, budget: inout Int, comments: YAMLComments? = nil) throws(SopsError) -> SopsNode {
         budget -= 1
         guard budget >= 0 else { throw SopsError(.unreadable, "the YAML expands to too many nodes (an alias bomb?)") }
         guard depth < 256 else { throw SopsError(.unreadable, "the YAML nests deeper than 256 levels") }
@@ -95,13 +110,17 @@ enum YAMLStore {
             return resolve(scalar)
         case .sequence(let sequence):
             var items: [SopsNode] = []
-            for child in sequence { items.append(try convert(child, depth: depth + 1, budget: &budget)) }
+            for child in sequence {
+                items += (comments?.before(child.mark?.line) ?? []).map(SopsNode.comment)
+                items.append(try convert(child, depth: depth + 1, budget: &budget, comments: comments))
+            }
             return .sequence(items)
         case .mapping(let mapping):
             var entries: [SopsEntry] = []
             for (key, value) in mapping {
+                entries += (comments?.before(key.mark?.line) ?? []).map(SopsEntry.comment)
                 guard case .scalar(let keyScalar) = key else { throw SopsError(.unreadable, "a mapping key is not a scalar (line \(key.mark?.line ?? 0))") }
-                entries.append(SopsEntry(key: keyScalar.string, value: try convert(value, depth: depth + 1, budget: &budget)))
+                entries.append(SopsEntry(key: keyScalar.string, value: try convert(value, depth: depth + 1, budget: &budget, comments: comments)))
             }
             return .mapping(entries)
         case .alias:
@@ -190,5 +209,65 @@ enum YAMLStore {
             guard digits() > 0 else { return false }
         }
         return bytes.isEmpty
+    }
+}
+
+/// The full-line comments of a plain YAML text, handed out in line order to the key or list item
+/// that follows each (what libyaml does not report). Lines inside block scalars are content, not
+/// comments. Made and used by one parse.
+final class YAMLComments {
+    private var pending: [(line: Int, text: String)]
+    private var next = 0
+
+    init(text: String, roots: [Node]) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Where each node starts, in document order, and which are block scalars.
+        var starts: [(line: Int, block: Bool)] = []
+        func walk(_ node: Node) {
+            switch node {
+            case .scalar(let scalar): starts.append((scalar.mark?.line ?? 0, scalar.style == .literal || scalar.style == .folded))
+            case .sequence(let sequence): for child in sequence { walk(child) }
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    starts.append((key.mark?.line ?? 0, false))
+                    walk(value)
+                }
+            case .alias: break
+            }
+        }
+        for root in roots { walk(root) }
+        var content = Set<Int>()
+        for (i, start) in starts.enumerated() where start.block {
+            let end = starts[(i + 1)...].first { $0.line > start.line }?.line ?? lines.count + 1
+            let body = (start.line + 1)..<end
+            let indent = body.lazy.compactMap { n -> Int? in
+                guard n - 1 < lines.count else { return nil }
+                let line = lines[n - 1]
+                return line.trimmingCharacters(in: .whitespaces).isEmpty ? nil : line.prefix { $0 == " " }.count
+            }.first ?? 0
+            for n in body where n - 1 < lines.count && lines[n - 1].prefix(while: { $0 == " " }).count >= indent { content.insert(n) }
+        }
+        pending = lines.enumerated().compactMap { index, line in
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            guard trimmed.first == "#", !content.contains(index + 1) else { return nil }
+            return (index + 1, String(trimmed.dropFirst()))
+        }
+    }
+
+    /// The comments on lines before `line`, not handed out yet.
+    func before(_ line: Int?) -> [String] {
+        guard let line else { return [] }
+        var out: [String] = []
+        while next < pending.count, pending[next].line < line {
+            out.append(pending[next].text)
+            next += 1
+        }
+        return out
+    }
+
+    /// The comments after the last node.
+    func rest() -> [String] {
+        defer { next = pending.count }
+        return pending[next...].map(\.text)
     }
 }
