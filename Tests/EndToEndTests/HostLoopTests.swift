@@ -177,6 +177,33 @@ import Testing
         #expect(status["condition"]?["type"] == "RollbackBlocked")
     }
 
+    @Test func aFileDeletedWhileTheSyncWaitsForHealthIsPutBackAndTheGoodCommitStays() async throws {
+        let setup = try Setup(healthTimeout: "60s")
+        defer { setup.remove() }
+        let (serve, url) = try await setup.serve()
+        defer { serve.stop() }
+        try await setup.waitHealthy(url, at: try setup.repo.head())
+        // The new web server takes a few seconds to listen, so the sync sits in its health wait.
+        let slow = "[sh, -c, \"sleep 4; exec python3 -m http.server \(setup.port) --bind 127.0.0.1 --directory site\"]"
+        try setup.repo.commit(files: ["app/web.yaml": Setup.web(port: setup.port, command: slow), "app/page.yaml": Setup.page("version two")],
+                              message: "slow to start")
+        let next = try setup.repo.head()
+        try await eventually("the sync waits for the web server", seconds: 60) {
+            let message = try setup.status(url)["operation"]?["message"]?.stringValue ?? ""
+            return message.contains("waiting for health") && message.contains("Process/web")
+        }
+        // An operator's mistake: the page the sync has just written is deleted.
+        try FileManager.default.removeItem(at: setup.page)
+        try await setup.waitHealthy(url, at: next, seconds: 90)
+        #expect(try String(contentsOf: setup.page, encoding: .utf8) == "<h1>version two</h1>")
+        let history = try setup.history(url)
+        #expect(history[0]["revision"]?.stringValue == next && history[0]["result"] == "Succeeded")
+        #expect(!history.contains { $0["trigger"] == "autoRollback" })
+        let events = try bosun("events", "site", "--server", url, "-o", "json")
+        #expect(events.stdout.contains("DriftDuringSync"))
+        #expect(!events.stdout.contains("RollingBack"))
+    }
+
     @Test func rollbackRestoresTheEarlierCommitAndPins() async throws {
         let setup = try Setup()
         defer { setup.remove() }

@@ -34,6 +34,12 @@ import Testing
         try await KubernetesScenarios.autoRollback(try await KubeCluster())
     }
 
+    @Test("a ConfigMap deleted with kubectl during a rollout is applied again; the good commit is not rolled back")
+    func driftDuringARollout() async throws {
+        // A slow rollout leaves room to delete the ConfigMap while the sync waits for health.
+        try await KubernetesScenarios.driftDuringARollout(try await KubeCluster(simulatorControllerDelayMs: 4000))
+    }
+
     @Test("bosun rollback restores an earlier commit and pins it; bosun unpin follows the branch again")
     func rollbackPinUnpin() async throws {
         try await KubernetesScenarios.rollbackPinUnpin(try await KubeCluster())
@@ -64,6 +70,7 @@ struct KubernetesRealClusterTests {
     @Test func wavesWaitForHealth() async throws { try await KubernetesScenarios.wavesWaitForHealth(Self.cluster()) }
     @Test func hooks() async throws { try await KubernetesScenarios.hooks(Self.cluster()) }
     @Test func autoRollback() async throws { try await KubernetesScenarios.autoRollback(Self.cluster()) }
+    @Test func driftDuringARollout() async throws { try await KubernetesScenarios.driftDuringARollout(Self.cluster()) }
     @Test func rollbackPinUnpin() async throws { try await KubernetesScenarios.rollbackPinUnpin(Self.cluster()) }
     @Test func fieldConflict() async throws { try await KubernetesScenarios.fieldConflict(Self.cluster()) }
     @Test func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(Self.cluster()) }
@@ -259,6 +266,35 @@ enum KubernetesScenarios {
         try await eventually("the SyncFail Job completed in the cluster") { try app.get("job", "cleanup")?.condition("Complete") == true }
         try await eventually("the failed PreSync Job kept") { try app.get("job", "migrate")?.condition("Failed") == true }
         #expect(try app.configValue("settings") == "1")
+    }
+
+    static func driftDuringARollout(_ cluster: KubeCluster) async throws {
+        defer { cluster.stop() }
+        let files = { (_: String) in
+            ["app/settings.yaml": KubeManifests.configMap("settings", version: "1"), "app/web.yaml": KubeManifests.deployment("web")]
+        }
+        let app = try KubeApp(cluster: cluster, files: files, sync: ", autoRollback: true", healthTimeout: "120s")
+        defer { app.remove() }
+        let (serve, url) = try await app.serve()
+        defer { serve.stop() }
+        try await app.waitSynced(url, at: try app.repo.head())
+
+        let next = try app.commit("version two") { _ in
+            ["app/settings.yaml": KubeManifests.configMap("settings", version: "2"), "app/web.yaml": KubeManifests.deployment("web", version: "2")]
+        }
+        try await eventually("the sync waits for the rollout", seconds: 90) {
+            let status = try app.status(url)
+            return status["operation"]?["message"]?.stringValue?.contains("waiting for health") == true
+                && status["lastSync"]?["revision"]?.stringValue == next
+        }
+        try app.kubectl("delete", "configmap", "settings")
+        try await app.waitSynced(url, at: next, seconds: 150)
+        #expect(try app.configValue("settings") == "2")
+        let history = try app.history(url)
+        #expect(history[0]["revision"]?.stringValue == next && history[0]["result"] == "Succeeded", "\(history)")
+        #expect(!history.contains { $0["trigger"] == "autoRollback" })
+        let events = try bosun("events", app.name, "--server", url, "-o", "json").stdout
+        #expect(events.contains("DriftDuringSync") && !events.contains("RollingBack"))
     }
 
     static func autoRollback(_ cluster: KubeCluster) async throws {
