@@ -11,6 +11,13 @@ enum SyncOutcome: Sendable {
     case failed(String, health: Bool, retryable: Bool)
     /// Bosun is stopping: the sync is cut off and recorded as Interrupted.
     case interrupted
+    /// Someone stopped it (`bosun terminate`): recorded as Terminated, not retried.
+    case terminated(by: String)
+}
+
+/// Thrown between two steps of a sync someone asked to stop.
+struct SyncTerminated: Error {
+    var actor: String
 }
 
 /// A failure inside a sync, with what it means for retries and rollback.
@@ -71,6 +78,8 @@ extension Engine {
             try await prunePlanned(plan, observation: observation, syncID: syncID, name: name, target: target, ctx: ctx)
             try await runHooks(.postSync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
             outcome = .succeeded(healthy: true)
+        } catch let stop as SyncTerminated {
+            outcome = .terminated(by: stop.actor)
         } catch _ where Task.isCancelled {
             outcome = .interrupted
         } catch is CancellationError {
@@ -88,6 +97,13 @@ extension Engine {
         EngineMetrics.syncFinished(app: name, result: outcome.result, trigger: trigger, duration: ContinuousClock.now - syncStarted)
         await finish(name, syncID: syncID, commit: commit, trigger: trigger, outcome: outcome, desired: desired)
         return outcome
+    }
+
+    /// Ends the sync here when someone asked to terminate it.
+    func stopIfTerminated(_ name: String, syncID: Int64) throws {
+        if let termination = apps[name]?.termination, termination.syncID == syncID {
+            throw SyncTerminated(actor: termination.actor)
+        }
     }
 
     func progress(_ name: String, phase: String, wave: Int?, done: Int? = nil, message: String = "") {
@@ -120,6 +136,7 @@ extension Engine {
     func applyWave(_ wave: Plan.Wave, syncID: Int64, name: String, revision: String, target: any DeploymentTarget, ctx: AppContext) async throws {
         for step in wave.steps {
             guard let resource = step.resource else { continue }
+            try stopIfTerminated(name, syncID: syncID)
             if step.action == .unchanged {
                 advance(name, message: "\(step.key.shortDescription) unchanged")
                 continue
@@ -156,6 +173,7 @@ extension Engine {
         let deadline = clock.now.addingTimeInterval(timeout.seconds)
         let keys = Set(watched.map(\.key)).union(scope.applied.keys)
         while true {
+            try stopIfTerminated(name, syncID: syncID)
             let live = try await target.live(keys: keys, context: ctx)
             let drifted = scope.drift(live: live)
             if !drifted.isEmpty {
@@ -225,6 +243,7 @@ extension Engine {
     /// application's tracking id names.
     func prunePlanned(_ plan: Plan, observation: Observation, syncID: Int64, name: String, target: any DeploymentTarget, ctx: AppContext) async throws {
         for step in plan.prunes {
+            try stopIfTerminated(name, syncID: syncID)
             if let live = observation.live[step.key],
                 let tracking = live.annotation(Annotations.trackingID), tracking != Annotations.trackingID(app: name, key: step.key)
             {
@@ -269,6 +288,7 @@ extension Engine {
         guard !hooks.isEmpty else { return }
         progress(name, phase: phase.rawValue, wave: nil)
         for hook in hooks {
+            try stopIfTerminated(name, syncID: syncID)
             let key = hook.resource.key
             let policies = hook.deletePolicies.isEmpty ? [HookDeletePolicy.beforeHookCreation] : hook.deletePolicies
             var succeeded = false
@@ -282,6 +302,8 @@ extension Engine {
                 try? await store.recordResult(syncID: syncID, ResourceResult(
                     key: key.description, action: "hook", result: "Succeeded", message: "\(phase.rawValue) hook completed", wave: hook.wave, phase: phase.rawValue))
                 advance(name, message: "\(phase.rawValue) hook \(key.shortDescription) completed")
+            } catch let stop as SyncTerminated {
+                throw stop
             } catch {
                 failure = error as? SyncFailure
                 try? await store.recordResult(syncID: syncID, ResourceResult(
@@ -315,6 +337,9 @@ extension Engine {
         case .interrupted:
             result = .interrupted
             message = "cut off: Bosun stopped during this sync"
+        case .terminated(let actor):
+            result = .terminated
+            message = "terminated by \(actor) before it finished; not retried"
         }
         // Look at the result before recording the end, so whoever sees the sync finished also
         // sees the status it left behind.
@@ -326,6 +351,7 @@ extension Engine {
             await setCondition(name, "StoreError", "\(error)", revision: commit.sha)
         }
         apps[name]?.operation = nil
+        apps[name]?.termination = nil
         apps[name]?.lastSync?.result = result
         apps[name]?.lastSync?.message = message
         apps[name]?.lastSync?.finishedAt = clock.now
@@ -344,6 +370,15 @@ extension Engine {
         case .interrupted:
             await emit(app: name, .warning, "SyncInterrupted", "sync \(syncID): \(message)")
             return
+        case .terminated:
+            // Not retried: the commit waits for a newer one or a person's `bosun sync`.
+            apps[name]?.retry = (commit.sha, Int.max / 2, .distantFuture)
+            await emit(app: name, .warning, "SyncTerminated", "sync \(syncID) of \(commit.sha.prefix(7)): \(message)")
+            if case .terminated(let actor) = outcome {
+                await setCondition(name, "SyncTerminated",
+                                   "sync \(syncID) of \(commit.sha.prefix(7)) was terminated by \(actor); not retried until a new commit or `bosun sync \(name)`",
+                                   revision: commit.sha)
+            }
         case .succeeded:
             if apps[name]?.persisted.failedRevision == commit.sha { apps[name]?.persisted.failedRevision = nil }
             apps[name]?.retry = nil
