@@ -42,7 +42,7 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--connect-timeout \(connectTimeout): \(error); write it as 10s, 500ms or 1m")
         }
         return APIClient(base: try baseURL(), token: (token.flatMap { $0.isEmpty ? nil : $0 } ?? environment)?.trimmingCharacters(in: .whitespacesAndNewlines),
-                         http: CLIHTTPClient.make(connectTimeout: connect))
+                         http: CLIHTTPClient.make(connectTimeout: connect), connectTimeout: connect)
     }
 }
 
@@ -74,6 +74,7 @@ struct APIClient: Sendable {
     let token: String?
     /// Lives as long as the command: the process ends right after.
     let http: HTTPClient
+    let connectTimeout: Duration
 
     struct Failure: Error, CustomStringConvertible {
         var status: Int
@@ -103,6 +104,8 @@ struct APIClient: Sendable {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(60))
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw CLIError("cannot reach bosun at \(base): no answer within --connect-timeout \(DurationText.format(connectTimeout)); is the address right, and does a firewall drop it?")
         } catch {
             throw CLIError("cannot reach bosun at \(base) (\(error)); start it with `bosun serve`, or point --server / BOSUN_SERVER at it")
         }

@@ -8,7 +8,7 @@ public struct Bosun: AsyncParsableCommand {
         abstract: "Bosun keeps environments equal to what Git declares.",
         discussion: """
             Start with `bosun quickstart`. Commands that need state (apps, status, sync, history, \
-            rollback, pin, unpin, refresh) talk to a running `bosun serve` (--server or BOSUN_SERVER, \
+            rollback, terminate, pin, unpin, refresh) talk to a running `bosun serve` (--server or BOSUN_SERVER, \
             --token or BOSUN_TOKEN); render, diff, validate and token work on their own.
             """,
         version: BosunVersion.current,

@@ -72,7 +72,10 @@ struct SyncStarter {
                 guard wait else {
                     throw CLIError("\(running) of \(app) is running; add --wait to \(action) once it ends, or stop it with `bosun terminate \(app)`")
                 }
-                if !quiet { print("waiting for \(running) of \(app) to end") }
+                if !quiet {
+                    print("waiting for \(running) of \(app) to end")
+                    Console.flush()  // a pipe or a log sees it now, not at exit
+                }
                 try await waitUntilIdle()
             }
         }
@@ -101,7 +104,10 @@ struct SyncFollower {
             return
         }
         let terminal = Console.isTerminal && !json
-        if !json { print("sync #\(syncID) of \(app) started") }
+        if !json {
+            print("sync #\(syncID) of \(app) started")
+            Console.flush()
+        }
         var lastLine = ""
         while true {
             let detail: SyncDetail = try await client.get("/api/v1/applications/\(APIClient.path(app))/history/\(syncID)")
@@ -125,6 +131,7 @@ struct SyncFollower {
                         Console.flush()
                     } else {
                         print(line)
+                        Console.flush()
                     }
                     lastLine = line
                 }

@@ -22,7 +22,10 @@ struct TerminateCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try server.client()
         let started: SyncCommand.Started = try await client.post("/api/v1/applications/\(APIClient.path(app))/terminate")
-        if output != .json { print("asked sync #\(started.id) of \(app) to stop") }
+        if output != .json {
+            print("asked sync #\(started.id) of \(app) to stop")
+            Console.flush()
+        }
         while true {
             let detail: SyncDetail = try await client.get("/api/v1/applications/\(APIClient.path(app))/history/\(started.id)")
             if detail.sync.result != .running {

@@ -241,10 +241,13 @@ import Testing
         cluster.fake.inject(ScriptedResponse(status: 200, headers: ["Content-Type": "application/json"], stream: silence),
                             method: "GET", pathContains: "/configmaps", times: 1)
         cluster.fake.closeWatches()
-        #expect(try await eventually { cluster.client.metrics.total(verb: "watch") == 2 })
+        #expect(try await eventually { cluster.client.metrics.total(verb: "watch") >= 2 })
         cluster.fake.remove(FakeCluster.builtInKinds[1], namespace: "shop", name: "settings")
+        // What matters: the deletion is seen although the watch never says so, because the
+        // stalled watch was given up and the kind listed again (counts, not exact numbers: on a
+        // busy machine the cycle may have run more than once).
         #expect(try await eventually { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
-        #expect(cluster.client.metrics.total(verb: "list") == 2)
+        #expect(cluster.client.metrics.total(verb: "list") >= 2)
         held.finish()
         await target.shutdown()
         await cluster.server.stop()
