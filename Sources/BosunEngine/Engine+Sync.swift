@@ -175,6 +175,16 @@ extension Engine {
         while true {
             try stopIfTerminated(name, syncID: syncID)
             let live = try await target.live(keys: keys, context: ctx)
+            var health: [ResourceKey: HealthStatus] = [:]
+            for resource in watched {
+                health[resource.key] = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
+            }
+            // A Degraded resource the commit changed is evidence even when it also differs from
+            // what was applied: a target that reverts a failed rollout itself (Nomad's
+            // auto_revert) shows both, and applying the commit again would fight it.
+            if let failed = watched.first(where: { scope.changed.contains($0.key) && health[$0.key]?.status == .degraded }) {
+                throw SyncFailure(message: "\(failed.key.shortDescription) is Degraded: \(health[failed.key]?.message ?? "")", health: true)
+            }
             let drifted = scope.drift(live: live)
             if !drifted.isEmpty {
                 try await repairDuringSync(drifted, scope: scope, syncID: syncID, name: name, target: target, ctx: ctx)
@@ -187,17 +197,15 @@ extension Engine {
             }
             var waiting: [(key: ResourceKey, health: HealthStatus)] = []
             for resource in watched {
-                let health = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
-                switch health.status {
+                let status = health[resource.key] ?? .unknown("not judged")
+                switch status.status {
                 case .healthy, .suspended: continue
-                case .degraded where scope.changed.contains(resource.key):
-                    throw SyncFailure(message: "\(resource.key.shortDescription) is Degraded: \(health.message)", health: true)
                 case .degraded:
                     throw SyncFailure(
-                        message: "\(resource.key.shortDescription) is Degraded, and this commit did not change it: \(health.message)",
+                        message: "\(resource.key.shortDescription) is Degraded, and this commit did not change it: \(status.message)",
                         retryable: true)
                 default:
-                    waiting.append((resource.key, health))
+                    waiting.append((resource.key, status))
                 }
             }
             if waiting.isEmpty { return }
