@@ -67,7 +67,7 @@ struct SyncStarter {
             do {
                 let started: SyncCommand.Started = try await client.post("/api/v1/applications/\(APIClient.path(app))/\(action)", body: body)
                 return started.id
-            } catch let failure as APIClient.Failure where failure.status == 409 {
+            } catch let failure as APIClient.Failure where failure.status == 409 && failure.syncID != nil {
                 let running = failure.syncID.map { "sync #\($0)" } ?? "a sync"
                 guard wait else {
                     throw CLIError("\(running) of \(app) is running; add --wait to \(action) once it ends, or stop it with `bosun terminate \(app)`")

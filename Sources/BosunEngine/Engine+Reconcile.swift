@@ -144,7 +144,7 @@ extension Engine {
             // Only answers when the sync never started (the reply resumes once).
             reply(.failure(EngineError(.unavailable, "the sync of \(name) could not start; see `bosun status \(name)`")))
         } catch {
-            reply(.failure(error is EngineError ? error : EngineError(.invalid, "\(error)")))
+            reply(.failure(EngineError.classifying(error)))
         }
     }
 

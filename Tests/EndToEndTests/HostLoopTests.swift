@@ -12,10 +12,17 @@ import Testing
         let dir: TemporaryDirectory
         let port: Int
         let config: String
+        /// An admin API token in the config (none: loopback, everything allowed).
+        let token: String?
         var hostRoot: URL { dir.url.appendingPathComponent(".bosun/host") }
         var page: URL { hostRoot.appendingPathComponent("site/index.html") }
 
-        init(autoRollback: Bool = true, healthTimeout: String = "20s", auto: Bool = true) throws {
+        init(autoRollback: Bool = true, healthTimeout: String = "20s", auto: Bool = true, adminToken: String? = nil) throws {
+            token = adminToken
+            let tokens = try adminToken.map { token in
+                let hash = try Shell.runBlocking(["sh", "-c", "printf %s \"$0\" | sha256sum | cut -d' ' -f1", token])
+                return ", tokens: [{ name: admin, sha256: \"\(hash.trimmingCharacters(in: .whitespacesAndNewlines))\", role: admin }]"
+            } ?? ""
             repo = try GitRepository()
             dir = try TemporaryDirectory(prefix: "bosun-e2e")
             port = try freePort()
@@ -26,7 +33,7 @@ import Testing
                 apiVersion: bosun.dev/v1
                 kind: Config
                 dataDir: .bosun
-                server: { listen: "127.0.0.1:\(api)" }
+                server: { listen: "127.0.0.1:\(api)"\(tokens) }
                 targets: [{ name: local, type: host }]
                 security: { repositorySchemes: [file] }
                 repositories: [{ name: site, url: \(repo.path) }]
@@ -72,13 +79,13 @@ import Testing
         }
 
         func status(_ url: String) async throws -> JSONValue {
-            let result = try await bosun("status", "site", "--server", url, "-o", "json")
+            let result = try await bosun(["status", "site", "--server", url, "-o", "json"] + (token.map { ["--token", $0] } ?? []))
             guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
             return try json(result.stdout)
         }
 
         func history(_ url: String) async throws -> [JSONValue] {
-            try await json(try bosun("history", "site", "--server", url, "-o", "json").stdout).arrayValue ?? []
+            try await json(try bosun(["history", "site", "--server", url, "-o", "json"] + (token.map { ["--token", $0] } ?? [])).stdout).arrayValue ?? []
         }
 
         func waitHealthy(_ url: String, at sha: String, seconds: Double = 60) async throws {
