@@ -3,77 +3,81 @@ import BosunTesting
 import Foundation
 import Testing
 
-/// The GitOps loop on Kubernetes, end to end: `bosun serve` with a `type: kubernetes` target,
-/// commits to a local repository, the CLI to read Bosun's view, and `kubectl` as the witness of
-/// what the cluster holds. Each scenario runs against the simulator executable here, and against
-/// a real cluster in `KubernetesRealClusterTests` when `BOSUN_E2E_KUBECONFIG` is set.
-@Suite(.serialized) struct KubernetesLoopTests {
-    @Test("a commit is applied with Bosun's label and tracking id; kubectl scale and patch are undone; history says why")
-    func autoSyncAndSelfHeal() async throws {
-        try await KubernetesScenarios.autoSyncAndSelfHeal(try await KubeCluster())
-    }
+extension EndToEnd {
+    /// The GitOps loop on Kubernetes, end to end: `bosun serve` with a `type: kubernetes` target,
+    /// commits to a local repository, the CLI to read Bosun's view, and `kubectl` as the witness of
+    /// what the cluster holds. Each scenario runs against the simulator executable here, and against
+    /// a real cluster in `KubernetesRealClusterTests` when `BOSUN_E2E_KUBECONFIG` is set.
+    @Suite(.serialized) struct KubernetesLoopTests {
+        @Test("a commit is applied with Bosun's label and tracking id; kubectl scale and patch are undone; history says why")
+        func autoSyncAndSelfHeal() async throws {
+            try await KubernetesScenarios.autoSyncAndSelfHeal(try await KubeCluster())
+        }
 
-    @Test("an object dropped from Git is pruned; one that another application's tracking id names is reported, not deleted")
-    func pruneOnlyWhatTheApplicationTracks() async throws {
-        try await KubernetesScenarios.pruneOnlyWhatTheApplicationTracks(try await KubeCluster())
-    }
+        @Test("an object dropped from Git is pruned; one that another application's tracking id names is reported, not deleted")
+        func pruneOnlyWhatTheApplicationTracks() async throws {
+            try await KubernetesScenarios.pruneOnlyWhatTheApplicationTracks(try await KubeCluster())
+        }
 
-    @Test("wave 1 is applied only once wave 0's Deployment is Available")
-    func wavesWaitForHealth() async throws {
-        // A slow rollout leaves room to look between the waves.
-        try await KubernetesScenarios.wavesWaitForHealth(try await KubeCluster(simulatorControllerDelayMs: 2000))
-    }
+        @Test("wave 1 is applied only once wave 0's Deployment is Available")
+        func wavesWaitForHealth() async throws {
+            // A slow rollout leaves room to look between the waves.
+            try await KubernetesScenarios.wavesWaitForHealth(try await KubeCluster(simulatorControllerDelayMs: 2000))
+        }
 
-    @Test("PreSync runs before the waves and PostSync after, deleted per policy; a failed PreSync hook runs SyncFail")
-    func hooks() async throws {
-        try await KubernetesScenarios.hooks(try await KubeCluster())
-    }
+        @Test("PreSync runs before the waves and PostSync after, deleted per policy; a failed PreSync hook runs SyncFail")
+        func hooks() async throws {
+            try await KubernetesScenarios.hooks(try await KubeCluster())
+        }
 
-    @Test("a Deployment that exceeds its progress deadline is rolled back to the last healthy commit")
-    func autoRollback() async throws {
-        try await KubernetesScenarios.autoRollback(try await KubeCluster())
-    }
+        @Test("a Deployment that exceeds its progress deadline is rolled back to the last healthy commit")
+        func autoRollback() async throws {
+            try await KubernetesScenarios.autoRollback(try await KubeCluster())
+        }
 
-    @Test("a ConfigMap deleted with kubectl during a rollout is applied again; the good commit is not rolled back")
-    func driftDuringARollout() async throws {
-        // A slow rollout leaves room to delete the ConfigMap while the sync waits for health.
-        try await KubernetesScenarios.driftDuringARollout(try await KubeCluster(simulatorControllerDelayMs: 4000))
-    }
+        @Test("a ConfigMap deleted with kubectl during a rollout is applied again; the good commit is not rolled back")
+        func driftDuringARollout() async throws {
+            // A slow rollout leaves room to delete the ConfigMap while the sync waits for health.
+            try await KubernetesScenarios.driftDuringARollout(try await KubeCluster(simulatorControllerDelayMs: 4000))
+        }
 
-    @Test("bosun rollback restores an earlier commit and pins it; bosun unpin follows the branch again")
-    func rollbackPinUnpin() async throws {
-        try await KubernetesScenarios.rollbackPinUnpin(try await KubeCluster())
-    }
+        @Test("bosun rollback restores an earlier commit and pins it; bosun unpin follows the branch again")
+        func rollbackPinUnpin() async throws {
+            try await KubernetesScenarios.rollbackPinUnpin(try await KubeCluster())
+        }
 
-    @Test("a field another manager owns: the sync fails naming the manager and the field, and suggests force")
-    func fieldConflict() async throws {
-        try await KubernetesScenarios.fieldConflict(try await KubeCluster())
-    }
+        @Test("a field another manager owns: the sync fails naming the manager and the field, and suggests force")
+        func fieldConflict() async throws {
+            try await KubernetesScenarios.fieldConflict(try await KubeCluster())
+        }
 
-    @Test("bosun diff --server-side shows what the API server would hold (its defaults included) and changes nothing")
-    func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(try await KubeCluster()) }
+        @Test("bosun diff --server-side shows what the API server would hold (its defaults included) and changes nothing")
+        func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(try await KubeCluster()) }
 
-    @Test("API 500s and 429s mid-sync: the sync fails and retries, nothing is pruned meanwhile, it converges after")
-    func transientFaults() async throws {
-        try await KubernetesScenarios.transientFaults(try await KubeCluster())
+        @Test("API 500s and 429s mid-sync: the sync fails and retries, nothing is pruned meanwhile, it converges after")
+        func transientFaults() async throws {
+            try await KubernetesScenarios.transientFaults(try await KubeCluster())
+        }
     }
 }
 
-/// The same scenarios against a real cluster (kind, k3s…): opt in with `BOSUN_E2E_KUBECONFIG`.
-/// Fault injection needs the simulator, so that scenario stays with `KubernetesLoopTests`.
-@Suite(.serialized, .enabled(if: KubeCluster.realKubeconfig != nil, KubeCluster.skipReason))
-struct KubernetesRealClusterTests {
-    static func cluster() -> KubeCluster { KubeCluster(kubeconfig: KubeCluster.realKubeconfig ?? "") }
+extension EndToEnd {
+    /// The same scenarios against a real cluster (kind, k3s…): opt in with `BOSUN_E2E_KUBECONFIG`.
+    /// Fault injection needs the simulator, so that scenario stays with `KubernetesLoopTests`.
+    @Suite(.serialized, .enabled(if: KubeCluster.realKubeconfig != nil, KubeCluster.skipReason))
+    struct KubernetesRealClusterTests {
+        static func cluster() -> KubeCluster { KubeCluster(kubeconfig: KubeCluster.realKubeconfig ?? "") }
 
-    @Test func autoSyncAndSelfHeal() async throws { try await KubernetesScenarios.autoSyncAndSelfHeal(Self.cluster()) }
-    @Test func pruneOnlyWhatTheApplicationTracks() async throws { try await KubernetesScenarios.pruneOnlyWhatTheApplicationTracks(Self.cluster()) }
-    @Test func wavesWaitForHealth() async throws { try await KubernetesScenarios.wavesWaitForHealth(Self.cluster()) }
-    @Test func hooks() async throws { try await KubernetesScenarios.hooks(Self.cluster()) }
-    @Test func autoRollback() async throws { try await KubernetesScenarios.autoRollback(Self.cluster()) }
-    @Test func driftDuringARollout() async throws { try await KubernetesScenarios.driftDuringARollout(Self.cluster()) }
-    @Test func rollbackPinUnpin() async throws { try await KubernetesScenarios.rollbackPinUnpin(Self.cluster()) }
-    @Test func fieldConflict() async throws { try await KubernetesScenarios.fieldConflict(Self.cluster()) }
-    @Test func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(Self.cluster()) }
+        @Test func autoSyncAndSelfHeal() async throws { try await KubernetesScenarios.autoSyncAndSelfHeal(Self.cluster()) }
+        @Test func pruneOnlyWhatTheApplicationTracks() async throws { try await KubernetesScenarios.pruneOnlyWhatTheApplicationTracks(Self.cluster()) }
+        @Test func wavesWaitForHealth() async throws { try await KubernetesScenarios.wavesWaitForHealth(Self.cluster()) }
+        @Test func hooks() async throws { try await KubernetesScenarios.hooks(Self.cluster()) }
+        @Test func autoRollback() async throws { try await KubernetesScenarios.autoRollback(Self.cluster()) }
+        @Test func driftDuringARollout() async throws { try await KubernetesScenarios.driftDuringARollout(Self.cluster()) }
+        @Test func rollbackPinUnpin() async throws { try await KubernetesScenarios.rollbackPinUnpin(Self.cluster()) }
+        @Test func fieldConflict() async throws { try await KubernetesScenarios.fieldConflict(Self.cluster()) }
+        @Test func serverSideDiff() async throws { try await KubernetesScenarios.serverSideDiff(Self.cluster()) }
+    }
 }
 
 /// The scenarios, each given the cluster it runs on (stopped at the end).

@@ -149,3 +149,8 @@ func capture(_ process: Process, into box: LockedBox<String>, errors: Bool = tru
         if !data.isEmpty { box.update { $0 += String(decoding: data, as: UTF8.self) } }
     }
 }
+
+/// Every end-to-end suite, one test at a time: each drives real processes (`bosun serve`,
+/// simulators, Git) that need both cores of a small machine, and their deadlines hold only if
+/// they do not all run at once. Unit suites run beside them in parallel.
+@Suite(.serialized) enum EndToEnd {}
