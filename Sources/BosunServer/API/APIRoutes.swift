@@ -101,6 +101,7 @@ extension APIServer {
                 return APIResponse.json(try await engine.events(app: app, limit: min(max(limit, 1), 1000)))
             }
         }
+        addApplicationSetRoutes(to: api)
         let stream = EventStream(engine: engine, keepAlive: options.keepAlive)
         api.get("/events/stream") { request, _ in await stream.response(for: request) }
         api.post("/reload") { request, context in
