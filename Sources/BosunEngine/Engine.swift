@@ -111,7 +111,10 @@ public actor Engine {
         await emit(app: nil, .normal, "ConfigReloaded",
                    "config reloaded: \(plural(effective.applications.count, "application")) (\(newNames.subtracting(oldNames).count) added, \(oldNames.subtracting(newNames).count) removed)")
         await reportDeclarationConditions()
-        if running { requestDeclarations() }
+        if running {
+            startDeclarationTicker()
+            requestDeclarations()
+        }
     }
 
     /// Makes a new list of applications the one in force: applications added, changed (looked

@@ -23,6 +23,13 @@ extension Engine {
                 await self.runDeclarations()
             }
         }
+        startDeclarationTicker()
+        requestDeclarations()
+    }
+
+    /// The timer, once the config has includes or sets (none: no timer, nothing to list).
+    func startDeclarationTicker() {
+        guard declarations.ticker == nil, !declarations.local.includes.isEmpty || !declarations.local.applicationSets.isEmpty else { return }
         let clock = self.clock
         declarations.ticker = Task { [weak self] in
             while !Task.isCancelled {
@@ -31,7 +38,6 @@ extension Engine {
                 await self?.requestDeclarations()
             }
         }
-        requestDeclarations()
     }
 
     func stopDeclarations() async {
