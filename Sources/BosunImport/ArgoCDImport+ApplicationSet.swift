@@ -23,7 +23,7 @@ extension ArgoCDImport {
         let metadata = template["metadata"]?.objectValue ?? JSONObject()
         let name = placeholders(metadata["name"]?.stringValue ?? "{{path.basename}}", goTemplate: goTemplate, notes: &notes)
         var templateSpec = JSONObject()
-        if case .object(let s)? = rewrite(.object(template["spec"]?.objectValue ?? JSONObject()), goTemplate: goTemplate, notes: &notes) { templateSpec = s }
+        if case .object(let s) = rewrite(.object(template["spec"]?.objectValue ?? JSONObject()), goTemplate: goTemplate, notes: &notes) { templateSpec = s }
         var app = application(templateSpec, name: name, finalizers: nil, into: &config, notes: &notes)
         app["pruneOnDelete"] = nil
         set["template"] = .object(app)

@@ -279,7 +279,7 @@ public enum Parameters {
         func walk(_ value: JSONValue, _ key: String) {
             switch value {
             case .object(let object):
-                for (k, v) in object { walk(v, key.isEmpty ? k : "\(key).\(k)") }
+                for entry in object { walk(entry.value, key.isEmpty ? entry.key : "\(key).\(entry.key)") }
             case .array(let items):
                 for (i, v) in items.enumerated() { walk(v, "\(key)[\(i)]") }
             case .string(let s): result[key] = s

@@ -101,7 +101,7 @@ public enum DeclarationValidation {
                 }
                 report.checked.append("application set \(set.name): \(plural(result.applications.count, "application"))")
             } catch {
-                report.problems.append("application set \(set.name): \(error.message)")
+                report.problems.append("application set \(set.name): \(error)")
             }
         }
         if report.unreachable.isEmpty {

@@ -281,7 +281,7 @@ extension Engine {
             }
             result = try ApplicationSetGeneration.applications(of: set, entries: entries, config: local)
         } catch {
-            record.condition = Condition(type: "GeneratorFailed", message: "\(error.message); the last good applications are kept", revision: commit)
+            record.condition = Condition(type: "GeneratorFailed", message: "\(error); the last good applications are kept", revision: commit)
             return
         }
         var generated = result.applications
