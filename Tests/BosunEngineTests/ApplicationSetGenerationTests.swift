@@ -41,7 +41,7 @@ import Testing
         #expect(result.applications.map(\.name) == ["web", "api"])
         #expect(result.applications[0].source.path == "apps/web" && result.applications[0].destination.namespace == "team-web")
         // Only the set decides whether a vanished entry deletes what it deployed.
-        #expect(result.applications.allSatisfy(\.pruneOnDelete))
+        #expect(result.applications.allSatisfy { $0.pruneOnDelete })
     }
 
     @Test func aMissingKeyDuplicatesAndTheLimitAreReported() throws {

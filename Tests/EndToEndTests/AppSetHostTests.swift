@@ -121,8 +121,8 @@ import Testing
         let set = try #require(try setup.appsets(url).first)
         #expect(set["name"] == "services" && set["maxApplications"] == 1000 && set["condition"] == nil)
         #expect(set["applications"]?.arrayValue?.compactMap(\.stringValue) == ["a", "b", "c"])
-        #expect(set["generators"]?[0]?["type"] == "directories" && set["generators"]?[0]?["result"]?["entries"] == 3)
-        #expect(set["generators"]?[0]?["result"]?["commit"]?.stringValue == (try setup.deploy.head()))
+        #expect(set["generators"]?.arrayValue?.first?["type"] == "directories" && set["generators"]?.arrayValue?.first?["result"]?["entries"] == 3)
+        #expect(set["generators"]?.arrayValue?.first?["result"]?["commit"]?.stringValue == (try setup.deploy.head()))
         let single = try json(try bosun("status", "a", "--server", url, "-o", "json").stdout)
         #expect(single["applicationSet"] == "services")
         #expect(try bosun("apps", "--server", url).stdout.contains("SET"))
@@ -153,7 +153,7 @@ import Testing
         try await eventually("a, b and from-git Synced") { try setup.synced(url) == ["a", "b", "from-git"] }
         #expect(try setup.apps(url).first { $0["name"] == "from-git" }?["applicationSet"] == nil)
         let includes = try json(try Shell.execute(["curl", "-s", "\(url)/api/v1/includes"]).stdout)
-        #expect(includes[0]?["files"]?[0]?["applications"]?[0] == "from-git")
+        #expect(includes.arrayValue?.first?["files"]?.arrayValue?.first?["applications"]?.arrayValue?.first == "from-git")
 
         // A commit breaks the included file: what it defined keeps running, ConfigInvalid names file, line and commit.
         try setup.platform.commit(files: ["bosun/web.yaml": Setup.included(path: "apps/a", name: "from-git") + "\n    sync: { auto: maybe }\n"], message: "broken")
@@ -170,7 +170,7 @@ import Testing
         try FileManager.default.moveItem(atPath: setup.deploy.path, toPath: moved)
         defer { try? FileManager.default.moveItem(atPath: moved, toPath: setup.deploy.path) }
         try await eventually("GeneratorFailed shows") {
-            try setup.appsets(url).first?["generators"]?[0]?["condition"]?["type"] == "GeneratorFailed"
+            try setup.appsets(url).first?["generators"]?.arrayValue?.first?["condition"]?["type"] == "GeneratorFailed"
         }
         #expect(try setup.appsets(url).first?["applications"]?.arrayValue?.count == 2)
         #expect(Set(try setup.apps(url).compactMap { $0["name"]?.stringValue }) == ["a", "b", "from-git"])
@@ -184,7 +184,7 @@ import Testing
         try await eventually("a, b, c and from-git Synced, no conditions", seconds: 90) {
             let sets = try setup.appsets(url)
             return try setup.synced(url) == ["a", "b", "c", "from-git"] && sets.first?["condition"] == nil
-                && sets.first?["generators"]?[0]?["condition"] == nil
+                && sets.first?["generators"]?.arrayValue?.first?["condition"] == nil
                 && !(try bosun("appsets", "--server", url).stdout.contains("ConfigInvalid"))
         }
         #expect(try json(try bosun("status", "from-git", "--server", url, "-o", "json").stdout)["path"] == "apps/b")

@@ -18,6 +18,12 @@ public struct Listing: Sendable, Hashable {
     public var commit: String
     public var entries: [GeneratedEntry]
     public var at: Date
+
+    public init(commit: String, entries: [GeneratedEntry], at: Date) {
+        self.commit = commit
+        self.entries = entries
+        self.at = at
+    }
 }
 
 /// A generator or template that could not produce applications; the set keeps what it had.
