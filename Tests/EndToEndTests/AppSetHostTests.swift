@@ -20,10 +20,11 @@ import Testing
             deploy = try GitRepository()
             platform = try GitRepository()
             dir = try TemporaryDirectory(prefix: "bosun-appsets")
-            var files: [String: String] = ["README.md": "monorepo\n"]
+            // Folders outside apps/ for the applications defined in the platform repository.
+            var files: [String: String] = ["README.md": "monorepo\n", "extra/one/page.yaml": Self.page("one"), "extra/two/page.yaml": Self.page("two")]
             for folder in folders { files["apps/\(folder)/page.yaml"] = Self.page(folder) }
             try deploy.commit(files: files, message: "apps")
-            try platform.commit(files: ["bosun/web.yaml": Self.included(path: "apps/a", name: "from-git")], message: "applications")
+            try platform.commit(files: ["bosun/web.yaml": Self.included(path: "extra/one", name: "from-git")], message: "applications")
             let api = try freePort()
             config = try dir.write("bosun.yaml", """
                 apiVersion: bosun.dev/v1
@@ -156,7 +157,7 @@ import Testing
         #expect(includes.arrayValue?.first?["files"]?.arrayValue?.first?["applications"]?.arrayValue?.first == "from-git")
 
         // A commit breaks the included file: what it defined keeps running, ConfigInvalid names file, line and commit.
-        try setup.platform.commit(files: ["bosun/web.yaml": Setup.included(path: "apps/a", name: "from-git") + "\n    sync: { auto: maybe }\n"], message: "broken")
+        try setup.platform.commit(files: ["bosun/web.yaml": Setup.included(path: "extra/one", name: "from-git") + "\n    sync: { auto: maybe }\n"], message: "broken")
         let broken = try setup.platform.head()
         try await eventually("ConfigInvalid on the include") {
             let text = try bosun("appsets", "--server", url).stdout
@@ -180,14 +181,21 @@ import Testing
         // Recovery: the repository is back and the file fixed; conditions clear, a new folder arrives.
         try FileManager.default.moveItem(atPath: moved, toPath: setup.deploy.path)
         try setup.deploy.commit(files: ["apps/c/page.yaml": Setup.page("c")], message: "c")
-        try setup.platform.commit(files: ["bosun/web.yaml": Setup.included(path: "apps/b", name: "from-git")], message: "fixed")
-        try await eventually("a, b, c and from-git Synced, no conditions", seconds: 90) {
-            let sets = try setup.appsets(url)
-            return try setup.synced(url) == ["a", "b", "c", "from-git"] && sets.first?["condition"] == nil
-                && sets.first?["generators"]?.arrayValue?.first?["condition"] == nil
-                && !(try bosun("appsets", "--server", url).stdout.contains("ConfigInvalid"))
+        try setup.platform.commit(files: ["bosun/web.yaml": Setup.included(path: "extra/two", name: "from-git")], message: "fixed")
+        var seen = ""
+        do {
+            try await eventually("a, b, c and from-git Synced, no conditions", seconds: 90) {
+                let sets = try setup.appsets(url)
+                let text = try bosun("appsets", "--server", url).stdout
+                seen = text + "\n" + (try bosun("apps", "--server", url).stdout)
+                return try setup.synced(url) == ["a", "b", "c", "from-git"] && sets.first?["condition"] == nil
+                    && sets.first?["generators"]?.arrayValue?.first?["condition"] == nil && !text.contains("ConfigInvalid")
+            }
+        } catch {
+            Issue.record("last seen:\n\(seen)")
+            throw error
         }
-        #expect(try json(try bosun("status", "from-git", "--server", url, "-o", "json").stdout)["path"] == "apps/b")
+        #expect(try json(try bosun("status", "from-git", "--server", url, "-o", "json").stdout)["path"] == "extra/two")
     }
 
     @Test("deleteApplications: a vanished folder deletes its resources; a listing removing more than maxDeletePercent is refused until --force-delete")
