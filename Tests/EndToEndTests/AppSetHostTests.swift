@@ -231,6 +231,29 @@ import Testing
         #expect(setup.page("a") == "hello a")
     }
 
+    @Test("a webhook push creates the application of a new folder at once, without waiting for an interval")
+    func aWebhookPushListsAgain() async throws {
+        let setup = try Setup(folders: ["a"])
+        defer { setup.remove() }
+        // Hour-long intervals: only the push can bring the new folder within the test.
+        let text = try String(contentsOfFile: setup.config, encoding: .utf8)
+            .replacingOccurrences(of: "interval: 2s", with: "interval: 1h")
+            .replacingOccurrences(of: "  - { name: deploy, url: \(setup.deploy.path) }", with: "  - { name: deploy, url: \(setup.deploy.path), webhook: { secretEnv: DEPLOY_HOOK } }")
+        try setup.dir.write("bosun.yaml", text)
+        let serve = try ServeProcess(config: setup.config, in: setup.dir.path, environment: ["DEPLOY_HOOK": "s3cret"])
+        defer { serve.stop() }
+        let url = try await serve.waitUntilServing()
+        try await eventually("a Synced") { try setup.synced(url) == ["a"] }
+        try setup.deploy.commit(files: ["apps/b/page.yaml": Setup.page("b")], message: "b")
+        let body = #"{"repository": "\#(setup.deploy.path)", "ref": "refs/heads/main"}"#
+        let signature = try Shell.execute(["sh", "-c", "printf '%s' \"$0\" | openssl dgst -sha256 -hmac s3cret | sed 's/.*= //'", body]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let push = try Shell.execute(["curl", "-s", "-X", "POST", "-H", "X-Signature: sha256=\(signature)", "-H", "Content-Type: application/json",
+                                      "--data", body, "\(url)/hooks/generic"])
+        #expect(push.stdout.contains("push"), "\(push.stdout)")
+        try await eventually("b Synced after the push", seconds: 30) { try setup.synced(url) == ["a", "b"] }
+    }
+
     @Test("bad sets and includes are refused with the set, file or field named; validate --fetch checks listings (exit 1) and sources (exit 2)")
     func badInput() async throws {
         let setup = try Setup(folders: ["a", "b", "c"])
