@@ -44,24 +44,31 @@ import Testing
         let serve = try ServeProcess(config: config, in: dir.path)
         defer { serve.stop() }
         let url = try await serve.waitUntilServing()
-        func value(_ name: String) -> String? {
-            guard let text = try? cluster.kubectl(["get", "configmap", "settings", "-n", "\(prefix)-\(name)", "-o", "jsonpath={.data.version}"]) else { return nil }
+        func value(_ name: String) async -> String? {
+            guard let text = try? await cluster.kubectl(["get", "configmap", "settings", "-n", "\(prefix)-\(name)", "-o", "jsonpath={.data.version}"]) else { return nil }
             return text.isEmpty ? nil : text
         }
-        func label(_ name: String) -> String? {
-            try? cluster.kubectl(["get", "configmap", "settings", "-n", "\(prefix)-\(name)", "-o", "jsonpath={.metadata.labels.bosun\\.dev/app}"])
+        func label(_ name: String) async -> String? {
+            try? await cluster.kubectl(["get", "configmap", "settings", "-n", "\(prefix)-\(name)", "-o", "jsonpath={.metadata.labels.bosun\\.dev/app}"])
         }
-        try await eventually("a, b and c in their namespaces", seconds: 120) { value("a") == "a" && value("b") == "b" && value("c") == "c" }
-        #expect(label("a") == "\(prefix)-a")
-        let apps = try json(try bosun("apps", "--server", url, "-o", "json").stdout).arrayValue ?? []
+        try await eventually("a, b and c in their namespaces", seconds: 120) {
+            let (a, b, c) = (await value("a"), await value("b"), await value("c"))
+            return a == "a" && b == "b" && c == "c"
+        }
+        #expect(await label("a") == "\(prefix)-a")
+        let apps = try json(try await bosun("apps", "--server", url, "-o", "json").stdout).arrayValue ?? []
         #expect(apps.count == 3 && apps.allSatisfy { $0["applicationSet"] == "services" && $0["target"] == "cluster" })
 
         // A commit adds d and removes c (one of three: under the guard).
         try repo.remove("apps/\(prefix)-c")
         try repo.commit(files: folder("d"), message: "d in, c out")
-        try await eventually("d applied, c deleted", seconds: 120) { value("d") == "d" && value("c") == nil }
-        #expect(value("a") == "a" && value("b") == "b")
-        let set = try json(try Shell.execute(["curl", "-s", "\(url)/api/v1/applicationsets/services"]).stdout)
+        try await eventually("d applied, c deleted", seconds: 120) {
+            let (d, c) = (await value("d"), await value("c"))
+            return d == "d" && c == nil
+        }
+        let (a, b) = (await value("a"), await value("b"))
+        #expect(a == "a" && b == "b")
+        let set = try json(try await Shell.execute(["curl", "-s", "\(url)/api/v1/applicationsets/services"]).stdout)
         #expect(set["applications"]?.arrayValue?.compactMap(\.stringValue).sorted() == ["\(prefix)-a", "\(prefix)-b", "\(prefix)-d"])
         #expect(set["deleteApplications"] == true)
     }

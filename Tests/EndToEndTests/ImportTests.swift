@@ -26,15 +26,15 @@ import Testing
         func write(_ name: String, _ text: String) throws -> String { try dir.write(name, text).path }
 
         /// `bosun render APP --config FILE` as JSON objects (kind/name), sorted.
-        func rendered(_ app: String, config: String) throws -> [String] {
-            let result = try bosun("render", app, "--config", config, "-o", "json")
+        func rendered(_ app: String, config: String) async throws -> [String] {
+            let result = try await bosun("render", app, "--config", config, "-o", "json")
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             return Self.names(result.stdout)
         }
 
         /// What the original would render: the same folder, straight from the repository.
-        func original(_ path: String) throws -> [String] {
-            let result = try bosun("render", "--repo", repo.path, "--path", path, "-o", "json")
+        func original(_ path: String) async throws -> [String] {
+            let result = try await bosun("render", "--repo", repo.path, "--path", path, "-o", "json")
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             return Self.names(result.stdout)
         }
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test("Argo CD Applications and an ApplicationSet import, validate, and render what Argo CD would deploy")
-    func argocd() throws {
+    func argocd() async throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
         // As `kubectl get applications,applicationsets -n argocd -o yaml` prints them.
@@ -106,10 +106,10 @@ import Testing
                       destination: { server: "https://kubernetes.default.svc", namespace: "{{.path.basename}}" }
                       syncPolicy: { automated: { prune: true } }
             """)
-        let result = try bosun("import", "argocd", input)
+        let result = try await bosun("import", "argocd", input)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let config = try fixture.write("bosun.yaml", result.stdout)
-        let validated = try bosun("validate", "--config", config, "--fetch")
+        let validated = try await bosun("validate", "--config", config, "--fetch")
         #expect(validated.status == 0, "\(result.stdout)\n\(validated.stdout)\(validated.stderr)")
         #expect(validated.stdout.contains("application set services: 1 application"))
         let loaded = try ConfigLoader.load(file: config)
@@ -120,12 +120,12 @@ import Testing
         #expect(loaded.application(named: "base")?.source.render == .kustomize && loaded.application(named: "base")?.sync.prune == false)
         #expect(loaded.target(named: "in-cluster")?.bool("inCluster") == true)
         // Renders the objects Argo CD would: the folder as it is, the kustomization built.
-        #expect(try fixture.rendered("guestbook", config: config) == (try fixture.original("apps/guestbook")))
-        #expect(try fixture.rendered("base", config: config) == ["ConfigMap/team-settings"])
+        #expect(try await fixture.rendered("guestbook", config: config) == (try await fixture.original("apps/guestbook")))
+        #expect(try await fixture.rendered("base", config: config) == ["ConfigMap/team-settings"])
     }
 
     @Test("Argo CD fields without a Bosun equivalent are commented and listed; exit 1; unreadable input exits 2")
-    func argocdNotMapped() throws {
+    func argocdNotMapped() async throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
         let input = try fixture.write("argo.yaml", """
@@ -146,21 +146,21 @@ import Testing
               source: { repoURL: \(fixture.repo.path), targetRevision: main, path: apps/shop, directory: { recurse: true, jsonnet: { tlas: [{ name: env, value: prod }] } } }
               destination: { server: "https://kubernetes.default.svc", namespace: shop }
             """)
-        let result = try bosun("import", "argocd", input)
+        let result = try await bosun("import", "argocd", input)
         #expect(result.status == 1)
         #expect(result.stderr.contains("spec.sources") && result.stderr.contains("spec.source.chart") && result.stderr.contains("jsonnet"))
         #expect(result.stdout.contains("# not mapped: spec.sources"))
         let config = try fixture.write("bosun.yaml", result.stdout)
-        #expect(try bosun("validate", "--config", config).status == 0)
+        #expect(try await bosun("validate", "--config", config).status == 0)
 
         let garbage = try fixture.write("garbage.yaml", "kind: [unclosed\n")
-        let unreadable = try bosun("import", "argocd", garbage)
+        let unreadable = try await bosun("import", "argocd", garbage)
         #expect(unreadable.status == 2 && unreadable.stderr.contains("garbage.yaml:"))
-        #expect(try bosun("import", "flux", fixture.dir.path + "/missing.yaml").status == 2)
+        #expect(try await bosun("import", "flux", fixture.dir.path + "/missing.yaml").status == 2)
     }
 
     @Test("Flux GitRepository, Kustomizations and a HelmRelease import; chart repositories and SOPS are listed as not mapped")
-    func flux() throws {
+    func flux() async throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
         let input = try fixture.write("flux.yaml", """
@@ -185,17 +185,17 @@ import Testing
               dependsOn: [{ name: base }]
               timeout: 2m
             """)
-        let result = try bosun("import", "flux", input)
+        let result = try await bosun("import", "flux", input)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let config = try fixture.write("bosun.yaml", result.stdout)
-        #expect(try bosun("validate", "--config", config).status == 0)
+        #expect(try await bosun("validate", "--config", config).status == 0)
         let loaded = try ConfigLoader.load(file: config)
         let shop = try #require(loaded.application(named: "shop"))
         #expect(shop.dependsOn == ["base"] && shop.sync.prune && shop.sync.auto && shop.sync.selfHeal && shop.sync.interval == .seconds(300))
         #expect(shop.source.path == "apps/shop" && shop.source.revision == .ref("main") && shop.sync.healthTimeout == .seconds(120))
         #expect(loaded.application(named: "base")?.destination.namespace == "base")
-        #expect(try fixture.rendered("shop", config: config) == (try fixture.original("apps/shop")))
-        #expect(try fixture.rendered("base", config: config) == ["ConfigMap/team-settings"])
+        #expect(try await fixture.rendered("shop", config: config) == (try await fixture.original("apps/shop")))
+        #expect(try await fixture.rendered("base", config: config) == ["ConfigMap/team-settings"])
 
         let unmapped = try fixture.write("flux-charts.yaml", """
             apiVersion: source.toolkit.fluxcd.io/v1
@@ -227,11 +227,11 @@ import Testing
               decryption: { provider: sops, secretRef: { name: sops-age } }
               postBuild: { substitute: { cluster: prod } }
             """)
-        let partial = try bosun("import", "flux", unmapped)
+        let partial = try await bosun("import", "flux", unmapped)
         #expect(partial.status == 1)
         #expect(partial.stderr.contains("HelmRepository") && partial.stderr.contains("HelmRelease cache/redis") && partial.stderr.contains("spec.decryption")
             && partial.stderr.contains("spec.postBuild"))
         #expect(partial.stdout.contains("# not mapped: spec.decryption"))
-        #expect(try bosun("validate", "--config", try fixture.write("partial.yaml", partial.stdout)).status == 0)
+        #expect(try await bosun("validate", "--config", try fixture.write("partial.yaml", partial.stdout)).status == 0)
     }
 }
