@@ -104,6 +104,7 @@ public actor Engine {
         let oldNames = Set(config.applications.map(\.name))
         declarations.local = newConfig
         declarations.localVersion += 1
+        declarations.changed = true
         let (effective, owner, keep) = composeDeclarations()
         declarations.owner = owner
         await apply(effective, orphaning: keep)

@@ -36,6 +36,9 @@ struct DeclarationState: Sendable {
     var reported: [String: Condition] = [:]
     /// Names that `dependsOn` or `notifications[].applications` give and nothing defines.
     var unknownReferences: [String] = []
+    /// Something read or generated differs from what was last applied: compose and apply again.
+    /// (A steady-state refresh changes nothing and costs no walk over every application.)
+    var changed = true
 
     init(local: Config) { self.local = local }
 

@@ -210,6 +210,7 @@ extension Engine {
                 if let previous = record.files[file] { next[file] = previous }
             }
         }
+        if record.files != next { declarations.changed = true }
         record.files = next
         record.commit = commit.sha
         record.localVersion = declarations.localVersion
@@ -298,6 +299,7 @@ extension Engine {
                 revision: commit)
             return
         }
+        if record.applied != generated { declarations.changed = true }
         record.applied = generated
         record.generatedAt = clock.now
         record.generatedFrom = from
@@ -360,6 +362,11 @@ extension Engine {
     }
 
     func applyDeclarations() async {
+        guard declarations.changed else {
+            await reportDeclarationConditions()
+            return
+        }
+        declarations.changed = false
         let (config, owner, keep) = composeDeclarations()
         let before = Set(self.config.applications.map(\.name))
         declarations.owner = owner
