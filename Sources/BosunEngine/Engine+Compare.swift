@@ -76,7 +76,7 @@ extension Engine {
             }
         }
         let target = runtime.targetCommit ?? obs?.commit
-        return ApplicationStatus(
+        var status = ApplicationStatus(
             name: runtime.spec.name, target: runtime.spec.destination.target,
             sync: SyncInfo(status: syncCode, revision: synced, targetRevision: target?.sha),
             health: HealthInfo(obs?.appHealth ?? .unknown("not compared yet")),
@@ -86,6 +86,8 @@ extension Engine {
             condition: runtime.condition, operation: runtime.operation, autoSync: runtime.spec.sync.auto,
             repository: runtime.spec.source.repository, path: runtime.spec.source.path,
             revisionSpec: runtime.spec.source.revision.description)
+        status.applicationSet = declarations.owner[runtime.spec.name]
+        return status
     }
 
     /// Records status changes worth an event: drift, health turning.

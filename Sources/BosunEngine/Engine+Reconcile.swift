@@ -95,7 +95,9 @@ extension Engine {
         let spec = runtime.spec
         let sha = observation.commit.sha
         guard spec.sync.auto, runtime.persisted.pinnedRevision == nil, runtime.operation == nil else { return nil }
-        let isNewCommit = sha != runtime.persisted.syncedRevision
+        // A changed definition (a reload, a file in Git, a set's template) that renders differently
+        // at the synced commit is new desired state too.
+        let isNewCommit = sha != runtime.persisted.syncedRevision || (trigger == .config && observation.outOfSync)
         guard isNewCommit || (observation.outOfSync && spec.sync.selfHeal) else {
             // In sync clears a sync's conditions, not the source's: those clear when Git answers again.
             if !observation.outOfSync { await clearCondition(name, unless: ["RollbackBlocked", "SourceUnavailable"]) }

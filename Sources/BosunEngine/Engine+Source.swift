@@ -36,7 +36,7 @@ extension Engine {
     /// A forced fetch (a webhook push, `bosun refresh`) never settles for a fetch that began
     /// before it was asked for, which could miss the pushed commit: it waits for that one, then
     /// shares the next, so a burst of pushes costs one fetch more, not one per push.
-    func fetchIfDue(_ repository: RepositorySpec, force: Bool) async throws -> String? {
+    func fetchIfDue(_ repository: RepositorySpec, force: Bool, notify: Bool = true) async throws -> String? {
         if let inFlight = fetches[repository.name] {
             guard force else { return try await inFlight.value.warning }
             _ = try? await inFlight.value
@@ -57,6 +57,8 @@ extension Engine {
             EngineMetrics.fetched(repository: repository.name, succeeded: true, duration: ContinuousClock.now - started)
             lastFetch[repository.name] = clock.now
             fetchWarnings[repository.name] = outcome.warning
+            // Sets and includes reading this repository list it again from the same fetch.
+            if notify { declarationsFetched(repository.name) }
             return outcome.warning
         } catch {
             EngineMetrics.fetched(repository: repository.name, succeeded: false, duration: ContinuousClock.now - started)
@@ -68,7 +70,7 @@ extension Engine {
 
     /// Half the shortest interval of the applications reading the repository.
     func fetchWindow(_ repository: String) -> Duration {
-        let shortest = specIndex.shortestInterval[repository] ?? SyncPolicy.defaultInterval
+        let shortest = specIndex.shortestInterval[repository] ?? declarationInterval()
         return .milliseconds(Int64(shortest.seconds * options.fetchWindowFraction * 1000))
     }
 

@@ -8,6 +8,10 @@ public struct Config: Sendable {
     public var repositories: [RepositorySpec]
     public var applications: [ApplicationSpec]
     public var notifications: [NotificationSpec]
+    /// Sets that generate applications (those of included files are added by the engine).
+    public var applicationSets: [ApplicationSetSpec] = []
+    /// Files of applications and sets read from Git.
+    public var includes: [IncludeSpec] = []
     /// Which kinds of repository URL the config may name.
     public var repositorySchemes: Set<RepositoryScheme> = RepositoryScheme.defaults
     /// The file it was read from, when it was.

@@ -49,7 +49,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -72,6 +72,9 @@ public enum ConfigLoader {
             config.repositories = top.list("repositories").compactMap { readRepository($0.node, $0.path, reader) }
             config.applications = top.list("applications").compactMap { readApplication($0.node, $0.path, reader) }
             config.notifications = top.list("notifications").compactMap { readNotification($0.node, $0.path, reader) }
+            let origin = DefinitionOrigin(file: file, line: 1, column: 1)
+            config.applicationSets = top.list("applicationSets").compactMap { readApplicationSet($0.node, $0.path, reader, origin: origin) }
+            config.includes = top.list("include").compactMap { readInclude($0.node, $0.path, reader) }
             crossCheck(config, top, reader)
         }
         if !reader.diagnostics.isEmpty {
@@ -362,6 +365,9 @@ public enum ConfigLoader {
         let targetNames = names("targets")
         let repoNames = names("repositories")
         let appNames = names("applications")
+        crossCheckDeclarations(top, targets: targetNames, repositories: repoNames, reader: reader)
+        // Names that sets generate or files in Git define are known only once listed: the engine checks them then.
+        let namesComeLater = top.has("applicationSets") || top.has("include")
         let appNodes = listNodes("applications")
         for (i, node) in appNodes.enumerated() {
             guard case .scalar(let nameScalar)? = field(node, ["name"]) else { continue }
@@ -381,7 +387,7 @@ public enum ConfigLoader {
                     guard case .scalar(let s) = dep else { continue }
                     if s.string == appName {
                         reader.report(dep, "applications[\(i)].dependsOn[\(j)]", "an application cannot depend on itself")
-                    } else if !appNames.contains(s.string) {
+                    } else if !appNames.contains(s.string) && !namesComeLater {
                         reader.report(dep, "applications[\(i)].dependsOn[\(j)]", "no application named \"\(s.string)\"",
                                       fix: closestMatch(to: s.string, in: appNames).map { "did you mean \"\($0)\"?" })
                     }
@@ -404,7 +410,7 @@ public enum ConfigLoader {
                           fix: "add server.tokens (`bosun token create NAME --role admin` prints an entry), or listen on 127.0.0.1")
         }
         for (i, n) in config.notifications.enumerated() {
-            for app in n.applications where !appNames.contains(app) {
+            for app in n.applications where !appNames.contains(app) && !namesComeLater {
                 reader.report(listNodes("notifications").indices.contains(i) ? field(listNodes("notifications")[i], ["applications"]) : nil,
                               "notifications[\(i)].applications", "no application named \"\(app)\"")
             }

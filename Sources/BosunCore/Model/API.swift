@@ -167,6 +167,8 @@ public struct ApplicationStatus: Sendable, Codable {
     public var repository: String
     public var path: String
     public var revisionSpec: String
+    /// The application set that generates it (absent for a listed application).
+    public var applicationSet: String?
 
     public struct Condition: Sendable, Codable, Hashable {
         /// SourceUnavailable, ComparisonError, SyncError, RollbackBlocked, PruneRefused…
@@ -212,6 +214,8 @@ public struct ApplicationSummary: Sendable, Codable {
     public var health: Health
     public var pinned: Bool
     public var subject: String?
+    /// The application set that generates it (absent for a listed application).
+    public var applicationSet: String?
 
     public init(_ status: ApplicationStatus) {
         name = status.name
@@ -220,6 +224,7 @@ public struct ApplicationSummary: Sendable, Codable {
         health = Health(status: status.health.status)
         pinned = status.pinned
         subject = status.commit?.subject
+        applicationSet = status.applicationSet
     }
 }
 
