@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // gzip for chart archives (.tgz); Foundation has none on Linux.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // The vocabulary: values, config, the DeploymentTarget protocol. No I/O beyond reading files.
@@ -48,6 +50,10 @@ let package = Package(
         .target(name: "BosunDiff", dependencies: ["BosunCore", crypto], swiftSettings: swiftSettings),
         .target(name: "BosunGit", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
         .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
+        .target(
+            name: "BosunCharts",
+            dependencies: ["BosunCore", ahc, crypto, .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: swiftSettings),
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
@@ -57,7 +63,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "BosunEngine",
-            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", logging, metrics],
+            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunCharts", "BosunStore", logging, metrics],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunServer",
@@ -119,6 +125,9 @@ let package = Package(
         .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunChartsTests", dependencies: ["BosunCharts", "BosunCore", "BosunTesting", hummingbird],
             swiftSettings: swiftSettings),
         .testTarget(name: "BosunHostTests", dependencies: ["BosunHost", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
