@@ -95,7 +95,7 @@ extension Engine {
         }
         apps[name]?.persisted.pinnedRevision = sha
         await persist(name)
-        await emit(app: name, .normal, "Pinned", "pinned at \(sha.prefix(7)); automatic syncs pause until unpinned")
+        await emit(app: name, .normal, "Pinned", "pinned at \(short(sha)); automatic syncs pause until unpinned")
     }
 
     public func unpin(_ name: String) async throws {

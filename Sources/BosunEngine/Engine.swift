@@ -1,3 +1,4 @@
+import BosunCharts
 import BosunCore
 import BosunDiff
 import BosunGit
@@ -20,6 +21,8 @@ public actor Engine {
     let git: GitMirrors
     let renders: RenderCache
     let renderer: Renderer
+    /// Charts from chart repositories and OCI registries, cached by digest.
+    public let charts: ChartSources
     let options: EngineOptions
     let syncSlots: AsyncSemaphore
     let refreshSlots: AsyncSemaphore
@@ -37,7 +40,8 @@ public actor Engine {
     public internal(set) var renderCount = 0
 
     public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
-                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions()) {
+                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions(), charts: ChartSources? = nil) {
+        self.charts = charts ?? ChartSources(cacheDirectory: renderer.workDirectory.deletingLastPathComponent().appendingPathComponent("charts"))
         self.config = config
         specIndex = SpecIndex(config)
         self.targets = targets
