@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
 
         // Test support: never linked into `bosun`.
-        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
+        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess, crypto], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
         .target(
             name: "KubernetesSimulator",
             dependencies: ["BosunCore", hummingbird, hummingbirdTLS, logging],
@@ -127,7 +127,7 @@ let package = Package(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "BosunChartsTests", dependencies: ["BosunCharts", "BosunCore", "BosunTesting", hummingbird],
+            name: "BosunChartsTests", dependencies: ["BosunCharts", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(name: "BosunHostTests", dependencies: ["BosunHost", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(

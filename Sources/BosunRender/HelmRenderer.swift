@@ -17,11 +17,12 @@ public struct ExternalValues: Sendable, Hashable {
 /// `--api-versions`/`--kube-version` from the target's discovery, CRDs from `crds/` included
 /// (kind order applies them first); Helm hooks become Bosun hooks as Argo CD maps them.
 struct HelmRenderer {
+    var toolPath: String?
     static let missingBinary = "rendering Helm charts needs the `helm` binary (Helm 3 or 4) on PATH; install it, or render with plain or kustomize"
 
     func render(directory: URL, path: String, options: HelmOptions, releaseName: String, namespace: String?,
                 externalValues: [ExternalValues] = [], capabilities: TargetCapabilities? = nil) async throws -> RenderOutput {
-        guard let helm = ExternalTool.find(["helm"]) else {
+        guard let helm = ExternalTool.find(["helm"], path: toolPath ?? ProcessInfo.processInfo.environment["PATH"]) else {
             throw RenderError(file: path, message: Self.missingBinary)
         }
         var arguments = ["template", options.releaseName ?? releaseName, directory.appendingPathComponent(path).path, "--include-crds"]

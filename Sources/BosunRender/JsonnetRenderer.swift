@@ -7,6 +7,8 @@ import Foundation
 /// manifest, a `List`, or an array of manifests; a file that yields none is named in the notes
 /// with the reason, so a folder never renders "0 resources" without a word.
 struct JsonnetRenderer {
+    var toolPath: String?
+
     func render(path: String, options: JsonnetOptions, directory: DirectoryOptions, from source: any ManifestSource,
                 workDirectory: URL) async throws -> RenderOutput {
         let files = directory.selected(try await source.list(path: path), under: path)
@@ -15,7 +17,7 @@ struct JsonnetRenderer {
         var plain = try await PlainRenderer(options: directory).render(path: path, from: source)
         plain.notes.removeAll { $0.hasPrefix("skipped ") && $0.contains("not .yaml") }
         guard !files.isEmpty else { return RenderOutput(resources: plain.resources, renderer: .jsonnet, notes: plain.notes) }
-        guard let jsonnet = ExternalTool.find(["jsonnet"]) else {
+        guard let jsonnet = ExternalTool.find(["jsonnet"], path: toolPath ?? ProcessInfo.processInfo.environment["PATH"]) else {
             throw RenderError(file: path, message: "rendering Jsonnet needs the `jsonnet` binary on PATH (Debian and Ubuntu: apt-get install jsonnet)")
         }
         let scratch = workDirectory.appendingPathComponent("jsonnet-\(UUID().uuidString.prefix(12))")

@@ -74,6 +74,8 @@ public struct Renderer: Sendable {
     public let workDirectory: URL
     /// Runs on a chart's folder before `helm template` (the engine places its dependencies in `charts/`).
     public var prepareChart: (@Sendable (URL) async throws -> Void)?
+    /// Where to look for `helm`, `jsonnet`, `kustomize` (a PATH); nil: the process's PATH.
+    public var toolPath: String?
 
     public init(workDirectory: URL) { self.workDirectory = workDirectory }
 
@@ -85,7 +87,7 @@ public struct Renderer: Sendable {
         case .plain:
             return try await PlainRenderer(options: request.directory ?? DirectoryOptions()).render(path: path, from: source)
         case .jsonnet:
-            return try await JsonnetRenderer().render(path: path, options: request.jsonnet ?? JsonnetOptions(),
+            return try await JsonnetRenderer(toolPath: toolPath).render(path: path, options: request.jsonnet ?? JsonnetOptions(),
                                                       directory: request.directory ?? DirectoryOptions(), from: source,
                                                       workDirectory: workDirectory)
         case .kustomize, .helm:
@@ -100,7 +102,7 @@ public struct Renderer: Sendable {
                 return try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
             }
             if let prepareChart { try await prepareChart(scratch.appendingPathComponent(path)) }
-            return try await HelmRenderer().render(
+            return try await HelmRenderer(toolPath: toolPath).render(
                 directory: scratch, path: path, options: request.helm ?? HelmOptions(), releaseName: request.releaseName,
                 namespace: request.namespace, externalValues: request.externalValues, capabilities: request.capabilities)
         case .nomad:
