@@ -77,7 +77,7 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunStore", "BosunEngine", "BosunServer", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunStore", "BosunEngine", "BosunServer", "BosunCharts", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
@@ -111,7 +111,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
