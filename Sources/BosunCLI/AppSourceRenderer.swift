@@ -35,14 +35,13 @@ struct AppSourceRenderer {
             guard let repository = config.repository(named: spec.source.repository) else { throw CLIError("no repository \(spec.source.repository)") }
             return try await source.resolve(revision.map { try RevisionSpec(argument: $0) } ?? spec.source.revision, in: repository)
         }
-        let charts = sources.charts
+        let sources = self.sources
         let git = source.mirrors
-        let access = sources.access
         let fetched = FetchedOnce()
         let (commit, warning) = try await sources.resolve(spec, revision: wanted) { repository in
             guard await fetched.first(repository.name) else { return nil }
             if repository.type == .git { return try await git.fetch(repository).warning }
-            return try await charts.refresh(access(repository))
+            return try await sources.charts.refresh(sources.access(repository))
         }
         if let warning { Console.error("warning: \(warning)") }
         return commit

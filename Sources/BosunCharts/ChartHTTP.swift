@@ -103,7 +103,7 @@ final class ChartHTTP: Sendable {
         do {
             let response = try await http.execute(request, deadline: .now() + .nanoseconds(Int64(access.timeout.seconds * 1e9)))
             let body = try await response.body.collect(upTo: limit)
-            return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+            return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: Data(body.readableBytesView))
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw ChartError(.invalid, "\(access.name): \(shown) answered more than \(limit >> 20) MiB; Bosun refuses it")

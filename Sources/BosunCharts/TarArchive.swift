@@ -31,7 +31,7 @@ public struct TarArchive: Sendable {
     }
 
     static func read(tar bytes: [UInt8], name: String, maxUnpackedBytes: Int) throws(ChartError) -> [(path: String, data: Data)] {
-        var files: [(String, Data)] = []
+        var files: [(path: String, data: Data)] = []
         var links: [(path: String, target: String, hard: Bool)] = []
         var offset = 0
         var total = 0

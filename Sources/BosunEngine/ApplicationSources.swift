@@ -51,7 +51,7 @@ public struct ApplicationSources: Sendable {
     /// Resolves every source. `fetch` brings a repository up to date (once per tick in the
     /// engine) and returns a warning when it failed but an earlier copy is used.
     public func resolve(_ spec: ApplicationSpec, revision: RevisionSpec,
-                        fetch: (RepositorySpec) async throws -> String?) async throws -> (Commit, warning: String?) {
+                        fetch: @Sendable (RepositorySpec) async throws -> String?) async throws -> (Commit, warning: String?) {
         guard let repository = config.repository(named: spec.source.repository) else {
             throw EngineError(.invalid, "repository \"\(spec.source.repository)\" is not in the config")
         }
@@ -126,7 +126,8 @@ public struct ApplicationSources: Sendable {
             if request.kind == nil { request.kind = .helm }
             let key = RenderCache.Key(sourceID: "commit:\(repository.url)@\(sources[0].revision)", request: request)
             let source = GitTreeSource(mirrors: git, repository: repository, commit: sources[0].revision)
-            return try await renders.render(key) { try await renderer.render(request, from: source) }
+            let (configured, gitRequest) = (renderer, request)
+            return try await renders.render(key) { try await configured.render(gitRequest, from: source) }
         }
         guard let chart = spec.source.chart, let version = sources[0].revision.split(separator: "@").last.map(String.init) else {
             throw EngineError(.invalid, "\(spec.name): \(sources[0].revision) does not name a chart version")

@@ -184,6 +184,11 @@ extension Engine {
     /// Applications whose repository is `url` and whose revision could be `ref` (a webhook push).
     public func applications(repositoryURL: String, ref: String?) -> [String] {
         apps.values.filter { runtime in
+            // A push to a repository the values come from is a new desired revision too.
+            let values = (runtime.spec.source.helm?.valuesFrom ?? []).filter {
+                config.repository(named: $0.repository).map { sameRepository($0.url, url: repositoryURL) } ?? false
+            }
+            if !values.isEmpty { return ref.map { ref in values.contains { Self.mayTrack($0.revision, ref: ref) } } ?? true }
             guard let repo = config.repository(named: runtime.spec.source.repository), sameRepository(repo.url, url: repositoryURL) else { return false }
             guard let ref else { return true }
             return Self.mayTrack(runtime.spec.source.revision, ref: ref)

@@ -26,9 +26,11 @@ extension Engine {
         if !ApplicationSources.isGitOnly(spec, in: config) {
             // A chart, or values from other repositories: every source's revision, each
             // repository fetched at most once per window as Git repositories are.
-            return try await sources.resolve(spec, revision: revision) { [self] repository in
+            let resolved = try await sources.resolve(spec, revision: revision) { [self] repository in
                 try await self.fetchOrWarning(repository, force: forceFetch, fetch: fetch)
             }
+            try await verifySources(spec, revision: revision, commit: resolved.0)
+            return resolved
         }
         var warning: String?
         if fetch {
@@ -149,6 +151,18 @@ extension Engine {
     /// The chart and values sources of applications that are not Git alone.
     var sources: ApplicationSources {
         ApplicationSources(config: config, git: git, charts: charts, renderer: renderer, renders: renders)
+    }
+
+    /// Signature checks of every Git source that asks for them (`verify`), each at its commit.
+    func verifySources(_ spec: ApplicationSpec, revision: RevisionSpec, commit: Commit) async throws {
+        let names = [spec.source.repository] + (spec.source.helm?.valuesFrom.map(\.repository) ?? [])
+        let asked = sources.revisions(spec, revision)
+        let specs = [asked.main] + asked.values
+        for (i, source) in (commit.sources ?? []).enumerated() where i < names.count {
+            guard let repository = config.repository(named: names[i]), repository.type == .git, repository.verify != nil else { continue }
+            let part = Commit(sha: source.revision, author: "", date: commit.date, subject: "")
+            try await verifySignature(i < specs.count ? specs[i] : .ref(source.revision), commit: part, in: repository)
+        }
     }
 
     /// A fetch when due (`fetch`), else the last fetch's warning.

@@ -165,7 +165,9 @@ import Testing
     @Test func generateNameIsForHooksOnly() async throws {
         let hook = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  annotations: {bosun.dev/hook: PreSync}\nspec: {}\n"
         let kept = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: cfg-\n"
-        let ok = try await RenderTests.Fixture(files: ["app/job.yaml": hook]).render(RenderRequest(path: "app"))
+        let hooks = try RenderTests.Fixture(files: ["app/job.yaml": hook])
+        defer { hooks.remove() }
+        let ok = try await hooks.render(RenderRequest(path: "app"))
         #expect(ok.resources.first?.hasGeneratedName == true && ok.resources.first?.name == "migrate-")
         let f = try RenderTests.Fixture(files: ["app/cm.yaml": kept])
         defer { f.remove() }
