@@ -31,7 +31,6 @@ struct DiffCommand: AsyncParsableCommand {
     @Option(help: "A file of desired objects (YAML or JSON).") var desired: String?
     @Option(help: "A file of live objects, as `kubectl get -o yaml|json` prints them.") var live: String?
     @Option(help: "A file of last-applied objects.") var lastApplied: String?
-    @Option(name: [.short, .long], help: "The config file (with APP --from/--to).") var config: String = "bosun.yaml"
     @OptionGroup var cache: CacheOptions
     @OptionGroup var server: ServerOptions
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
@@ -111,8 +110,9 @@ struct DiffCommand: AsyncParsableCommand {
     /// Two source revisions of one application (chart versions, commits, or combined
     /// revisions from history), rendered here from --config.
     func appRevisionDiff(_ app: String, from: String, to: String) async throws -> [ResourceDiff] {
-        let loaded = try ConfigLoader.load(file: config)
-        let renderer = try AppSourceRenderer(config: loaded, app: app, configFile: config)
+        // --config (shared with the server options) names the file the application is read from.
+        let loaded = try ConfigLoader.load(file: server.config)
+        let renderer = try AppSourceRenderer(config: loaded, app: app, configFile: server.config)
         let base = try await renderer.resolve(from)
         let head = try await renderer.resolve(to)
         let old = try await renderer.render(base).resources

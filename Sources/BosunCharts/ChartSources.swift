@@ -84,10 +84,13 @@ public actor ChartSources {
             case .git: break
             }
             return nil
-        } catch let error as ChartError where error.code == .unavailable {
+        } catch {
+            // (Matched by value, not `as` with a where clause: that form crashes Swift 6.3's SIL checker here.)
+            let chartError: ChartError = error
+            guard chartError.code == .unavailable else { throw chartError }
             let known = access.type == .helm ? indexes[access.url] != nil : tags.keys.contains { $0.hasPrefix(access.url + "/") }
-            if known { return error.message }
-            throw error
+            if known { return chartError.message }
+            throw chartError
         }
     }
 

@@ -136,12 +136,12 @@ public struct ApplicationSources: Sendable {
         request.kind = .helm
         let key = RenderCache.Key(sourceID: "chart:\(sources[0].digest ?? sources[0].revision)", request: request)
         if let hit = await renders.get(key) { return hit }
-        let access = access(repository)
-        let resolved = try await charts.resolve(access, chart: chart, revision: .ref(version))
+        let chartAccess = access(repository)
+        let resolved = try await charts.resolve(chartAccess, chart: chart, revision: .ref(version))
         if let recorded = sources[0].digest, recorded != resolved.digest {
             throw ChartError(.invalid, "\(repository.name): chart \(chart) \(version) now has digest \(resolved.digest), but \(recorded) was recorded; the repository replaced a published version, refusing it")
         }
-        let folder = try await charts.chartDirectory(resolved, access: access)
+        let folder = try await charts.chartDirectory(resolved, access: chartAccess)
         try await charts.vendorDependencies(in: folder, repositories: accesses, displayName: "\(repository.name)/\(chart)")
         renderer.prepareChart = nil
         let output = try await renderer.render(request, from: DirectorySource(root: folder))

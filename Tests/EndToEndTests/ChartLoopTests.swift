@@ -146,7 +146,8 @@ struct ChartLoopTests {
         // A Git-only application keeps its JSON as before: a commit SHA, no sources.
         let plain = try #require(history("plain").first)
         #expect(plain["revision"]?.stringValue == valuesV1 || plain["revision"]?.stringValue == valuesV2)
-        #expect(plain["sources"] == nil && (try status("plain"))["commit"]?["sources"] == nil)
+        let plainStatus = try status("plain")
+        #expect(plain["sources"] == nil && plainStatus["commit"]?["sources"] == nil)
     }
 
     @Test("bosun render and bosun diff --from --to work for a chart application; a range that matches nothing lists the nearest versions")
