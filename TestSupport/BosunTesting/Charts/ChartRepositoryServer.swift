@@ -29,16 +29,17 @@ public final class ChartRepositoryServer: @unchecked Sendable {
         try process.run()
         let line = String(decoding: out.fileHandleForReading.availableLine(), as: UTF8.self)
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw Shell.Failure(command: arguments, status: 1, stdout: line, stderr: "the chart server did not start")
         }
         self.port = port
     }
 
-    /// Stops the server (and waits for it).
+    /// Stops the server (and waits for it). SIGKILL: a child of the test runner may inherit
+    /// a signal mask that blocks SIGTERM.
     public func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
@@ -51,7 +52,15 @@ public final class ChartRepositoryServer: @unchecked Sendable {
     }
 
     static let script = #"""
-        import base64, hashlib, http.server, os, sys, secrets, urllib.request, email.utils
+        import base64, hashlib, http.server, os, signal, sys, secrets, threading, time, urllib.request, email.utils
+
+        # Gone with the test that started it, even when that test was killed.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        parent = os.getppid()
+        def watch_parent():
+            while os.getppid() == parent: time.sleep(1)
+            os._exit(0)
+        threading.Thread(target=watch_parent, daemon=True).start()
 
         root, log, user, password = sys.argv[1:5]
         registry = sys.argv[5] if len(sys.argv) > 5 else None

@@ -60,9 +60,10 @@ public final class RegistryServer: @unchecked Sendable {
         throw Shell.Failure(command: ["docker-registry", "serve"], status: 1, stdout: "", stderr: "the registry did not answer within 30 s")
     }
 
+    /// SIGKILL: a child of the test runner may inherit a signal mask that blocks SIGTERM.
     public func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
