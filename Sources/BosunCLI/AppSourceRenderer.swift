@@ -27,6 +27,9 @@ struct AppSourceRenderer {
             renderer: source.renderer, renders: source.cache)
     }
 
+    /// Closes the chart repositories' connections (their HTTP client must be shut down).
+    func shutdown() async { await sources.charts.shutdown() }
+
     /// The source revision `revision` names (nil: what the application tracks), fetching each
     /// repository once.
     func resolve(_ revision: String?) async throws -> Commit {

@@ -113,10 +113,17 @@ struct DiffCommand: AsyncParsableCommand {
         // --config (shared with the server options) names the file the application is read from.
         let loaded = try ConfigLoader.load(file: server.config)
         let renderer = try AppSourceRenderer(config: loaded, app: app, configFile: server.config)
-        let base = try await renderer.resolve(from)
-        let head = try await renderer.resolve(to)
-        let old = try await renderer.render(base).resources
-        let new = try await renderer.render(head).resources
+        let base: CommitInfo, head: CommitInfo, old: [Resource], new: [Resource]
+        do {
+            base = try await renderer.resolve(from)
+            head = try await renderer.resolve(to)
+            old = try await renderer.render(base).resources
+            new = try await renderer.render(head).resources
+        } catch {
+            await renderer.shutdown()
+            throw error
+        }
+        await renderer.shutdown()
         let oldByKey = Dictionary(old.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         Console.error("comparing \(SourceRevision.short(base.sha)) (\(from)) with \(SourceRevision.short(head.sha)) (\(to))")
         return Differ.diff(desired: new, live: oldByKey, lastApplied: oldByKey, options: DiffOptions())

@@ -41,8 +41,16 @@ struct RenderCommand: AsyncParsableCommand {
         if let app {
             let loaded = try ConfigLoader.load(file: config)
             let appRenderer = try AppSourceRenderer(config: loaded, app: app, configFile: config)
-            let commit = try await appRenderer.resolve(revision == "HEAD" ? nil : revision)
-            let rendered = try await appRenderer.render(commit)
+            let rendered: RenderOutput
+            let commit: CommitInfo
+            do {
+                commit = try await appRenderer.resolve(revision == "HEAD" ? nil : revision)
+                rendered = try await appRenderer.render(commit)
+            } catch {
+                await appRenderer.shutdown()
+                throw error
+            }
+            await appRenderer.shutdown()
             print(output == .json ? JSONValue.array(rendered.resources.map(\.value)).prettyJSONString()
                   : YAMLWriter.documents(rendered.resources.map(\.value)), terminator: output == .json ? "\n" : "")
             Console.error("rendered \(plural(rendered.resources.count, "resource")) (\(rendered.renderer.rawValue)) of \(app) at \(SourceRevision.short(commit.sha))")

@@ -61,6 +61,11 @@ final class ChartHTTP: Sendable {
 
     init() {}
 
+    deinit {
+        // A client must be shut down before it goes; callers that forgot get it done here.
+        for client in clients.withLock({ Array($0.values) }) { client.shutdown { _ in } }
+    }
+
     func shutdown() async {
         let all = clients.withLock { clients in defer { clients.removeAll() }; return Array(clients.values) }
         for client in all { try? await client.shutdown() }

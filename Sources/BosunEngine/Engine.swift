@@ -93,6 +93,7 @@ public actor Engine {
         for loop in loops { await loop.value }
         for listener in listeners { listener.cancel() }
         for target in targets.values { await target.shutdown() }
+        await charts.shutdown()
         for subscriber in subscribers.values { subscriber.finish() }
         subscribers.removeAll()
     }

@@ -94,9 +94,18 @@ struct ChartLoopTests {
             try cluster.kubectl(["get", "jobs", "-n", namespace, "-o", "jsonpath={.items[*].metadata.name}"]).split(separator: " ").map(String.init)
         }
         func waitRevision(_ revision: String) async throws {
-            try await eventually("shop Synced at \(revision)", seconds: 120) {
-                let s = try status()
-                return s["sync"]?["revision"]?.stringValue == revision && s["sync"]?["status"] == "Synced" && s["operation"] == nil
+            let last = LockedBox<JSONValue?>(nil)
+            do {
+                try await eventually("shop Synced at \(revision)", seconds: 120) {
+                    let s = try status()
+                    last.set(s)
+                    return s["sync"]?["revision"]?.stringValue == revision && s["sync"]?["status"] == "Synced" && s["operation"] == nil
+                }
+            } catch {
+                let id = last.get()?["lastSync"]?["id"]?.intValue ?? 0
+                let detail = (try? bosun("history", "shop", "--server", url, "--id", String(id), "-o", "json").stdout) ?? ""
+                Issue.record("last status: \(last.get().map { $0.jsonString() } ?? "none")\nlast sync: \(detail)\n\(serve.output.get().suffix(3000))")
+                throw error
             }
         }
 
