@@ -50,6 +50,7 @@ public actor ChartSources {
     var tags: [String: [String]] = [:]
     var refreshes: [String: Task<String?, any Error>] = [:]
     var tokens: [String: String] = [:]
+    var unpacking: [String: Task<URL, any Error>] = [:]
     public private(set) var statistics = ChartSourceStatistics()
 
     /// `cacheDirectory`: where unpacked charts live (under the data directory).
@@ -165,6 +166,15 @@ public actor ChartSources {
     public func chartDirectory(_ chart: ResolvedChart, access: ChartRepositoryAccess) async throws -> URL {
         let folder = cacheDirectory.appendingPathComponent(chart.digest.replacingOccurrences(of: ":", with: "-"))
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Chart.yaml").path) { return folder }
+        // Applications of one chart asking at once share one download.
+        if let inFlight = unpacking[chart.digest] { return try await inFlight.value }
+        let task = Task { try await self.download(chart, access: access, into: folder) }
+        unpacking[chart.digest] = task
+        defer { unpacking[chart.digest] = nil }
+        return try await task.value
+    }
+
+    func download(_ chart: ResolvedChart, access: ChartRepositoryAccess, into folder: URL) async throws -> URL {
         let data = try await archive(chart, access: access)
         let name = "\(chart.repository): \(chart.chart)-\(chart.version).tgz"
         let tar = try TarArchive(gzipped: data, name: name)

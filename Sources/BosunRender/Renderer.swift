@@ -32,8 +32,10 @@ public struct RenderRequest: Sendable, Hashable {
     /// The parameters that change the output, as a stable string (part of the cache key).
     public var parameters: String {
         var parts = ["path=\(path)", "kind=\(kind?.rawValue ?? "auto")"]
+        // Helm renders name the release (and so do charts with no helm options): never shared
+        // between applications of one chart.
+        if helm != nil || kind == .helm || kind == nil { parts.append("release=\(helm?.releaseName ?? releaseName)") }
         if let helm {
-            parts.append("release=\(helm.releaseName ?? releaseName)")
             parts.append("values=\(helm.valuesFiles.joined(separator: ","))")
             parts.append("inline=\(JSONValue.object(helm.values.sortedByKey()).jsonString())")
         }
