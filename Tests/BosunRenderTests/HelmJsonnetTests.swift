@@ -68,6 +68,7 @@ import Testing
         let bin = try HelmStandIn.install(in: f.dir.appending("bin"))
         let record = f.dir.appending("helm-calls.jsonl")
         setenv("BOSUN_HELM_RECORD", record.path, 1)
+        defer { unsetenv("BOSUN_HELM_RECORD") }
         var renderer = f.renderer
         renderer.toolPath = bin.path + ":/usr/bin:/bin"
         var request = RenderRequest(path: "chart", helm: HelmOptions(valuesFiles: ["values-prod.yaml"], values: ["color": "green"]),

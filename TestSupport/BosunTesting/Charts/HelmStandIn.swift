@@ -36,8 +36,11 @@ public enum HelmStandIn {
         args = sys.argv[1:]
         record = os.environ.get("BOSUN_HELM_RECORD")
         if record:
-            with open(record, "a") as f:
-                f.write(json.dumps(args) + "\n")
+            try:
+                with open(record, "a") as f:
+                    f.write(json.dumps(args) + "\n")
+            except OSError:
+                pass  # a record file of a test that has ended
         if args[:1] == ["version"]:
             print("v4.0.0+stand-in")
             sys.exit(0)
