@@ -139,6 +139,13 @@ extension Engine {
         }
         renderCount += 1
         let started = ContinuousClock.now
+        // A chart in Git gets its dependencies (chart repositories, OCI, file://) in charts/.
+        var renderer = self.renderer
+        let charts = self.charts
+        let accesses = config.repositories.filter { $0.type != .git }.map(sources.access)
+        renderer.prepareChart = { folder in
+            try await charts.vendorDependencies(in: folder, repositories: accesses, displayName: repository.name)
+        }
         let output = try await renderer.render(request, from: source)
         EngineMetrics.rendered(renderer: output.renderer.rawValue, duration: ContinuousClock.now - started)
         await renders.put(commitKey, output)
