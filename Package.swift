@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // gzip for chart archives (.tgz); Foundation has none on Linux.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // The vocabulary: values, config, the DeploymentTarget protocol. No I/O beyond reading files.
@@ -50,6 +52,10 @@ let package = Package(
         .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
         // Pure translations of Argo CD and Flux objects into Bosun config (`bosun import`).
         .target(name: "BosunImport", dependencies: ["BosunCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "BosunCharts",
+            dependencies: ["BosunCore", ahc, crypto, .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: swiftSettings),
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
@@ -59,7 +65,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "BosunEngine",
-            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", logging, metrics],
+            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunCharts", "BosunStore", logging, metrics],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunServer",
@@ -73,13 +79,13 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunStore", "BosunEngine", "BosunServer", "BosunImport", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunStore", "BosunEngine", "BosunServer", "BosunImport", "BosunCharts", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
 
         // Test support: never linked into `bosun`.
-        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
+        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess, crypto], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
         .target(
             name: "KubernetesSimulator",
             dependencies: ["BosunCore", hummingbird, hummingbirdTLS, logging],
@@ -107,7 +113,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -121,6 +127,9 @@ let package = Package(
         .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunChartsTests", dependencies: ["BosunCharts", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(name: "BosunHostTests", dependencies: ["BosunHost", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -97,7 +97,7 @@ extension Engine {
         if current.sync.status != runtime.lastReportedSync {
             if current.sync.status == .outOfSync, runtime.lastReportedSync == .synced, obs.commit.sha == runtime.persisted.syncedRevision {
                 let keys = obs.diffs.filter { $0.action != .unchanged }.map(\.key.shortDescription)
-                await emit(app: name, .warning, "DriftDetected", "live state differs from Git at \(obs.commit.sha.prefix(7)): \(keys.prefix(5).joined(separator: ", "))\(keys.count > 5 ? " and \(keys.count - 5) more" : "")")
+                await emit(app: name, .warning, "DriftDetected", "live state differs from Git at \(short(obs.commit.sha)): \(keys.prefix(5).joined(separator: ", "))\(keys.count > 5 ? " and \(keys.count - 5) more" : "")")
             }
             apps[name]?.lastReportedSync = current.sync.status
         }

@@ -51,7 +51,7 @@ extension Engine {
                 desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
             } catch {
                 guard !Task.isCancelled else { return nil }
-                await setCondition(name, "ComparisonError", "commit \(commit.sha.prefix(7)) (\(commit.subject)): \(error)", revision: commit.sha)
+                await setCondition(name, "ComparisonError", "commit \(short(commit.sha)) (\(commit.subject)): \(error)", revision: commit.sha)
                 return nil
             }
         }
@@ -71,7 +71,7 @@ extension Engine {
             await persist(name)
         }
         if let fetchWarning {
-            await setCondition(name, "SourceUnavailable", "\(fetchWarning); using the last fetched state at \(commit.sha.prefix(7))", revision: commit.sha)
+            await setCondition(name, "SourceUnavailable", "\(fetchWarning); using the last fetched state at \(short(commit.sha))", revision: commit.sha)
         } else {
             await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies", "SyncTerminated"])
         }
@@ -105,7 +105,7 @@ extension Engine {
         }
         if sha == runtime.persisted.failedRevision {
             await setCondition(name, "RollbackBlocked",
-                               "commit \(sha.prefix(7)) failed and was rolled back; waiting for a newer commit (or `bosun sync \(name)`)", revision: sha)
+                               "commit \(short(sha)) failed and was rolled back; waiting for a newer commit (or `bosun sync \(name)`)", revision: sha)
             return nil
         }
         if let retry = runtime.retry, retry.revision == sha {
@@ -137,7 +137,7 @@ extension Engine {
             if request.pin {
                 apps[name]?.persisted.pinnedRevision = commit.sha
                 await persist(name)
-                await emit(app: name, .normal, "Pinned", "pinned at \(commit.sha.prefix(7)); automatic syncs pause until `bosun unpin \(name)`")
+                await emit(app: name, .normal, "Pinned", "pinned at \(short(commit.sha)); automatic syncs pause until `bosun unpin \(name)`")
             }
             apps[name]?.retry = nil
             _ = await performSync(name, desired: desired, observation: observation, trigger: request.trigger,

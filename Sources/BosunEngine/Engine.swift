@@ -1,3 +1,4 @@
+import BosunCharts
 import BosunCore
 import BosunDiff
 import BosunGit
@@ -20,6 +21,8 @@ public actor Engine {
     let git: GitMirrors
     let renders: RenderCache
     let renderer: Renderer
+    /// Charts from chart repositories and OCI registries, cached by digest.
+    public let charts: ChartSources
     let options: EngineOptions
     let syncSlots: AsyncSemaphore
     let refreshSlots: AsyncSemaphore
@@ -39,7 +42,8 @@ public actor Engine {
     public internal(set) var renderCount = 0
 
     public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
-                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions()) {
+                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions(), charts: ChartSources? = nil) {
+        self.charts = charts ?? ChartSources(cacheDirectory: renderer.workDirectory.deletingLastPathComponent().appendingPathComponent("charts"))
         self.config = config
         specIndex = SpecIndex(config)
         declarations = DeclarationState(local: config)
@@ -94,6 +98,7 @@ public actor Engine {
         for loop in loops { await loop.value }
         for listener in listeners { listener.cancel() }
         for target in targets.values { await target.shutdown() }
+        await charts.shutdown()
         for subscriber in subscribers.values { subscriber.finish() }
         subscribers.removeAll()
     }

@@ -147,7 +147,7 @@ public enum ConfigLoader {
     }
 
     static func readRepository(_ node: Node, _ path: String, _ reader: ConfigReader) -> RepositorySpec? {
-        guard let m = reader.mapping(node, path, known: ["name", "url", "credentials", "webhook", "verify", "fetchTimeout"]) else { return nil }
+        guard let m = reader.mapping(node, path, known: ["name", "url", "type", "credentials", "webhook", "verify", "fetchTimeout", "caFile", "plainHTTP"]) else { return nil }
         guard let name = m.string("name", required: "deploy"), let url = m.string("url", required: "https://git.example.com/acme/deploy.git")
         else { return nil }
         var repo = RepositorySpec(name: name, url: url)
@@ -172,6 +172,7 @@ public enum ConfigLoader {
             if let mode { repo.verify = VerifySpec(mode: mode, gpgKeys: keys, sshAllowedSigners: signers) }
         }
         if let t = m.duration("fetchTimeout") { repo.fetchTimeout = t }
+        readChartRepositoryFields(m, into: &repo)
         return repo
     }
 
@@ -235,7 +236,7 @@ public enum ConfigLoader {
     }
 
     static func readSource(_ node: Node, _ path: String, _ reader: ConfigReader) -> SourceSpec? {
-        guard let s = reader.mapping(node, path, known: ["repository", "revision", "path", "render", "helm", "varsFile"]),
+        guard let s = reader.mapping(node, path, known: ["repository", "revision", "path", "render", "helm", "varsFile", "chart", "jsonnet", "directory"]),
             let repository = s.string("repository", required: "deploy")
         else { return nil }
         var source = SourceSpec(repository: repository)
@@ -270,7 +271,7 @@ public enum ConfigLoader {
             }
         }
         source.render = s.oneOf("render", RenderKind.self)
-        if let h = s.mapping("helm", known: ["releaseName", "valuesFiles", "values"]) {
+        if let h = s.mapping("helm", known: ["releaseName", "valuesFiles", "values", "valuesFrom"]) {
             var helm = HelmOptions(releaseName: h.string("releaseName"), valuesFiles: h.strings("valuesFiles") ?? [])
             if let valuesNode = h.value("values") {
                 do {
@@ -283,9 +284,11 @@ public enum ConfigLoader {
                     reader.report(valuesNode, h.childPath("values"), "cannot read the values: \(error)")
                 }
             }
+            helm.valuesFrom = readValuesFrom(h)
             source.helm = helm
         }
         source.varsFile = s.string("varsFile")
+        readSourceOptions(s, into: &source)
         return source
     }
 
@@ -351,7 +354,7 @@ public enum ConfigLoader {
         }
         for (i, repo) in config.repositories.enumerated() {
             let node = listNodes("repositories").indices.contains(i) ? field(listNodes("repositories")[i], ["url"]) : nil
-            guard let scheme = RepositoryScheme(url: repo.url) else {
+            guard let scheme = RepositoryScheme(url: repo.url).map({ $0 == .oci && repo.plainHTTP ? .http : $0 }) else {
                 reader.report(node, "repositories[\(i)].url", "\"\(repo.url)\" has a scheme Bosun does not fetch", fix: "use https://, ssh:// or git@host:org/repo")
                 continue
             }
@@ -362,6 +365,7 @@ public enum ConfigLoader {
                               fix: "to allow it, add `security: { repositorySchemes: [\((config.repositorySchemes.map(\.rawValue).sorted() + [scheme.rawValue]).joined(separator: ", "))] }`")
             }
         }
+        crossCheckSources(config, repositoryNodes: listNodes("repositories"), applicationNodes: listNodes("applications"), reader)
         let targetNames = names("targets")
         let repoNames = names("repositories")
         let appNames = names("applications")

@@ -148,7 +148,7 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        revision: { type: string, minLength: 1, description: "a branch, tag or commit (default: what the application tracks)" }
+                        revision: { type: string, minLength: 1, description: "a branch, tag or commit; a chart version or range; or a combined source revision from history (default: what the application tracks)" }
                         dryRun: { type: boolean }
                         prune: { type: boolean, description: delete what Git no longer declares }
                         forcePrune: { type: boolean, description: prune past maxPrunePercent or an empty render; implies prune }
@@ -168,7 +168,7 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        to: { type: string, minLength: 1, description: "a history id or a commit (default: the last good sync before the current one)" }
+                        to: { type: string, minLength: 1, description: "a history id (every source's recorded revision is restored) or a revision: a commit, a chart version, or a combined source revision (default: the last good sync before the current one)" }
               responses:
                 "202": { description: rollback sync started, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
                 \#(errors(400, 401, 403, 404, 409, 413, 422, 503))
@@ -432,12 +432,26 @@ enum OpenAPIDocument {
                 kind: { type: string }
                 namespace: { type: string }
                 name: { type: string }
+            SourceRevision:
+              type: object
+              description: one source's part of what an application is synced to
+              required: [repository, revision]
+              properties:
+                repository: { type: string }
+                revision: { type: string, description: "a full commit SHA (Git), or <chart>@<version> (chart repository, OCI)" }
+                digest: { type: string, description: "sha256:<hex> of the chart archive (charts only)" }
             SyncSummary:
               type: object
               required: [id, revision, result, trigger, startedAt, message]
               properties:
                 id: { type: integer, format: int64 }
-                revision: { type: string }
+                revision:
+                  type: string
+                  description: "the source revision: a commit SHA for a Git-only application; <chart>@<version> for a chart; every source's revision joined by commas (the application's own first) when values come from other repositories"
+                sources:
+                  type: array
+                  description: every source's revision; absent for Git-only applications
+                  items: { $ref: "#/components/schemas/SourceRevision" }
                 result: { type: string, enum: [Running, Succeeded, Failed, Interrupted, Terminated] }
                 trigger: { type: string, enum: [interval, webhook, manual, config, selfHeal, rollback, autoRollback] }
                 startedAt: { type: string, format: date-time }
@@ -476,7 +490,12 @@ enum OpenAPIDocument {
                 lastSync: { $ref: "#/components/schemas/SyncSummary" }
                 commit:
                   type: object
-                  properties: { sha: { type: string }, author: { type: string }, date: { type: string, format: date-time }, subject: { type: string } }
+                  properties:
+                    sha: { type: string, description: "the commit SHA, or the source revision of a chart application" }
+                    author: { type: string }
+                    date: { type: string, format: date-time }
+                    subject: { type: string }
+                    sources: { type: array, items: { $ref: "#/components/schemas/SourceRevision" }, description: absent for Git-only applications }
                 condition:
                   type: object
                   properties: { type: { type: string }, message: { type: string }, revision: { type: string } }
