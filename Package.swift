@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
+        .target(name: "BosunPodman", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(
             name: "BosunStore",
             dependencies: ["BosunCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -71,7 +72,7 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunStore", "BosunEngine", "BosunServer", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunPodman", "BosunStore", "BosunEngine", "BosunServer", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
@@ -105,7 +106,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunPodman",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
