@@ -133,6 +133,7 @@ let package = Package(
         .testTarget(
             name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting", "NomadSimulator"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "BosunPodmanTests", dependencies: ["BosunPodman", "BosunCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesSimulatorTests",
             dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting", "kubernetes-simulator"],

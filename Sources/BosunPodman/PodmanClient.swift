@@ -92,6 +92,8 @@ public final class PodmanClient: Sendable {
         var request = HTTPClientRequest(url: url(call.path, call.query))
         request.method = call.method
         request.headers.add(name: "User-Agent", value: "bosun")
+        // Go's HTTP server refuses a request without Host, which a unix-socket URL does not give.
+        request.headers.add(name: "Host", value: "podman")
         for (name, value) in call.headers { request.headers.add(name: name, value: value) }
         if let body = call.body {
             request.headers.add(name: "Content-Type", value: call.contentType)
@@ -165,6 +167,7 @@ public final class PodmanClient: Sendable {
     public func ping() async throws -> String {
         var request = HTTPClientRequest(url: url("/_ping", []).replacingOccurrences(of: Self.prefix, with: ""))
         request.method = .GET
+        request.headers.add(name: "Host", value: "podman")
         let reply: Reply
         let call = Call(path: "/_ping", operation: "ping")
         calls.withLock { $0["ping", default: 0] += 1 }
@@ -194,6 +197,7 @@ public final class PodmanClient: Sendable {
         calls.withLock { $0[call.operation, default: 0] += 1 }
         var request = HTTPClientRequest(url: url(call.path, call.query))
         request.method = call.method
+        request.headers.add(name: "Host", value: "podman")
         for (name, value) in call.headers { request.headers.add(name: name, value: value) }
         if let body = call.body {
             request.headers.add(name: "Content-Type", value: call.contentType)

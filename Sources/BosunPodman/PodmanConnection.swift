@@ -70,7 +70,7 @@ public struct PodmanConnection: Sendable {
         }
         var timeout = Duration.seconds(120)
         if let text = spec.options["requestTimeout"] {
-            guard let parsed = text.stringValue.flatMap { try? DurationText.parse($0) } ?? text.intValue.map({ Duration.seconds($0) }), parsed > .zero else {
+            guard let parsed = text.stringValue.flatMap({ try? DurationText.parse($0) }) ?? text.intValue.map({ Duration.seconds($0) }), parsed > .zero else {
                 throw TargetError(.invalid, "\(prefix): requestTimeout must be a duration such as 2m")
             }
             timeout = parsed

@@ -151,7 +151,8 @@ enum PodmanManifests {
             out.setLabel(hashLabel, nil)
             switch resource.kind {
             case "Pod", "Deployment":
-                let refs = podSpec(out.body).map(references) ?? ([:], [:])
+                let spec = podSpec(out.body) ?? JSONObject()
+                let refs = references(spec)
                 let used = refs.configMaps.keys.sorted().map { data["ConfigMap/\($0)"] ?? .null } + refs.secrets.keys.sorted().map { data["Secret/\($0)"] ?? .null }
                 out.setLabel(hashLabel, hash([out.value] + used))
             case "ConfigMap", "Secret":

@@ -48,10 +48,10 @@ extension PodmanTarget {
             let action = event["Action"]?.stringValue ?? event["status"]?.stringValue ?? ""
             guard ["died", "remove", "stop", "kill", "start", "restart", "pause", "unpause", "health_status", "oom"].contains(action) else { continue }
             let attributes = event["Actor"]?["Attributes"]
-            guard let tracking = attributes?[Annotations.trackingID]?.stringValue, let (app, key) = PodmanManifests.key(fromTracking: tracking) else { continue }
+            guard let tracking = attributes?[Annotations.trackingID]?.stringValue, let parsed = PodmanManifests.key(fromTracking: tracking) else { continue }
             if busy.withLock({ $0.contains(tracking) }) { continue }
             let container = attributes?["name"]?.stringValue ?? "?"
-            let change = TargetChange(app: attributes?[Annotations.appLabel]?.stringValue ?? app, key: key, reason: "container \(container): \(action)")
+            let change = TargetChange(app: attributes?[Annotations.appLabel]?.stringValue ?? parsed.app, key: parsed.key, reason: "container \(container): \(action)")
             for subscriber in subscribers.withLock({ $0 }) { subscriber.yield(change) }
         }
     }

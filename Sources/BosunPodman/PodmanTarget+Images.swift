@@ -24,7 +24,8 @@ extension PodmanTarget {
             case "Always":
                 try await pull(image)
             default:
-                if try await !imageExists(image) { try await pull(image) }
+                let present = try await imageExists(image)
+                if !present { try await pull(image) }
             }
             ensured.withLock { _ = $0[app, default: []].insert(image) }
         }

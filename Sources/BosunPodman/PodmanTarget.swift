@@ -46,10 +46,10 @@ public final class PodmanTarget: DeploymentTarget {
         }
     }
 
-    /// Checks the server's version, then follows its events.
+    /// Follows the server's events (reconnecting until it answers), and checks its version.
     public func start() async throws {
-        _ = try await client.ping()
         startEvents()
+        _ = try await client.ping()
     }
 
     public func shutdown() async {
@@ -84,14 +84,16 @@ public final class PodmanTarget: DeploymentTarget {
         var result: [ResourceKey: Resource] = [:]
         let containersByPod = snapshot.containersByPod
         for (tracking, pods) in snapshot.podsByTracking {
-            guard let (owner, key) = PodmanManifests.key(fromTracking: tracking), PodmanManifests.isWorkload(key) else { continue }
-            let appLabel = pods.first?.labels[Annotations.appLabel] ?? owner
+            guard let parsed = PodmanManifests.key(fromTracking: tracking), PodmanManifests.isWorkload(parsed.key) else { continue }
+            let key = parsed.key
+            let appLabel = pods.first?.labels[Annotations.appLabel] ?? parsed.app
             guard appLabel == context.app || keys.contains(key) else { continue }
             result[key] = liveWorkload(key, pods: pods.sorted { $0.name < $1.name }, containers: containersByPod, tracking: tracking, app: appLabel)
         }
         for volume in snapshot.volumes {
-            guard let tracking = volume.labels[Annotations.trackingID], let (owner, key) = PodmanManifests.key(fromTracking: tracking) else { continue }
-            let appLabel = volume.labels[Annotations.appLabel] ?? owner
+            guard let tracking = volume.labels[Annotations.trackingID], let parsed = PodmanManifests.key(fromTracking: tracking) else { continue }
+            let key = parsed.key
+            let appLabel = volume.labels[Annotations.appLabel] ?? parsed.app
             guard appLabel == context.app || keys.contains(key) else { continue }
             var body = prepared.withLock { $0[appLabel]?[key] } ?? Self.minimal(key)
             body.setLabel(Annotations.appLabel, appLabel)
@@ -183,8 +185,10 @@ public final class PodmanTarget: DeploymentTarget {
 
     /// What is known of an object whose body Bosun no longer holds (after a restart with a new commit).
     static func minimal(_ key: ResourceKey, app: String? = nil) -> Resource {
-        var resource = Resource(["apiVersion": .string(key.group.isEmpty ? "v1" : "\(key.group)/v1"), "kind": .string(key.kind),
-                                 "metadata": ["name": .string(key.name)]])
+        let body: JSONObject = [
+            "apiVersion": .string(key.group.isEmpty ? "v1" : "\(key.group)/v1"), "kind": .string(key.kind), "metadata": ["name": .string(key.name)],
+        ]
+        var resource = Resource(body)
         if let app {
             resource.setLabel(Annotations.appLabel, app)
             resource.setAnnotation(Annotations.trackingID, Annotations.trackingID(app: app, key: key))

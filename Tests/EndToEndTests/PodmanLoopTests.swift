@@ -16,7 +16,7 @@ struct PodmanLoopTests {
         defer { podman.clean(app: app, pods: ["pm-handmade"]) }
         podman.clean(app: app, pods: ["pm-handmade"])
         let setup = try PodmanSetup(socket: podman.socket, app: app, files: [
-            "apps/web.yaml": PodmanSetup.pod("web", env: ["COLOR": "blue"]),
+            "apps/web.yaml": PodmanSetup.pod("web", env: ["COLOR": "blue"]), "apps/worker.yaml": PodmanSetup.pod("worker"),
             "apps/api.yaml": PodmanSetup.deployment("api", replicas: 2, configMap: "api-config"),
             "apps/api-config.yaml": PodmanSetup.configMap("api-config", greeting: "hello"),
         ])
@@ -29,11 +29,11 @@ struct PodmanLoopTests {
         var head = try setup.repo.head()
         try await setup.waitHealthy(url, at: head)
         let first = try podman.pods(app: app)
-        #expect(Set(first.keys) == ["web", "api-pod-0", "api-pod-1"], "\(first)")
+        #expect(Set(first.keys) == ["web", "worker", "api-pod-0", "api-pod-1"], "\(first)")
         #expect(try podman.env("web-main", "COLOR") == "blue")
         #expect(try podman.env("api-pod-1-main", "GREETING") == "hello")
         let keys = try setup.status(url)["resources"]?.arrayValue?.compactMap { $0["key"]?.stringValue } ?? []
-        #expect(Set(keys) == ["/Pod//web", "apps/Deployment//api", "/ConfigMap//api-config"], "\(keys)")
+        #expect(Set(keys) == ["/Pod//web", "/Pod//worker", "apps/Deployment//api", "/ConfigMap//api-config"], "\(keys)")
         let labels = try podman.podman("pod", "inspect", "web", "--format", "{{json .Labels}}").stdout
         #expect(labels.contains("\"bosun.dev/tracking-id\":\"pm-loop:/Pod:/web\"") && labels.contains("bosun.dev/spec-hash"), "\(labels)")
 
@@ -44,6 +44,7 @@ struct PodmanLoopTests {
         let second = try podman.pods(app: app)
         #expect(second["web"]?.id != first["web"]?.id)
         #expect(second["api-pod-0"]?.id == first["api-pod-0"]?.id && second["api-pod-1"]?.id == first["api-pod-1"]?.id)
+        #expect(second["worker"]?.id == first["worker"]?.id)
         #expect(try podman.env("web-main", "COLOR") == "green")
 
         // A ConfigMap changed: the pods that read it restart with the new value; web does not.
@@ -60,7 +61,7 @@ struct PodmanLoopTests {
         _ = try setup.repo.commit("drop api")
         head = try setup.repo.head()
         try await setup.waitHealthy(url, at: head)
-        try await eventually("api's pods are pruned", seconds: 30) { try Set(podman.pods(app: app).keys) == ["web"] }
+        try await eventually("api's pods are pruned", seconds: 30) { try Set(podman.pods(app: app).keys) == ["web", "worker"] }
         #expect(try podman.podman("pod", "exists", "pm-handmade").status == 0)
     }
 

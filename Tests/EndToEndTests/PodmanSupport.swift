@@ -75,9 +75,12 @@ final class PodmanHost: @unchecked Sendable {
 
     // MARK: Looking, as an operator would
 
+    /// Runs the podman CLI against the test's service; standard output trimmed.
     @discardableResult
     func podman(_ arguments: String...) throws -> Shell.Result {
-        try Shell.execute(["podman", "--url", "unix://\(socket)"] + arguments)
+        var result = try Shell.execute(["podman", "--url", "unix://\(socket)"] + arguments)
+        result.stdout = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result
     }
 
     /// Pods with the application's label: name → (id, status).
@@ -201,9 +204,16 @@ struct PodmanSetup {
     }
 
     func waitHealthy(_ url: String, at sha: String, seconds: Double = 90) async throws {
-        try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-            let s = try status(url)
-            return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
+        let seen = LockedBox("")
+        do {
+            try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
+                let s = try status(url)
+                seen.set(s.jsonString())
+                return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
+            }
+        } catch {
+            Issue.record("last status: \(seen.get())\nhistory: \((try? history(url).prefix(3).map { $0.jsonString() }) ?? [])")
+            throw error
         }
     }
 
