@@ -20,7 +20,7 @@ struct PodmanBenchmark: AsyncParsableCommand {
     @Option(help: "Pods per application.") var pods = 2
     @Option(help: "Podman's API socket (default: start `podman system service` on a socket of the benchmark's own).") var socket: String?
 
-    static let image = "localhost/bosun-test/busybox:1"
+    static let image = "localhost/bosun-bench/busybox:1"
 
     func run() async throws {
         quietLogging()

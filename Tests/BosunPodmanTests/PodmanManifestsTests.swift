@@ -110,6 +110,19 @@ struct PodmanManifestsTests {
         #expect(try PodmanConnection.from(TargetSpec(name: "box", type: "podman"), env).socketPath == "/run/user/1000/podman/podman.sock")
     }
 
+    @Test func targetOptionsMayBeListsInTheConfig() throws {
+        let config = try ConfigLoader.parse("""
+            apiVersion: bosun.dev/v1
+            kind: Config
+            targets:
+              - { name: box, type: podman, socket: "unix:///run/podman/podman.sock", hostPathAllowed: [/srv/data, /var/www], allowPrivileged: false }
+            """, file: "bosun.yaml")
+        #expect(config.targets.first?.strings("hostPathAllowed") == ["/srv/data", "/var/www"])
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse("apiVersion: bosun.dev/v1\nkind: Config\ntargets:\n  - { name: box, type: podman, hostPathAllowed: [{ a: b }] }\n", file: "bosun.yaml")
+        }
+    }
+
     @Test func logFramesAreJoined() {
         let frames: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 3] + Array("ok\n".utf8) + [2, 0, 0, 0, 0, 0, 0, 4] + Array("bad\n".utf8)
         #expect(PodmanTarget.demultiplex(frames) == "ok\nbad\n")

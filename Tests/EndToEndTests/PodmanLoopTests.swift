@@ -13,10 +13,10 @@ struct PodmanLoopTests {
         let podman = try await PodmanHost()
         defer { podman.stop() }
         let app = "pm-loop"
-        defer { podman.clean(app: app, pods: ["pm-handmade"]) }
-        podman.clean(app: app, pods: ["pm-handmade"])
+        defer { podman.clean(app: app, secrets: ["worker-secret"], pods: ["pm-handmade"]) }
+        podman.clean(app: app, secrets: ["worker-secret"], pods: ["pm-handmade"])
         let setup = try PodmanSetup(socket: podman.socket, app: app, files: [
-            "apps/web.yaml": PodmanSetup.pod("web", env: ["COLOR": "blue"]), "apps/worker.yaml": PodmanSetup.pod("worker"),
+            "apps/web.yaml": PodmanSetup.pod("web", env: ["COLOR": "blue"]), "apps/worker.yaml": Self.worker,
             "apps/api.yaml": PodmanSetup.deployment("api", replicas: 2, configMap: "api-config"),
             "apps/api-config.yaml": PodmanSetup.configMap("api-config", greeting: "hello"),
         ])
@@ -32,8 +32,12 @@ struct PodmanLoopTests {
         #expect(Set(first.keys) == ["web", "worker", "api-pod-0", "api-pod-1"], "\(first)")
         #expect(try podman.env("web-main", "COLOR") == "blue")
         #expect(try podman.env("api-pod-1-main", "GREETING") == "hello")
+        // A Secret is a Podman secret the pod reads; its value appears in no output of Bosun's.
+        #expect(try podman.env("worker-main", "PASSWORD") == "s3cret-value")
+        #expect(!serve.output.get().contains("s3cret-value"))
+        #expect(try !bosun("diff", app, "--server", url).stdout.contains("s3cret-value"))
         let keys = try setup.status(url)["resources"]?.arrayValue?.compactMap { $0["key"]?.stringValue } ?? []
-        #expect(Set(keys) == ["/Pod//web", "/Pod//worker", "apps/Deployment//api", "/ConfigMap//api-config"], "\(keys)")
+        #expect(Set(keys) == ["/Pod//web", "/Pod//worker", "/Secret//worker-secret", "apps/Deployment//api", "/ConfigMap//api-config"], "\(keys)")
         let labels = try podman.podman("pod", "inspect", "web", "--format", "{{json .Labels}}").stdout
         #expect(labels.contains("\"bosun.dev/tracking-id\":\"pm-loop:/Pod:/web\"") && labels.contains("bosun.dev/spec-hash"), "\(labels)")
 
@@ -63,6 +67,51 @@ struct PodmanLoopTests {
         try await setup.waitHealthy(url, at: head)
         try await eventually("api's pods are pruned", seconds: 30) { try Set(podman.pods(app: app).keys) == ["web", "worker"] }
         #expect(try podman.podman("pod", "exists", "pm-handmade").status == 0)
+    }
+
+    static let worker = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: worker
+        spec:
+          hostNetwork: true
+          terminationGracePeriodSeconds: 2
+          containers:
+            - name: main
+              image: \(PodmanHost.image)
+              command: ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do /bin/busybox sleep 1; done"]
+              env:
+                - name: PASSWORD
+                  valueFrom: { secretKeyRef: { name: worker-secret, key: password } }
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: worker-secret
+        stringData:
+          password: s3cret-value
+        """
+
+    @Test func aReadinessProbeKeepsThePodProgressingUntilItAnswers() async throws {
+        let podman = try await PodmanHost()
+        defer { podman.stop() }
+        let app = "pm-ready"
+        defer { podman.clean(app: app) }
+        podman.clean(app: app)
+        let port = try freePort()
+        let probe = "      readinessProbe:\n        httpGet: { path: /index.html, port: \(port) }"
+        let command = "/bin/busybox sleep 4; exec /bin/busybox httpd -f -p 127.0.0.1:\(port) -h /www"
+        let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/web.yaml": PodmanSetup.pod("web", command: command, containerExtra: probe)])
+        defer { setup.remove() }
+        let (serve, url) = try await setup.serve()
+        defer { serve.stop() }
+        // Podman ignores readinessProbe: Bosun probes the pod itself and waits.
+        try await eventually("web waits for its readiness probe", seconds: 60) {
+            try setup.status(url).jsonString().contains("is not ready: GET http://127.0.0.1:\(port)/index.html")
+        }
+        try await setup.waitHealthy(url, at: try setup.repo.head())
+        #expect(await httpGet("http://127.0.0.1:\(port)/index.html") == "hello\n")
     }
 
     @Test func aRemovedContainerIsHealedFromPodmanEvents() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// own (or the one `.ci/run` started, named by `BOSUN_PODMAN_SOCKET`), a test image built
 /// offline from Debian's busybox-static, and Debian's `docker-registry` on loopback for pulls.
 final class PodmanHost: @unchecked Sendable {
-    static let image = "localhost/bosun-test/busybox:1"
+    static let image = "localhost/bosun-test/busybox:2"
 
     /// Podman on PATH: CI installs it, so there the suite runs.
     static var installed: Bool { (try? Shell.execute(["sh", "-c", "command -v podman"]))?.status == 0 }
