@@ -41,6 +41,18 @@ extension Engine {
         }
     }
 
+    /// Asks the running sync to stop between two steps; returns its id. It ends `Terminated`:
+    /// no SyncFail hooks, no retry, no auto-rollback.
+    public func terminate(_ name: String, actor: String = "api") throws -> Int64 {
+        let rt = try runtime(name)
+        guard let op = rt.operation else {
+            throw EngineError(.notFound, "no sync of \(name) is running; there is nothing to terminate")
+        }
+        apps[name]?.termination = (op.syncID, actor)
+        progress(name, phase: op.phase, wave: op.wave, message: "terminating: asked by \(actor)")
+        return op.syncID
+    }
+
     /// What a sync would do, applying nothing (the target validates each change in dry-run mode).
     public func dryRun(_ name: String, revision: String?, prune: Bool) async throws -> DryRunResult {
         let rt = try runtime(name)

@@ -73,7 +73,7 @@ extension Engine {
         if let fetchWarning {
             await setCondition(name, "SourceUnavailable", "\(fetchWarning); using the last fetched state at \(commit.sha.prefix(7))", revision: commit.sha)
         } else {
-            await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies"])
+            await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies", "SyncTerminated"])
         }
         // A commit that changes nothing this application renders needs no sync: it is synced there.
         if !observation.outOfSync, commit.sha != apps[name]?.persisted.syncedRevision, apps[name]?.persisted.syncedRevision != nil,

@@ -157,7 +157,7 @@ import Testing
         try await Reliability.waitSynced(url, at: try repo.head())
 
         let file = try dir.write("abuse.py", Self.script)
-        let run = try Shell.execute(["python3", "-u", file.path, "127.0.0.1", String(api), secret, String(serve.process.processIdentifier)])
+        let run = try await Shell.execute(["python3", "-u", file.path, "127.0.0.1", String(api), secret, String(serve.process.processIdentifier)])
         #expect(run.status == 0, "\(run.stderr)")
         let out = try JSONParser.parse(run.stdout)
 
@@ -191,6 +191,6 @@ import Testing
         #expect(serve.process.isRunning)
         // And the application was never touched by any of it.
         try await Reliability.waitSynced(url, at: try repo.head())
-        #expect(try Reliability.history(url).count == 1)
+        #expect(try await Reliability.history(url).count == 1)
     }
 }

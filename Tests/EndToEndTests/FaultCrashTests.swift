@@ -22,8 +22,8 @@ import Testing
     }
 
     /// (result, revision) of a sync, from the store.
-    static func sync(_ id: Int, in database: String) throws -> (result: String, revision: String, message: String)? {
-        guard let row = try Reliability.sqlite(database, "SELECT result, revision, message FROM syncs WHERE id = \(id)").first, row.count >= 3 else { return nil }
+    static func sync(_ id: Int, in database: String) async throws -> (result: String, revision: String, message: String)? {
+        guard let row = try await Reliability.sqlite(database, "SELECT result, revision, message FROM syncs WHERE id = \(id)").first, row.count >= 3 else { return nil }
         return (row[0], row[1], row[2...].joined(separator: "|"))
     }
 
@@ -68,7 +68,7 @@ import Testing
             let drifted = round % 2 == 0 && !previousWasCut
             if drifted {
                 // The last sync finished before the kill: drift, so there is a sync to cut.
-                for name in Self.names { try simulator.patch("/api/v1/namespaces/shop/configmaps/\(name)", #"{"data":{"v":"drifted"}}"#) }
+                for name in Self.names { try await simulator.patch("/api/v1/namespaces/shop/configmaps/\(name)", #"{"data":{"v":"drifted"}}"#) }
             }
             // Otherwise the restart resumes the commit the cut sync was applying.
             let id = try await Self.syncStart(serve, after: lastSync)
@@ -78,8 +78,8 @@ import Testing
 
             serve = try await setup.serve()
             // The store opens, is intact, and the sync that was cut is recorded as such.
-            #expect(try Reliability.sqlite(setup.database, "PRAGMA integrity_check").first == ["ok"], "round \(round)")
-            let recorded = try #require(try Self.sync(id, in: setup.database), "round \(round): sync \(id) is not in the store")
+            #expect(try await Reliability.sqlite(setup.database, "PRAGMA integrity_check").first == ["ok"], "round \(round)")
+            let recorded = try #require(try await Self.sync(id, in: setup.database), "round \(round): sync \(id) is not in the store")
             #expect(["Interrupted", "Succeeded"].contains(recorded.result), "round \(round): sync \(id) is \(recorded.result): \(recorded.message)")
             previousWasCut = recorded.result == "Interrupted"
             if previousWasCut { cut.append(id) }
@@ -91,18 +91,18 @@ import Testing
         #expect(cut.count >= 8, "only \(cut.count) of 20 kills landed inside a sync")
 
         // Nothing Running, every cut sync Interrupted with its reason.
-        let results = try Reliability.sqlite(setup.database, "SELECT id, result, message FROM syncs ORDER BY id")
+        let results = try await Reliability.sqlite(setup.database, "SELECT id, result, message FROM syncs ORDER BY id")
         #expect(!results.contains { $0[1] == "Running" })
         for id in cut {
             #expect(results.contains { $0[0] == String(id) && $0[1] == "Interrupted" && $0[2].contains("cut off") })
         }
 
         // The inventory is what exists, body for body.
-        let live = try simulator.get("/api/v1/namespaces/shop/configmaps?labelSelector=bosun.dev/app%3Dshop")?["items"]?.arrayValue ?? []
+        let live = try await simulator.get("/api/v1/namespaces/shop/configmaps?labelSelector=bosun.dev/app%3Dshop")?["items"]?.arrayValue ?? []
         var liveValues: [String: String] = [:]
         for item in live { liveValues["/ConfigMap/shop/\(item["metadata"]?["name"]?.stringValue ?? "")"] = item["data"]?["v"]?.stringValue }
         var inventory: [String: String] = [:]
-        for row in try Reliability.sqlite(setup.database, "SELECT key, body FROM inventory WHERE app = 'shop'") where row.count == 2 {
+        for row in try await Reliability.sqlite(setup.database, "SELECT key, body FROM inventory WHERE app = 'shop'") where row.count == 2 {
             inventory[row[0]] = try JSONParser.parse(row[1])["data"]?["v"]?.stringValue
         }
         #expect(inventory == liveValues)
@@ -113,13 +113,13 @@ import Testing
         // What a cut sync applied is not applied again by the next sync of the same commit.
         var resumed = 0
         for id in cut {
-            guard let revision = try Self.sync(id, in: setup.database)?.revision,
-                let nextText = try Reliability.sqlite(setup.database, "SELECT id FROM syncs WHERE app = 'shop' AND id > \(id) AND revision = '\(revision)' ORDER BY id LIMIT 1").first?.first,
+            guard let revision = try await Self.sync(id, in: setup.database)?.revision,
+                let nextText = try await Reliability.sqlite(setup.database, "SELECT id FROM syncs WHERE app = 'shop' AND id > \(id) AND revision = '\(revision)' ORDER BY id LIMIT 1").first?.first,
                 let next = Int(nextText), !driftSyncs.contains(id)
             else { continue }
             resumed += 1
-            let applied = Set(try Reliability.sqlite(setup.database, "SELECT key FROM sync_resources WHERE sync_id = \(id) AND result IN ('Succeeded', 'Pruned')").map { $0[0] })
-            let again = Set(try Reliability.sqlite(setup.database, "SELECT key FROM sync_resources WHERE sync_id = \(next) AND result IN ('Succeeded', 'Pruned')").map { $0[0] })
+            let applied = await Set(try Reliability.sqlite(setup.database, "SELECT key FROM sync_resources WHERE sync_id = \(id) AND result IN ('Succeeded', 'Pruned')").map { $0[0] })
+            let again = await Set(try Reliability.sqlite(setup.database, "SELECT key FROM sync_resources WHERE sync_id = \(next) AND result IN ('Succeeded', 'Pruned')").map { $0[0] })
             #expect(applied.intersection(again).isEmpty, "sync \(next) applied again what cut sync \(id) had applied: \(applied.intersection(again))")
         }
         #expect(resumed >= 2, "only \(resumed) cut syncs were resumed at the same commit")

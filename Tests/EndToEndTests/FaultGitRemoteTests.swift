@@ -97,7 +97,7 @@ import Testing
             port = try freePort()
             try root.write("mode", "ok")
             try work.commit(files: ["app/page.yaml": FaultGitRemoteTests.page("one")], message: "one")
-            try Shell.run(["git", "clone", "-q", "--bare", work.path, root.appending("site.git").path], environment: GitRepository.environment)
+            try await Shell.run(["git", "clone", "-q", "--bare", work.path, root.appending("site.git").path], environment: GitRepository.environment)
             try await start()
         }
 
@@ -172,7 +172,7 @@ import Testing
         let seen = LockedBox("")
         do {
             try await eventually("SourceUnavailable at \(lastGood.prefix(7)) saying \(words)") {
-                let condition = try Reliability.status(url, "site")["condition"]
+                let condition = try await Reliability.status(url, "site")["condition"]
                 seen.set(condition?.jsonString() ?? "none")
                 let message = condition?["message"]?.stringValue?.lowercased() ?? ""
                 return condition?["type"] == "SourceUnavailable" && condition?["revision"]?.stringValue == lastGood
@@ -185,8 +185,8 @@ import Testing
     }
 
     /// The reasons of the application's events, oldest first.
-    func eventReasons(_ url: String) throws -> [String] {
-        let text = try Shell.run(["curl", "-sf", "\(url)/api/v1/events?app=site&limit=1000"])
+    func eventReasons(_ url: String) async throws -> [String] {
+        let text = try await Shell.run(["curl", "-sf", "\(url)/api/v1/events?app=site&limit=1000"])
         return (try json(text).arrayValue ?? []).compactMap { $0["reason"]?.stringValue }.reversed()
     }
 
@@ -205,7 +205,7 @@ import Testing
         try host.mode("garbage")
         try host.commit("two")
         try await waitUnavailable(serve.url, lastGood: good, ["protocol", "not valid", "invalid", "bad"])
-        var status = try Reliability.status(serve.url, "site")
+        var status = try await Reliability.status(serve.url, "site")
         #expect(status["sync"]?["revision"]?.stringValue == good && status["health"]?["status"] == "Healthy")
         #expect(setup.content() == "one")
 
@@ -217,8 +217,8 @@ import Testing
         #expect(setup.content() == "one")
         // The condition holds while the host is broken: it does not flap on every look.
         try await Task.sleep(for: .seconds(3))
-        #expect(try Reliability.status(serve.url, "site")["condition"]?["type"] == "SourceUnavailable")
-        let reasons = try eventReasons(serve.url)
+        #expect(try await Reliability.status(serve.url, "site")["condition"]?["type"] == "SourceUnavailable")
+        let reasons = try await eventReasons(serve.url)
         #expect(!reasons.contains("SourceUnavailableResolved"), "\(reasons)")
         // The outage is one condition: its message follows the failure (garbage, 500, hang)
         // without a new event each time; flapping on every look would be dozens.
@@ -230,7 +230,7 @@ import Testing
         serve = try await setup.serve()
         defer { serve.stop() }
         try await waitUnavailable(serve.url, lastGood: good, ["cannot reach", "connection refused", "failed to connect", "couldn't connect"])
-        status = try Reliability.status(serve.url, "site")
+        status = try await Reliability.status(serve.url, "site")
         #expect(status["sync"]?["revision"]?.stringValue == good)
         #expect(setup.content() == "one")
 
@@ -239,7 +239,7 @@ import Testing
         try await host.start()
         let head = try host.work.head()
         try await Reliability.waitSynced(serve.url, at: head, app: "site")
-        try await eventually("the condition clears") { try Reliability.status(serve.url, "site")["condition"] == nil }
+        try await eventually("the condition clears") { try await Reliability.status(serve.url, "site")["condition"] == nil }
         #expect(setup.content() == "two")
     }
 
@@ -253,7 +253,7 @@ import Testing
         let serve = try await setup.serve()
         defer { serve.stop() }
         try await eventually("SourceUnavailable without a last good commit") {
-            let condition = try Reliability.status(serve.url, "site")["condition"]
+            let condition = try await Reliability.status(serve.url, "site")["condition"]
             return condition?["type"] == "SourceUnavailable" && (condition?["message"]?.stringValue ?? "").contains("cannot reach")
         }
         #expect(setup.content() == nil)

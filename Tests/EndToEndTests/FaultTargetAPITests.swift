@@ -17,8 +17,8 @@ import Testing
 
     static let configMaps = "/api/v1/namespaces/shop/configmaps"
 
-    func value(_ simulator: Reliability.Simulator, _ name: String) throws -> String? {
-        try simulator.get("\(Self.configMaps)/\(name)")?["data"]?["v"]?.stringValue
+    func value(_ simulator: Reliability.Simulator, _ name: String) async throws -> String? {
+        try await simulator.get("\(Self.configMaps)/\(name)")?["data"]?["v"]?.stringValue
     }
 
     @Test("500s mid-sync: the sync fails with the cause, retries with backoff, prunes nothing, and converges once healed")
@@ -32,37 +32,38 @@ import Testing
         try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
 
         // Every write of cm-b fails from now on; the next commit changes a and b and drops c.
-        try simulator.faults(#"{"errors":[{"status":500,"pathPrefix":"/api/v1/namespaces/shop/configmaps/cm-b","method":"PATCH"}]}"#)
+        try await simulator.faults(#"{"errors":[{"status":500,"pathPrefix":"/api/v1/namespaces/shop/configmaps/cm-b","method":"PATCH"}]}"#)
         try setup.repo.remove("app/cm-c.yaml")
         let head = try setup.repo.commit(files: Self.files("2", withC: false), message: "second")
         try await eventually("two failed syncs of the new commit") {
-            try Reliability.history(serve.url).filter { $0["revision"]?.stringValue == head && $0["result"] == "Failed" }.count >= 2
+            try await Reliability.history(serve.url).filter { $0["revision"]?.stringValue == head && $0["result"] == "Failed" }.count >= 2
         }
         // The first attempt (history is newest first); later ones find cm-a already in place.
-        let failed = try #require(try Reliability.history(serve.url).last { $0["result"] == "Failed" })
+        let failed = try #require(try await Reliability.history(serve.url).last { $0["result"] == "Failed" })
         let message = failed["message"]?.stringValue ?? ""
         #expect(message.contains("cm-b") && message.contains("500") && message.contains("gave up after 4 attempts"), "\(message)")
-        let status = try Reliability.status(serve.url)
+        let status = try await Reliability.status(serve.url)
         #expect(status["condition"]?["type"] == "SyncError")
         #expect(status["sync"]?["status"] == "OutOfSync")
 
         // Wave 0 was applied, wave 1 failed, and nothing was pruned.
-        let detail = try Reliability.sync(serve.url, try #require(failed["id"]?.intValue))
+        let detail = try await Reliability.sync(serve.url, try #require(failed["id"]?.intValue))
         let results = (detail["resources"]?.arrayValue ?? []).map { "\($0["key"]?.stringValue ?? "") \($0["result"]?.stringValue ?? "")" }
         #expect(results.contains("/ConfigMap/shop/cm-a Succeeded") && results.contains("/ConfigMap/shop/cm-b Failed"), "\(results)")
         #expect(!results.contains { $0.contains("Pruned") }, "\(results)")
-        #expect(try value(simulator, "cm-a") == "2" && value(simulator, "cm-b") == "1")
-        #expect(try simulator.names(Self.configMaps).contains("cm-c"))
-        #expect(try simulator.injected() >= 8)
+        #expect(try await value(simulator, "cm-a") == "2")
+        #expect(try await value(simulator, "cm-b") == "1")
+        #expect(try await simulator.names(Self.configMaps).contains("cm-c"))
+        #expect(try await simulator.injected() >= 8)
 
         // The API heals: the same commit goes through, prune included.
-        try simulator.heal()
+        try await simulator.heal()
         try await Reliability.waitSynced(serve.url, at: head)
-        #expect(try value(simulator, "cm-b") == "2")
-        #expect(try !simulator.names(Self.configMaps).contains("cm-c"))
-        let history = try Reliability.history(serve.url)
+        #expect(try await value(simulator, "cm-b") == "2")
+        #expect(try await !simulator.names(Self.configMaps).contains("cm-c"))
+        let history = try await Reliability.history(serve.url)
         #expect(history.first?["result"] == "Succeeded" && history.first?["revision"]?.stringValue == head)
-        #expect(try Reliability.status(serve.url)["condition"] == nil)
+        #expect(try await Reliability.status(serve.url)["condition"] == nil)
         #expect(!history.contains { $0["result"] == "Running" })
     }
 
@@ -77,36 +78,36 @@ import Testing
         try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
 
         // Two throttled writes and one that hangs past the timeout: retried within the sync, which succeeds.
-        try simulator.faults(#"{"errors":[{"status":429,"count":2,"retryAfterSeconds":1,"method":"PATCH"},{"status":null,"delayMs":2500,"count":1,"method":"PATCH"}]}"#)
+        try await simulator.faults(#"{"errors":[{"status":429,"count":2,"retryAfterSeconds":1,"method":"PATCH"},{"status":null,"delayMs":2500,"count":1,"method":"PATCH"}]}"#)
         let second = try setup.repo.commit(files: Self.files("2"), message: "second")
         try await Reliability.waitSynced(serve.url, at: second)
-        #expect(try simulator.injected() == 3)
-        #expect(!(try Reliability.history(serve.url)).contains { $0["result"] == "Failed" })
-        #expect(try value(simulator, "cm-b") == "2")
+        #expect(try await simulator.injected() == 3)
+        #expect(await !(try Reliability.history(serve.url)).contains { $0["result"] == "Failed" })
+        #expect(try await value(simulator, "cm-b") == "2")
 
         // Throttled for good: the sync fails naming the 429.
-        try simulator.faults(#"{"errors":[{"status":429,"retryAfterSeconds":1,"pathPrefix":"/api/v1/namespaces/shop/configmaps/cm-b","method":"PATCH"}]}"#)
+        try await simulator.faults(#"{"errors":[{"status":429,"retryAfterSeconds":1,"pathPrefix":"/api/v1/namespaces/shop/configmaps/cm-b","method":"PATCH"}]}"#)
         let third = try setup.repo.commit(files: Self.files("3"), message: "third")
         try await eventually("a failed sync naming the throttling") {
-            try Reliability.history(serve.url).contains { $0["revision"]?.stringValue == third && $0["result"] == "Failed" && ($0["message"]?.stringValue ?? "").contains("429") }
+            try await Reliability.history(serve.url).contains { $0["revision"]?.stringValue == third && $0["result"] == "Failed" && ($0["message"]?.stringValue ?? "").contains("429") }
         }
-        try simulator.heal()
+        try await simulator.heal()
         try await Reliability.waitSynced(serve.url, at: third)
 
         // Hanging for good: the sync fails saying the server did not answer in time.
-        try simulator.faults(#"{"errors":[{"status":null,"delayMs":3000,"pathPrefix":"/api/v1/namespaces/shop/configmaps/cm-b","method":"PATCH"}]}"#)
+        try await simulator.faults(#"{"errors":[{"status":null,"delayMs":3000,"pathPrefix":"/api/v1/namespaces/shop/configmaps/cm-b","method":"PATCH"}]}"#)
         try setup.repo.remove("app/cm-c.yaml")
         let fourth = try setup.repo.commit(files: Self.files("4", withC: false), message: "fourth")
         try await eventually("a failed sync naming the timeout") {
-            try Reliability.history(serve.url).contains {
+            try await Reliability.history(serve.url).contains {
                 $0["revision"]?.stringValue == fourth && $0["result"] == "Failed" && ($0["message"]?.stringValue ?? "").contains("did not answer")
             }
         }
-        #expect(try value(simulator, "cm-a") == "4")
-        #expect(try simulator.names(Self.configMaps).contains("cm-c"), "pruned after a failed sync")
-        try simulator.heal()
+        #expect(try await value(simulator, "cm-a") == "4")
+        #expect(try await simulator.names(Self.configMaps).contains("cm-c"), "pruned after a failed sync")
+        try await simulator.heal()
         try await Reliability.waitSynced(serve.url, at: fourth)
-        #expect(try value(simulator, "cm-b") == "4")
-        #expect(try !simulator.names(Self.configMaps).contains("cm-c"))
+        #expect(try await value(simulator, "cm-b") == "4")
+        #expect(try await !simulator.names(Self.configMaps).contains("cm-c"))
     }
 }

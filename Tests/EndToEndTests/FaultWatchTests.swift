@@ -18,17 +18,17 @@ import Testing
         defer { serve.stop() }
         try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
 
-        try simulator.faults(#"{"dropWatches": true, "watchLifetimeSeconds": 1}"#)
+        try await simulator.faults(#"{"dropWatches": true, "watchLifetimeSeconds": 1}"#)
         for round in 1...3 {
             try await Task.sleep(for: .milliseconds(1500))
             let name = "cm-\(round)"
-            try simulator.patch("/api/v1/namespaces/shop/configmaps/\(name)", #"{"data":{"v":"by hand \#(round)"}}"#)
+            try await simulator.patch("/api/v1/namespaces/shop/configmaps/\(name)", #"{"data":{"v":"by hand \#(round)"}}"#)
             try await eventually("drift on \(name) healed while watches drop", seconds: 60) {
-                try simulator.get("/api/v1/namespaces/shop/configmaps/\(name)")?["data"]?["v"]?.stringValue == "git"
+                try await simulator.get("/api/v1/namespaces/shop/configmaps/\(name)")?["data"]?["v"]?.stringValue == "git"
             }
         }
-        let events = try bosun("events", "shop", "--server", serve.url).stdout
+        let events = try await bosun("events", "shop", "--server", serve.url).stdout
         #expect(events.contains("selfHeal") || events.contains("DriftDetected"), "\(events)")
-        try simulator.heal()
+        try await simulator.heal()
     }
 }

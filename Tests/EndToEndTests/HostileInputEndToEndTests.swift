@@ -17,12 +17,12 @@ import Testing
         return try YAMLDecoder().value(text).objectValue ?? JSONObject()
     }
 
-    static func limited(_ arguments: [String]) throws -> Shell.Result {
-        try Shell.execute(limits + [Binaries.bosun] + arguments, environment: ["BOSUN_CACHE_DIR": NSTemporaryDirectory() + "bosun-e2e-cache"])
+    static func limited(_ arguments: [String]) async throws -> Shell.Result {
+        try await Shell.execute(limits + [Binaries.bosun] + arguments, environment: ["BOSUN_CACHE_DIR": NSTemporaryDirectory() + "bosun-e2e-cache"])
     }
 
     @Test("each hostile manifest, rendered by the binary under limits, renders or fails as expected, naming the file")
-    func manifestCorpus() throws {
+    func manifestCorpus() async throws {
         let expected = try Self.expectations("manifests")
         // One repository, each file in its own folder, so each render sees only that file.
         let repo = try GitRepository()
@@ -36,7 +36,7 @@ import Testing
         try repo.commit("corpus")
         var refused = 0, rendered = 0
         for entry in expected {
-            let result = try Self.limited(["render", "--repo", repo.path, "--path", "cases/\(entry.key)"])
+            let result = try await Self.limited(["render", "--repo", repo.path, "--path", "cases/\(entry.key)"])
             let output = result.stdout + result.stderr
             #expect(result.status == 0 || result.status == 1, "\(entry.key): exit \(result.status) (a crash or a blown limit)\n\(output.prefix(500))")
             if let error = entry.value["error"]?.stringValue {
@@ -55,11 +55,11 @@ import Testing
     }
 
     @Test("each broken config is reported by bosun validate at its lines, under limits")
-    func configCorpus() throws {
+    func configCorpus() async throws {
         let expected = try Self.expectations("configs")
         for entry in expected {
             let path = Reliability.corpus("configs").appendingPathComponent(entry.key).path
-            let result = try Self.limited(["validate", "--config", path])
+            let result = try await Self.limited(["validate", "--config", path])
             #expect(result.status == 1, "\(entry.key): exit \(result.status)")
             for fragment in entry.value.arrayValue?.compactMap(\.stringValue) ?? [] {
                 // "N: message": the report names the file and line N.
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test("a 100 MB manifest is refused by size, naming the file, without reading it")
-    func hundredMegabyteDocument() throws {
+    func hundredMegabyteDocument() async throws {
         let repo = try GitRepository()
         defer { repo.remove() }
         let folder = repo.url.appendingPathComponent("app")
@@ -90,7 +90,7 @@ import Testing
         try repo.write("app/small.yaml", Reliability.configMap("small", "v"))
         try repo.commit("huge")
         // Under a memory limit smaller than the file would take to decode.
-        let result = try Shell.execute(["prlimit", "--as=\(1 << 30)", "--cpu=60", "--", Binaries.bosun, "render", "--repo", repo.path, "--path", "app"],
+        let result = try await Shell.execute(["prlimit", "--as=\(1 << 30)", "--cpu=60", "--", Binaries.bosun, "render", "--repo", repo.path, "--path", "app"],
                                        environment: ["BOSUN_CACHE_DIR": NSTemporaryDirectory() + "bosun-e2e-cache"])
         let output = result.stdout + result.stderr
         #expect(result.status == 1, "exit \(result.status): \(output.prefix(500))")

@@ -36,7 +36,7 @@ import Testing
             let copy = try String(contentsOf: dir.appending("qs/repo/\(file)"), encoding: .utf8)
             #expect(copy == original.replacingOccurrences(of: "8765", with: String(appPort)), "\(file) differs from examples/quickstart; run scripts/embed-quickstart.py")
         }
-        let apps = try bosun("apps", "--server", "http://127.0.0.1:\(api)")
+        let apps = try await bosun("apps", "--server", "http://127.0.0.1:\(api)")
         #expect(apps.stdout.contains("hello"))
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()

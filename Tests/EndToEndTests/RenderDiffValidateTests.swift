@@ -20,7 +20,7 @@ import Testing
                   image: nginx:1.25
         """
 
-    @Test func rendersPlainManifestsInStableOrderWithSources() throws {
+    @Test func rendersPlainManifestsInStableOrderWithSources() async throws {
         let repo = try GitRepository()
         defer { repo.remove() }
         try repo.commit(files: [
@@ -29,17 +29,17 @@ import Testing
             "apps/shop/README.md": "not a manifest",
             "apps/other/x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
         ], message: "shop")
-        let result = try bosun("render", "--repo", repo.path, "--path", "apps/shop", "-o", "json")
+        let result = try await bosun("render", "--repo", repo.path, "--path", "apps/shop", "-o", "json")
         #expect(result.status == 0, "\(result.stderr)")
         let names = try json(result.stdout).arrayValue?.compactMap { $0["metadata"]?["name"]?.stringValue }
         #expect(names == ["web", "b", "c"])
         #expect(result.stderr.contains("rendered 3 resources (plain)"))
-        let yaml = try bosun("render", "--repo", repo.path, "--path", "apps/shop")
+        let yaml = try await bosun("render", "--repo", repo.path, "--path", "apps/shop")
         #expect(yaml.stdout.hasPrefix("apiVersion: apps/v1\nkind: Deployment\n"))
         #expect(yaml.stdout.contains("---\napiVersion: v1\nkind: ConfigMap\n"))
     }
 
-    @Test func rendersKustomizeOverlaysWithTheRealKustomize() throws {
+    @Test func rendersKustomizeOverlaysWithTheRealKustomize() async throws {
         let repo = try GitRepository()
         defer { repo.remove() }
         try repo.commit(files: [
@@ -53,7 +53,7 @@ import Testing
                     literals: [LEVEL=debug]
                 """,
         ], message: "kustomize")
-        let result = try bosun("render", "--repo", repo.path, "--path", "overlays/prod", "-o", "json")
+        let result = try await bosun("render", "--repo", repo.path, "--path", "overlays/prod", "-o", "json")
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try json(result.stdout).arrayValue ?? []
         let names = objects.compactMap { $0["metadata"]?["name"]?.stringValue }
@@ -62,63 +62,63 @@ import Testing
         #expect(result.stderr.contains("(kustomize)"))
     }
 
-    @Test func renderErrorsNameTheFileAndLine() throws {
+    @Test func renderErrorsNameTheFileAndLine() async throws {
         let repo = try GitRepository()
         defer { repo.remove() }
         try repo.commit(files: [
             "app/good.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
             "app/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [b\n",
         ], message: "bad")
-        let bad = try bosun("render", "--repo", repo.path, "--path", "app")
+        let bad = try await bosun("render", "--repo", repo.path, "--path", "app")
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("app/bad.yaml:"))
         try repo.commit(files: ["app/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: x}\n"], message: "no name")
-        let noName = try bosun("render", "--repo", repo.path, "--path", "app")
+        let noName = try await bosun("render", "--repo", repo.path, "--path", "app")
         #expect(noName.stderr.contains("app/bad.yaml:1") && noName.stderr.contains("metadata.name"))
         try repo.commit(files: ["app/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"], message: "twice")
-        let twice = try bosun("render", "--repo", repo.path, "--path", "app")
+        let twice = try await bosun("render", "--repo", repo.path, "--path", "app")
         #expect(twice.stderr.contains("declared twice"))
-        let outside = try bosun("render", "--repo", repo.path, "--path", "../etc")
+        let outside = try await bosun("render", "--repo", repo.path, "--path", "../etc")
         #expect(outside.status != 0 && outside.stderr.contains("leaves the repository"))
-        let unknown = try bosun("render", "--repo", repo.path, "--revision", "mian")
+        let unknown = try await bosun("render", "--repo", repo.path, "--revision", "mian")
         #expect(unknown.status != 0 && unknown.stderr.contains("mian") && unknown.stderr.contains("main"))
     }
 
-    @Test func helmWithoutHelmNamesTheMissingBinary() throws {
+    @Test func helmWithoutHelmNamesTheMissingBinary() async throws {
         let repo = try GitRepository()
         defer { repo.remove() }
         try repo.commit(files: ["chart/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n", "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"], message: "chart")
-        let result = try bosun(["render", "--repo", repo.path, "--path", "chart"], environment: ["PATH": "/usr/bin:/bin"])
+        let result = try await bosun(["render", "--repo", repo.path, "--path", "chart"], environment: ["PATH": "/usr/bin:/bin"])
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/helm") { return }
         #expect(result.status != 0)
         #expect(result.stderr.contains("helm"))
     }
 
-    @Test func diffBetweenRevisionsExitsLikeDiff() throws {
+    @Test func diffBetweenRevisionsExitsLikeDiff() async throws {
         let repo = try GitRepository()
         defer { repo.remove() }
         try repo.commit(files: ["app/deploy.yaml": Self.deployment, "app/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: hunter2}\n"], message: "one")
         try repo.tag("v1")
         try repo.commit(files: ["app/deploy.yaml": Self.deployment.replacingOccurrences(of: "replicas: 2", with: "replicas: 3"),
                                 "app/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: correct-horse}\n"], message: "two")
-        let same = try bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "v1", "--path", "app")
+        let same = try await bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "v1", "--path", "app")
         #expect(same.status == 0)
-        let changed = try bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "main", "--path", "app")
+        let changed = try await bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "main", "--path", "app")
         #expect(changed.status == 1)
         #expect(changed.stdout.contains("-  replicas: 2") && changed.stdout.contains("+  replicas: 3"))
         #expect(!changed.stdout.contains("hunter2") && !changed.stdout.contains("correct-horse"))
-        let asJSON = try bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "main", "--path", "app", "-o", "json")
+        let asJSON = try await bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "main", "--path", "app", "-o", "json")
         #expect(asJSON.status == 1)
         let entries = try json(asJSON.stdout).arrayValue ?? []
         let deploy = entries.first { $0["key"]?.stringValue == "apps/Deployment/shop/web" }
         #expect(deploy?["action"]?.stringValue == "update")
         #expect(deploy?["changedPaths"]?.arrayValue?.contains(.string("/spec/replicas")) == true)
         #expect(!asJSON.stdout.contains("hunter2"))
-        let broken = try bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "nope", "--path", "app")
+        let broken = try await bosun("diff", "--repo", repo.path, "--from", "v1", "--to", "nope", "--path", "app")
         #expect(broken.status == 2)
     }
 
-    @Test func diffOfSavedObjectsShowsWhatBosunCallsDrift() throws {
+    @Test func diffOfSavedObjectsShowsWhatBosunCallsDrift() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("desired.yaml", Self.deployment)
@@ -147,17 +147,17 @@ import Testing
             status:
               readyReplicas: 2
             """)
-        let clean = try bosun("diff", "--desired", dir.appending("desired.yaml").path, "--live", dir.appending("live.yaml").path)
+        let clean = try await bosun("diff", "--desired", dir.appending("desired.yaml").path, "--live", dir.appending("live.yaml").path)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         try dir.write("edited.yaml", try String(contentsOf: dir.appending("live.yaml"), encoding: .utf8).replacingOccurrences(of: "replicas: 2", with: "replicas: 5"))
-        let drift = try bosun("diff", "--desired", dir.appending("desired.yaml").path, "--live", dir.appending("edited.yaml").path)
+        let drift = try await bosun("diff", "--desired", dir.appending("desired.yaml").path, "--live", dir.appending("edited.yaml").path)
         #expect(drift.status == 1)
         #expect(drift.stdout.contains("-  replicas: 5") && drift.stdout.contains("+  replicas: 2"))
-        let missingFile = try bosun("diff", "--desired", dir.appending("nope.yaml").path, "--live", dir.appending("live.yaml").path)
+        let missingFile = try await bosun("diff", "--desired", dir.appending("nope.yaml").path, "--live", dir.appending("live.yaml").path)
         #expect(missingFile.status == 2)
     }
 
-    @Test func validateReportsEveryProblemAndExitsOne() throws {
+    @Test func validateReportsEveryProblemAndExitsOne() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("bosun.yaml", """
@@ -176,7 +176,7 @@ import Testing
                 destination: { target: local }
                 dependsOn: [a]
             """)
-        let result = try bosun("validate", "--config", dir.appending("bosun.yaml").path)
+        let result = try await bosun("validate", "--config", dir.appending("bosun.yaml").path)
         #expect(result.status == 1)
         #expect(result.stdout.contains("bosun.yaml:9:") && result.stdout.contains("did you mean \"interval\"?"))
         #expect(result.stdout.contains("did you mean \"deploy\"?"))
@@ -190,14 +190,14 @@ import Testing
             applications:
               - { name: a, source: { repository: deploy }, destination: { target: local } }
             """)
-        let good = try bosun("validate", "--config", dir.appending("good.yaml").path)
+        let good = try await bosun("validate", "--config", dir.appending("good.yaml").path)
         #expect(good.status == 0)
         #expect(good.stdout.contains("valid (1 target, 1 repository, 1 application)"))
     }
 
-    @Test func everyCommandExplainsItselfWithAnExample() throws {
+    @Test func everyCommandExplainsItselfWithAnExample() async throws {
         for command in ["render", "diff", "validate", "serve", "quickstart", "apps", "status", "sync", "history", "rollback", "unpin"] {
-            let help = try bosun(command, "--help")
+            let help = try await bosun(command, "--help")
             #expect(help.status == 0, "\(command)")
             #expect(help.stdout.contains("Example"), "\(command) --help has no example")
         }

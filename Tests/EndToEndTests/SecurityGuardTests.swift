@@ -25,30 +25,30 @@ import Testing
         defer { serve.stop() }
         let collection = "/api/v1/namespaces/shop/configmaps"
         try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
-        #expect(try simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c", "d"])
+        #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c", "d"])
 
         // One of four (25 %) is under the default maxPrunePercent (50): pruned.
         try setup.repo.remove("app/d.yaml")
         try await Reliability.waitSynced(serve.url, at: try setup.repo.commit("drop d"))
-        #expect(try simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
+        #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
 
         // Two of three (66 %): refused, nothing deleted, the application and a notification say why.
         try setup.repo.remove("app/b.yaml")
         try setup.repo.remove("app/c.yaml")
         let mass = try setup.repo.commit("drop b and c")
         try await eventually("PruneRefused for \(mass.prefix(7))", seconds: 60) {
-            let status = try Reliability.status(serve.url)
+            let status = try await Reliability.status(serve.url)
             return status["condition"]?["type"] == "PruneRefused" && status["condition"]?["revision"]?.stringValue == mass
         }
-        let message = try Reliability.status(serve.url)["condition"]?["message"]?.stringValue ?? ""
+        let message = try await Reliability.status(serve.url)["condition"]?["message"]?.stringValue ?? ""
         #expect(message.contains("refused to prune 2 resources of 3") && message.contains("--force-prune"), "\(message)")
         try await eventually("a pruneRefused notification", seconds: 30) { !sink.bodies.isEmpty }
         let notification = try JSONParser.parse(sink.bodies[0])
         #expect(notification["event"] == "pruneRefused" && notification["application"] == "shop", "\(sink.bodies[0])")
         #expect(notification["message"]?.stringValue?.contains("refused to prune 2 resources of 3") == true, "\(sink.bodies[0])")
         #expect(notification["revision"]?.stringValue == mass)
-        #expect(try simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
-        let refused = try Reliability.history(serve.url).first { $0["revision"]?.stringValue == mass }
+        #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
+        let refused = try await Reliability.history(serve.url).first { $0["revision"]?.stringValue == mass }
         #expect(refused?["result"] == "Failed")
 
         // An empty render is never read as "delete everything".
@@ -56,18 +56,18 @@ import Testing
         try setup.repo.write("app/README.md", "nothing to deploy\n")
         let empty = try setup.repo.commit("empty")
         try await eventually("the empty render is refused", seconds: 60) {
-            let condition = try Reliability.status(serve.url)["condition"]
+            let condition = try await Reliability.status(serve.url)["condition"]
             return condition?["revision"]?.stringValue == empty && condition?["message"]?.stringValue?.contains("is empty; refusing") == true
         }
-        #expect(try simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
+        #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
 
         // A person who means it forces the prune.
-        let forced = try bosun("sync", "shop", "--force-prune", "--server", serve.url)
+        let forced = try await bosun("sync", "shop", "--force-prune", "--server", serve.url)
         #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
         try await eventually("everything pruned after --force-prune", seconds: 60) {
-            try simulator.names(collection).filter { $0.count == 1 }.isEmpty
+            try await simulator.names(collection).filter { $0.count == 1 }.isEmpty
         }
-        let last = try Reliability.history(serve.url).first
+        let last = try await Reliability.history(serve.url).first
         #expect(last?["revision"]?.stringValue == empty)
         #expect(last?["trigger"]?.stringValue == "manual")
     }
@@ -108,7 +108,7 @@ import Testing
         let escaping = try repo.commit(files: ["app/escape.yaml": Self.file("escape", path: "escape/owned.txt")], message: "escape")
         var said = ""
         try await eventually("the escaping File is refused", seconds: 60) {
-            let status = try Reliability.status(url)
+            let status = try await Reliability.status(url)
             said = (status["condition"]?["message"]?.stringValue ?? "") + (status["lastSync"]?["message"]?.stringValue ?? "")
             return status["sync"]?["revision"]?.stringValue != escaping && said.contains("through a symlink")
         }
@@ -127,10 +127,10 @@ import Testing
     }
 
     @Test("bosun validate allows only the repository schemes the config names (https and ssh by default)")
-    func repositorySchemesAreLimited() throws {
+    func repositorySchemesAreLimited() async throws {
         let dir = try TemporaryDirectory(prefix: "bosun-schemes")
         defer { dir.remove() }
-        func validate(_ url: String, security: String = "") throws -> Shell.Result {
+        func validate(_ url: String, security: String = "") async throws -> Shell.Result {
             try dir.write("bosun.yaml", """
                 apiVersion: bosun.dev/v1
                 kind: Config
@@ -140,24 +140,24 @@ import Testing
                 applications:
                   - { name: a, source: { repository: deploy }, destination: { target: local } }
                 """)
-            return try bosun("validate", "--config", dir.appending("bosun.yaml").path)
+            return try await bosun("validate", "--config", dir.appending("bosun.yaml").path)
         }
         for allowed in ["https://git.example.com/acme/deploy.git", "ssh://git@git.example.com/acme/deploy.git", "git@git.example.com:acme/deploy.git"] {
-            let result = try validate(allowed)
+            let result = try await validate(allowed)
             #expect(result.status == 0, "\(allowed): \(result.stdout)\(result.stderr)")
         }
-        let local = try validate("/srv/deploy")
+        let local = try await validate("/srv/deploy")
         #expect(local.status == 1)
         #expect(local.stdout.contains("repositories[0].url") && local.stdout.contains("off by default")
                 && local.stdout.contains("repositorySchemes: [https, ssh, file]"), "\(local.stdout)")
-        let plain = try validate("http://git.example.com/acme/deploy.git")
+        let plain = try await validate("http://git.example.com/acme/deploy.git")
         #expect(plain.status == 1)
         #expect(plain.stdout.contains("uses http, which is off by default"), "\(plain.stdout)")
-        let unknown = try validate("ftp://git.example.com/deploy.git")
+        let unknown = try await validate("ftp://git.example.com/deploy.git")
         #expect(unknown.status == 1)
         #expect(unknown.stdout.contains("has a scheme Bosun does not fetch"), "\(unknown.stdout)")
         // Allowed when the config says so, and only then.
-        #expect(try validate("http://git.example.com/acme/deploy.git", security: "security: { repositorySchemes: [http] }").status == 0)
-        #expect(try validate("https://git.example.com/acme/deploy.git", security: "security: { repositorySchemes: [http] }").status == 1)
+        #expect(try await validate("http://git.example.com/acme/deploy.git", security: "security: { repositorySchemes: [http] }").status == 0)
+        #expect(try await validate("https://git.example.com/acme/deploy.git", security: "security: { repositorySchemes: [http] }").status == 1)
     }
 }

@@ -62,14 +62,14 @@ import Testing
         for (path, content) in Self.secrets(password: values.newPassword, token: values.newToken) { try setup.repo.write(path, content) }
         let second = try setup.repo.commit("rotate")
         try await Reliability.waitSynced(serve.url, at: second)
-        #expect(try simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue
+        #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue
                 == Data(values.newToken.utf8).base64EncodedString(), "the rotated Secret was not applied")
 
         // Drift by hand, healed by Bosun: the drift diff, event and notification hold a Secret too.
         let driftedData = Data(values.drifted.utf8).base64EncodedString()
-        try simulator.patch("/api/v1/namespaces/shop/secrets/api", #"{"data":{"token":"\#(driftedData)"}}"#)
+        try await simulator.patch("/api/v1/namespaces/shop/secrets/api", #"{"data":{"token":"\#(driftedData)"}}"#)
         try await eventually("the drifted Secret is healed", seconds: 60) {
-            try simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue == Data(values.newToken.utf8).base64EncodedString()
+            try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue == Data(values.newToken.utf8).base64EncodedString()
         }
         try await Reliability.waitSynced(serve.url, at: second)
         try await eventually("notifications arrived", seconds: 30) { sink.bodies.count >= 3 }
@@ -79,12 +79,12 @@ import Testing
         let api = "\(serve.url)/api/v1"
         var paths = ["/applications", "/applications/shop", "/applications/shop/resources", "/applications/shop/diff",
                      "/applications/shop/history", "/events?limit=1000", "/metrics"].map { $0.hasPrefix("/metrics") ? serve.url + $0 : api + $0 }
-        let ids = try Reliability.history(serve.url).compactMap { $0["id"]?.intValue }
+        let ids = try await Reliability.history(serve.url).compactMap { $0["id"]?.intValue }
         #expect(ids.count >= 3, "expected the first sync, the rotation and the heal in the history")
         for id in ids { paths += ["\(api)/applications/shop/history/\(id)", "\(serve.url)/apps/shop/syncs/\(id)"] }
         paths += ["\(serve.url)/", "\(serve.url)/apps/shop"]
         for url in paths {
-            let result = try Shell.execute(["curl", "-s", "-w", "\n%{http_code}", url])
+            let result = try await Shell.execute(["curl", "-s", "-w", "\n%{http_code}", url])
             #expect(result.stdout.hasSuffix("200"), "\(url) answered \(result.stdout.suffix(3))")
             outputs.append((url, result.stdout))
         }
@@ -94,7 +94,7 @@ import Testing
         ]
         for id in ids { commands += [["history", "shop", "--id", String(id)], ["history", "shop", "--id", String(id), "-o", "json"]] }
         for command in commands {
-            let result = try bosun(command + (command.contains("--repo") ? [] : ["--server", serve.url]))
+            let result = try await bosun(command + (command.contains("--repo") ? [] : ["--server", serve.url]))
             outputs.append(("bosun \(command.joined(separator: " "))", result.stdout + result.stderr))
         }
         // The diffs do show the Secrets changing (masked), so the search below has something to look at.
@@ -104,10 +104,10 @@ import Testing
         for (index, body) in sink.bodies.enumerated() { outputs.append(("notification \(index)", body)) }
         // History, events and audit rows in the store. The inventory keeps last-applied bodies for
         // the three-way diff (as `kubectl apply` keeps them on the object), so it is left out.
-        let tables = try Reliability.sqlite(setup.database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'inventory'").map { $0[0] }
+        let tables = try await Reliability.sqlite(setup.database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'inventory'").map { $0[0] }
         #expect(tables.contains("syncs") && tables.contains("events"))
         for table in tables {
-            outputs.append(("store table \(table)", try Shell.run(["sqlite3", "-readonly", setup.database, "SELECT * FROM \"\(table)\""])))
+            outputs.append(("store table \(table)", try await Shell.run(["sqlite3", "-readonly", setup.database, "SELECT * FROM \"\(table)\""])))
         }
 
         for (source, text) in outputs {
@@ -116,7 +116,7 @@ import Testing
             }
         }
         // The search is real: the simulator holds the values Bosun was told to keep secret.
-        #expect(try simulator.get("/api/v1/namespaces/shop/secrets/db")?["data"]?["password"]?.stringValue
+        #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/db")?["data"]?["password"]?.stringValue
                 == Data(values.newPassword.utf8).base64EncodedString())
         print("secret leak scan: \(outputs.count) outputs, \(outputs.reduce(0) { $0 + $1.1.utf8.count }) bytes, \(values.forbidden.count) values")
     }

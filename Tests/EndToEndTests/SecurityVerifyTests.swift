@@ -19,10 +19,10 @@ import Testing
         var allowedSigners: String { dir.appending("allowed_signers").path }
         var gpgPublicKey: String { dir.appending("deployer.asc").path }
 
-        init() throws {
+        init() async throws {
             dir = try TemporaryDirectory(prefix: "bosun-keys")
             for name in ["trusted", "untrusted"] {
-                try Shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", dir.appending(name).path])
+                try await Shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", dir.appending(name).path])
             }
             let publicKey = try String(contentsOfFile: dir.appending("trusted.pub").path, encoding: .utf8)
             try dir.write("allowed_signers", "deployer@example.com \(publicKey.trimmingCharacters(in: .whitespacesAndNewlines))\n")
@@ -31,20 +31,21 @@ import Testing
             gnupgHome = dir.appending("g").path
             try FileManager.default.createDirectory(atPath: gnupgHome, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let env = ["GNUPGHOME": gnupgHome]
-            try Shell.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+            try await Shell.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
                            "Deployer <deployer@example.com>", "ed25519", "sign", "never"], environment: env)
-            let listing = try Shell.run(["gpg", "--batch", "--with-colons", "--list-secret-keys"], environment: env)
+            let listing = try await Shell.run(["gpg", "--batch", "--with-colons", "--list-secret-keys"], environment: env)
             let fpr = listing.split(separator: "\n").first { $0.hasPrefix("fpr:") }?.split(separator: ":", omittingEmptySubsequences: false)
             gpgFingerprint = fpr.flatMap { $0.count > 9 ? String($0[9]) : nil } ?? ""
-            try dir.write("deployer.asc", try Shell.run(["gpg", "--batch", "--armor", "--export", gpgFingerprint], environment: env))
+            try await dir.write("deployer.asc", try Shell.run(["gpg", "--batch", "--armor", "--export", gpgFingerprint], environment: env))
         }
 
         /// Git options and environment that sign with the SSH key at `key`.
         func sshSigning(_ key: String) -> [String] { ["-c", "gpg.format=ssh", "-c", "user.signingkey=\(key)"] }
         var gpgSigning: [String] { ["-c", "gpg.format=openpgp", "-c", "user.signingkey=\(gpgFingerprint)"] }
 
+        /// For `defer`: a short command, run blocking.
         func remove() {
-            _ = try? Shell.execute(["gpgconf", "--kill", "gpg-agent"], environment: ["GNUPGHOME": gnupgHome])
+            _ = try? Shell.executeBlocking(["gpgconf", "--kill", "gpg-agent"], environment: ["GNUPGHOME": gnupgHome])
             dir.remove()
         }
     }
@@ -115,7 +116,7 @@ import Testing
     static func waitRefused(_ url: String, _ app: String, mentioning text: String) async throws -> String {
         var message = ""
         try await eventually("\(app) reports VerificationFailed (\(text))", seconds: 60) {
-            let condition = try Reliability.status(url, app)["condition"]
+            let condition = try await Reliability.status(url, app)["condition"]
             message = condition?["message"]?.stringValue ?? ""
             return condition?["type"] == "VerificationFailed" && message.contains(text)
         }
@@ -124,7 +125,7 @@ import Testing
 
     @Test("only commits and tags signed by a listed SSH or GPG key are deployed; the rest are refused and say why")
     func onlyTrustedSignaturesDeploy() async throws {
-        let keys = try Keys()
+        let keys = try await Keys()
         defer { keys.remove() }
         #expect(!keys.gpgFingerprint.isEmpty)
         let repo = try GitRepository()
@@ -150,7 +151,7 @@ import Testing
         let why = try await Self.waitRefused(url, "shop", mentioning: String(unsigned.prefix(7)))
         #expect(why.contains("not signed by a trusted key"), "\(why)")
         // A person asking for the sync is refused too.
-        let manual = try bosun("sync", "shop", "--server", url)
+        let manual = try await bosun("sync", "shop", "--server", url)
         #expect(manual.status != 0)
         #expect((manual.stdout + manual.stderr).contains("not signed by a trusted key"), "\(manual.stdout)\(manual.stderr)")
 
@@ -168,15 +169,15 @@ import Testing
         // Nothing unverified ever reached the target or the history.
         #expect(setup.content("page") == "one")
         #expect(setup.content("notes") == "1.0")
-        let deployed = Set(try Reliability.history(url).compactMap { $0["revision"]?.stringValue })
+        let deployed = await Set(try Reliability.history(url).compactMap { $0["revision"]?.stringValue })
         #expect(deployed == [first])
-        let events = try bosun("events", "shop", "--server", url)
+        let events = try await bosun("events", "shop", "--server", url)
         #expect(events.stdout.contains("VerificationFailed"), "\(events.stdout)")
 
         // Signed with the trusted GPG key: deploys, and the condition clears.
         let gpgSigned = try Self.commit(repo, ["app/page.yaml": Self.file("page", "gpg")], "gpg", signing: keys.gpgSigning, keys: keys)
         try await Reliability.waitSynced(url, at: gpgSigned, seconds: 60)
         #expect(setup.content("page") == "gpg")
-        #expect(try Reliability.status(url)["condition"]?["type"] != "VerificationFailed")
+        #expect(try await Reliability.status(url)["condition"]?["type"] != "VerificationFailed")
     }
 }

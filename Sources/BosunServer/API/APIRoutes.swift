@@ -66,6 +66,15 @@ extension APIServer {
                 return APIResponse.json(SyncStarted(id: id), status: .accepted)
             }
         }
+        api.post("/applications/:name/terminate") { request, context in
+            await handle {
+                _ = try await EmptyBody.decode(request)
+                let name = try context.parameters.require("name")
+                let id = try await engine.terminate(name, actor: context.actor)
+                await engine.audit(actor: context.actor, action: "terminate", app: name, detail: "sync \(id)")
+                return APIResponse.json(SyncStarted(id: id), status: .accepted)
+            }
+        }
         api.post("/applications/:name/pin") { request, context in
             await handle {
                 let body = try await PinBody.decode(request)

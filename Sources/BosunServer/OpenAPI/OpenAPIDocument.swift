@@ -9,7 +9,7 @@ enum OpenAPIDocument {
           description: |
             The HTTP API of `bosun serve`: applications, syncs, history, events, webhooks, metrics.
             Send `Authorization: Bearer <token>`; tokens live in `server.tokens` with a role:
-            viewer reads, operator also syncs, rolls back, pins, unpins and refreshes, admin may do
+            viewer reads, operator also syncs, rolls back, terminates, pins, unpins and refreshes, admin may do
             everything. With no tokens configured the server listens on loopback only and allows
             every request. Every error is `{"error": {"code", "message"}}`.
         servers:
@@ -181,6 +181,19 @@ enum OpenAPIDocument {
                 "404": { $ref: "#/components/responses/Error" }
                 "409": { $ref: "#/components/responses/Conflict" }
                 "422": { $ref: "#/components/responses/Error" }
+          /api/v1/applications/{name}/terminate:
+            post:
+              tags: [applications]
+              summary: >-
+                Stop the running sync between two steps (operator). It is recorded as Terminated,
+                runs no SyncFail hook, is not retried and never triggers auto-rollback.
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "202": { description: the sync asked to stop, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
           /api/v1/applications/{name}/pin:
             post:
               tags: [applications]
@@ -403,7 +416,7 @@ enum OpenAPIDocument {
               properties:
                 id: { type: integer, format: int64 }
                 revision: { type: string }
-                result: { type: string, enum: [Running, Succeeded, Failed, Interrupted] }
+                result: { type: string, enum: [Running, Succeeded, Failed, Interrupted, Terminated] }
                 trigger: { type: string, enum: [interval, webhook, manual, config, selfHeal, rollback, autoRollback] }
                 startedAt: { type: string, format: date-time }
                 finishedAt: { type: string, format: date-time }
