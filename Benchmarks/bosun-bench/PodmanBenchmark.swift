@@ -41,12 +41,12 @@ struct PodmanBenchmark: AsyncParsableCommand {
         }
         let repo = try GitRepository()
         defer {
-            _ = try? Shell.execute(["sh", "-c", "podman pod ps -q --filter label=bosun.dev/managed-by=bosun --filter name=bench- | xargs -r podman pod rm -f -t 0"])
+            _ = try? Shell.executeBlocking(["sh", "-c", "podman pod ps -q --filter label=bosun.dev/managed-by=bosun --filter name=bench- | xargs -r podman pod rm -f -t 0"])
             service?.terminate()
             repo.remove()
             dir.remove()
         }
-        try Self.buildImage()
+        try await Self.buildImage()
         for a in 0..<apps {
             for p in 0..<pods { try repo.write("apps/a\(a)/bench-\(a)-\(p).yaml", Self.pod("bench-\(a)-\(p)")) }
         }
@@ -76,7 +76,14 @@ struct PodmanBenchmark: AsyncParsableCommand {
         print("podman: \(apps) applications × \(pods) pods, real Podman at unix://\(path)")
         let (_, first) = try await measure {
             try await engine.start()
-            while await engine.statuses().contains(where: { $0.sync.status != .synced || $0.health.status != .healthy }) {
+            var lastReport = ContinuousClock.now
+            while true {
+                let waiting = await engine.statuses().filter { $0.sync.status != .synced || $0.health.status != .healthy }
+                if waiting.isEmpty { break }
+                if ContinuousClock.now - lastReport > .seconds(30) {
+                    lastReport = ContinuousClock.now
+                    print("    … \(waiting.count) applications not yet Synced and Healthy (\(waiting.first.map { "\($0.name): \($0.sync.status.rawValue), \($0.health.status.rawValue) \($0.health.message)" } ?? ""))")
+                }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -101,11 +108,11 @@ struct PodmanBenchmark: AsyncParsableCommand {
         var latencies: [Double] = []
         for round in 0..<3 {
             let container = "bench-\(round)-0-main"
-            let before = try Shell.execute(["podman", "inspect", container, "--format", "{{.Id}}"]).stdout
-            _ = try Shell.execute(["podman", "rm", "-f", "-t", "0", container])
+            let before = try await Shell.execute(["podman", "inspect", container, "--format", "{{.Id}}"]).stdout
+            _ = try await Shell.execute(["podman", "rm", "-f", "-t", "0", container])
             let (_, healed) = try await measure {
                 while true {
-                    let now = try Shell.execute(["podman", "inspect", container, "--format", "{{.Id}} {{.State.Status}}"]).stdout
+                    let now = try await Shell.execute(["podman", "inspect", container, "--format", "{{.Id}} {{.State.Status}}"]).stdout
                     if now.hasSuffix("running") && !now.hasPrefix(before) { break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
@@ -140,12 +147,12 @@ struct PodmanBenchmark: AsyncParsableCommand {
     }
 
     /// The test image: busybox-static imported as a root filesystem (no registry needed).
-    static func buildImage() throws {
-        if try Shell.execute(["podman", "image", "exists", image]).status == 0 { return }
+    static func buildImage() async throws {
+        if try await Shell.execute(["podman", "image", "exists", image]).status == 0 { return }
         let root = try TemporaryDirectory(prefix: "bosun-bench-rootfs")
         defer { root.remove() }
         let script = "set -e; mkdir -p \"$1/bin\"; cp /bin/busybox \"$1/bin/\"; tar -C \"$1\" -cf \"$1.tar\" .; podman import \"$1.tar\" \(image) >/dev/null; rm -f \"$1.tar\""
-        let result = try Shell.execute(["sh", "-c", script, "sh", root.path])
+        let result = try await Shell.execute(["sh", "-c", script, "sh", root.path])
         guard result.status == 0 else { throw ValidationError("podman import failed: \(result.stderr)") }
     }
 }

@@ -10,7 +10,7 @@ final class PodmanHost: @unchecked Sendable {
     static let image = "localhost/bosun-test/busybox:2"
 
     /// Podman on PATH: CI installs it, so there the suite runs.
-    static var installed: Bool { (try? Shell.execute(["sh", "-c", "command -v podman"]))?.status == 0 }
+    static var installed: Bool { (try? Shell.executeBlocking(["sh", "-c", "command -v podman"]))?.status == 0 }
     static let skipReason: Comment = "podman is not installed (CI installs it: apt-get install podman runc catatonit docker-registry busybox-static)"
 
     let socket: String
@@ -19,7 +19,7 @@ final class PodmanHost: @unchecked Sendable {
 
     init() async throws {
         dir = try TemporaryDirectory(prefix: "bosun-podman")
-        if let given = ProcessInfo.processInfo.environment["BOSUN_PODMAN_SOCKET"], !given.isEmpty, Self.answers(given) {
+        if let given = ProcessInfo.processInfo.environment["BOSUN_PODMAN_SOCKET"], !given.isEmpty, await Self.answers(given) {
             socket = given
         } else {
             let path = dir.appending("podman.sock").path
@@ -32,21 +32,21 @@ final class PodmanHost: @unchecked Sendable {
             service = process
             socket = path
             let deadline = Date().addingTimeInterval(30)
-            while !Self.answers(path) {
+            while await !Self.answers(path) {
                 if Date() > deadline || !process.isRunning { throw Shell.Failure(command: ["podman", "system", "service"], status: -1, stdout: "", stderr: "the service did not answer on \(path)") }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        try Self.buildImage()
+        try await Self.buildImage()
     }
 
-    static func answers(_ socket: String) -> Bool {
-        (try? Shell.execute(["curl", "-s", "--max-time", "2", "--unix-socket", socket, "http://d/_ping"]))?.stdout == "OK"
+    static func answers(_ socket: String) async -> Bool {
+        (try? await Shell.execute(["curl", "-s", "--max-time", "2", "--unix-socket", socket, "http://d/_ping"]))?.stdout == "OK"
     }
 
     /// A busybox root filesystem imported as an image, once per machine.
-    static func buildImage() throws {
-        if try Shell.execute(["podman", "image", "exists", image]).status == 0 { return }
+    static func buildImage() async throws {
+        if try await Shell.execute(["podman", "image", "exists", image]).status == 0 { return }
         let root = try TemporaryDirectory(prefix: "bosun-rootfs")
         defer { root.remove() }
         let script = """
@@ -59,7 +59,7 @@ final class PodmanHost: @unchecked Sendable {
             podman import "$1.tar" \(image) >/dev/null
             rm -f "$1.tar"
             """
-        let result = try Shell.execute(["sh", "-c", script, "sh", root.path])
+        let result = try await Shell.execute(["sh", "-c", script, "sh", root.path])
         guard result.status == 0 else { throw Shell.Failure(command: ["podman", "import"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
     }
 
@@ -77,15 +77,15 @@ final class PodmanHost: @unchecked Sendable {
 
     /// Runs the podman CLI against the test's service; standard output trimmed.
     @discardableResult
-    func podman(_ arguments: String...) throws -> Shell.Result {
-        var result = try Shell.execute(["podman", "--url", "unix://\(socket)"] + arguments)
+    func podman(_ arguments: String...) async throws -> Shell.Result {
+        var result = try await Shell.execute(["podman", "--url", "unix://\(socket)"] + arguments)
         result.stdout = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return result
     }
 
     /// Pods with the application's label: name → (id, status).
-    func pods(app: String) throws -> [String: (id: String, status: String)] {
-        let out = try podman("pod", "ps", "--filter", "label=bosun.dev/app=\(app)", "--format", "{{.Name}} {{.Id}} {{.Status}}").stdout
+    func pods(app: String) async throws -> [String: (id: String, status: String)] {
+        let out = try await podman("pod", "ps", "--filter", "label=bosun.dev/app=\(app)", "--format", "{{.Name}} {{.Id}} {{.Status}}").stdout
         var result: [String: (String, String)] = [:]
         for line in out.split(separator: "\n") {
             let parts = line.split(separator: " ").map(String.init)
@@ -95,18 +95,18 @@ final class PodmanHost: @unchecked Sendable {
     }
 
     /// A container's environment variable.
-    func env(_ container: String, _ name: String) throws -> String? {
-        let out = try podman("exec", container, "/bin/busybox", "env").stdout
+    func env(_ container: String, _ name: String) async throws -> String? {
+        let out = try await podman("exec", container, "/bin/busybox", "env").stdout
         return out.split(separator: "\n").first { $0.hasPrefix("\(name)=") }.map { String($0.dropFirst(name.count + 1)) }
     }
 
     /// Removes what a test left: its pods, volumes and secrets.
     func clean(app: String, secrets: [String] = [], pods extra: [String] = []) {
-        let ids = ((try? podman("pod", "ps", "-q", "--filter", "label=bosun.dev/app=\(app)").stdout) ?? "").split(separator: "\n").map(String.init)
-        for id in ids + extra { _ = try? podman("pod", "rm", "-f", "-t", "0", id) }
-        let volumes = ((try? podman("volume", "ls", "-q", "--filter", "label=bosun.dev/app=\(app)").stdout) ?? "").split(separator: "\n").map(String.init)
-        for volume in volumes { _ = try? podman("volume", "rm", "-f", volume) }
-        for secret in secrets { _ = try? podman("secret", "rm", secret) }
+        let ids = ((try? Shell.executeBlocking(["podman", "--url", "unix://\(socket)", "pod", "ps", "-q", "--filter", "label=bosun.dev/app=\(app)"]).stdout) ?? "").split(separator: "\n").map(String.init)
+        for id in ids + extra { _ = try? Shell.executeBlocking(["podman", "--url", "unix://\(socket)", "pod", "rm", "-f", "-t", "0", id]) }
+        let volumes = ((try? Shell.executeBlocking(["podman", "--url", "unix://\(socket)", "volume", "ls", "-q", "--filter", "label=bosun.dev/app=\(app)"]).stdout) ?? "").split(separator: "\n").map(String.init)
+        for volume in volumes { _ = try? Shell.executeBlocking(["podman", "--url", "unix://\(socket)", "volume", "rm", "-f", volume]) }
+        for secret in secrets { _ = try? Shell.executeBlocking(["podman", "--url", "unix://\(socket)", "secret", "rm", secret]) }
     }
 }
 
@@ -139,9 +139,9 @@ final class LocalRegistry: @unchecked Sendable {
     }
 
     /// Pushes a local image under `name:tag`; returns the reference.
-    func push(_ image: String, as name: String) throws -> String {
+    func push(_ image: String, as name: String) async throws -> String {
         let reference = "\(address)/\(name)"
-        let result = try Shell.execute(["podman", "push", "--tls-verify=false", image, reference])
+        let result = try await Shell.execute(["podman", "push", "--tls-verify=false", image, reference])
         guard result.status == 0 else { throw Shell.Failure(command: ["podman", "push"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
         return reference
     }
@@ -193,26 +193,27 @@ struct PodmanSetup {
         return (serve, try await serve.waitUntilServing())
     }
 
-    func status(_ url: String) throws -> JSONValue {
-        let result = try bosun("status", app, "--server", url, "-o", "json")
+    func status(_ url: String) async throws -> JSONValue {
+        let result = try await bosun("status", app, "--server", url, "-o", "json")
         guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
         return try json(result.stdout)
     }
 
-    func history(_ url: String) throws -> [JSONValue] {
-        try json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
+    func history(_ url: String) async throws -> [JSONValue] {
+        try json(try await bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
     }
 
     func waitHealthy(_ url: String, at sha: String, seconds: Double = 90) async throws {
         let seen = LockedBox("")
         do {
             try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-                let s = try status(url)
+                let s = try await status(url)
                 seen.set(s.jsonString())
                 return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
             }
         } catch {
-            Issue.record("last status: \(seen.get())\nhistory: \((try? history(url).prefix(3).map { $0.jsonString() }) ?? [])")
+            let recent = (try? await history(url).prefix(3).map { $0.jsonString() }) ?? []
+            Issue.record("last status: \(seen.get())\nhistory: \(recent)")
             throw error
         }
     }
