@@ -108,18 +108,18 @@ struct PodmanBenchmark: AsyncParsableCommand {
         var latencies: [Double] = []
         for round in 0..<3 {
             let container = "bench-\(round)-0-main"
-            let before = try await Shell.execute(["podman", "inspect", container, "--format", "{{.Id}}"]).stdout
+            let before = try await Shell.execute(["podman", "inspect", container, "--format", "{{.Id}}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             _ = try await Shell.execute(["podman", "rm", "-f", "-t", "0", container])
             let (_, healed) = try await measure {
                 while true {
-                    let now = try await Shell.execute(["podman", "inspect", container, "--format", "{{.Id}} {{.State.Status}}"]).stdout
+                    let now = try await Shell.execute(["podman", "inspect", container, "--format", "{{.Id}} {{.State.Status}}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                     if now.hasSuffix("running") && !now.hasPrefix(before) { break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
             latencies.append(healed)
         }
-        figure("drift: container removed → pod running again (median of 3)", latencies.sorted()[1], "s", target: "under 2 s")
+        figure("drift: container removed → running again (median of 3)", latencies.sorted()[1], "s", target: "under 2 s")
         figure("resident memory of this benchmark process", residentMiB(), "MiB")
         await engine.stop()
         await target.shutdown()
