@@ -59,6 +59,7 @@ let package = Package(
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
+        .target(name: "BosunPodman", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(
             name: "BosunStore",
             dependencies: ["BosunCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -79,7 +80,7 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunStore", "BosunEngine", "BosunServer", "BosunImport", "BosunCharts", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunPodman", "BosunStore", "BosunEngine", "BosunServer", "BosunImport", "BosunCharts", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
@@ -113,7 +114,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -143,6 +144,7 @@ let package = Package(
         .testTarget(
             name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting", "NomadSimulator"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "BosunPodmanTests", dependencies: ["BosunPodman", "BosunCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesSimulatorTests",
             dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting", "kubernetes-simulator"],

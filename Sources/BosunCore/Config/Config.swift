@@ -109,13 +109,17 @@ public struct TargetSpec: Sendable, Hashable {
 
     public func string(_ key: String) -> String? { options[key]?.stringValue }
     public func bool(_ key: String) -> Bool? { options[key]?.boolValue }
+    /// A list option (`hostPathAllowed: [/srv/data]`); nil when absent or not a list of strings.
+    public func strings(_ key: String) -> [String]? {
+        options[key]?.arrayValue.map { $0.compactMap(\.stringValue) }
+    }
 
     /// The option fields each target type accepts, so validation can name a typo.
     public static let knownOptions: [String: [String]] = [
         "host": ["root"],
         "kubernetes": ["kubeconfig", "context", "inCluster", "namespace", "qps", "requestTimeout"],
         "nomad": ["address", "namespace", "region", "tokenEnv", "caCert", "clientCert", "clientKey", "tlsSkipVerify", "tlsServerName", "purge"],
-        "podman": ["socket"],
+        "podman": ["socket", "hostPathAllowed", "allowPrivileged", "insecureRegistries", "registryUsernameEnv", "registryPasswordEnv", "requestTimeout"],
     ]
 }
 

@@ -139,7 +139,10 @@ public enum ConfigLoader {
         _ = typeNode
         var options = JSONObject()
         for pair in m.pairs where pair.key != "name" && pair.key != "type" {
-            if case .scalar(let s) = pair.value { options[pair.key] = YAMLDecoder.resolve(s) } else {
+            if case .scalar(let s) = pair.value { options[pair.key] = YAMLDecoder.resolve(s) } else if case .sequence = pair.value {
+                // Target options may be lists of strings (`hostPathAllowed: [/srv/data]`).
+                options[pair.key] = .array((m.strings(pair.key) ?? []).map { .string($0) })
+            } else {
                 reader.report(pair.value, m.childPath(pair.key), "expected a single value, found \(ConfigReader.describe(pair.value))")
             }
         }
