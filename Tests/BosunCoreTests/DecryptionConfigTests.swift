@@ -82,4 +82,45 @@ import Testing
         #expect(has("applications[0].decryption.keys[0]", "did you mean \"prod\"?", line: 15), "\(found)")
         #expect(has("applications[1].decryption.keys", "no decryption keys named", line: 19), "\(found)")
     }
+
+    @Test func applicationsInGitNameKeysTheLocalConfigDeclares() throws {
+        let local = try ConfigLoader.parse(Self.valid, file: "bosun.yaml")
+        let definitions = try ConfigLoader.parseApplications("""
+            apiVersion: bosun.dev/v1
+            kind: Applications
+            applications:
+              - { name: shop, source: { repository: deploy, path: shop }, destination: { target: local }, decryption: { provider: sops, keys: [prod] } }
+            applicationSets:
+              - name: envs
+                generators: [{ list: [{ env: staging }] }]
+                template:
+                  name: "shop-{{env}}"
+                  source: { repository: deploy, path: "shop/{{env}}" }
+                  destination: { target: local }
+                  decryption: { provider: sops, keys: ["{{env}}"] }
+            """, file: "bosun/shop.yaml", repository: "deploy", commit: String(repeating: "b", count: 40), local: local)
+        let shop = try #require(definitions.applications.first)
+        #expect(local.decryption(for: shop)?.keys == ["prod"])
+        do {
+            _ = try ConfigLoader.parseApplications("""
+                apiVersion: bosun.dev/v1
+                kind: Applications
+                applications:
+                  - { name: shop, source: { repository: deploy, path: shop }, destination: { target: local }, decryption: { provider: sops, keys: [prd] } }
+                applicationSets:
+                  - name: envs
+                    generators: [{ list: [{ env: staging }] }]
+                    template:
+                      name: "shop-{{env}}"
+                      source: { repository: deploy, path: "shop/{{env}}" }
+                      destination: { target: local }
+                      decryption: { provider: sops, keys: [nightly] }
+                """, file: "bosun/shop.yaml", repository: "deploy", commit: "c0ffee", local: local)
+            Issue.record("expected problems")
+        } catch {
+            let text = error.description
+            #expect(text.contains("deploy:bosun/shop.yaml:4:") && text.contains("no decryption key named \"prd\"") && text.contains("did you mean \"prod\"?"), "\(text)")
+            #expect(text.contains("applicationSets[0].template.decryption.keys[0]") && text.contains("no decryption key named \"nightly\""), "\(text)")
+        }
+    }
 }

@@ -41,11 +41,11 @@ struct AgeTests {
     }
 
     @Test("files age encrypts (binary and armored, to several recipients) decrypt in Bosun", .enabled(if: hasAgeCLI))
-    func ageToBosun() throws {
+    func ageToBosun() async throws {
         let dir = try TemporaryDirectory(prefix: "bosun-age")
         defer { dir.remove() }
         let keyFile = dir.appending("key.txt").path
-        try Shell.run(["age-keygen", "-o", keyFile])
+        try await Shell.run(["age-keygen", "-o", keyFile])
         let identities = try AgeIdentity.parseAll(try String(contentsOfFile: keyFile, encoding: .utf8), source: keyFile)
         #expect(identities.count == 1)
         let other = AgeIdentity()
@@ -55,7 +55,7 @@ struct AgeTests {
         try Data(plain).write(to: dir.appending("plain.bin"))
         for armor in [false, true] {
             let out = dir.appending(armor ? "file.age.asc" : "file.age").path
-            try Shell.run(["age", "-e"] + (armor ? ["-a"] : []) + ["-r", other.recipient.text, "-r", identities[0].recipient.text, "-o", out, dir.appending("plain.bin").path])
+            try await Shell.run(["age", "-e"] + (armor ? ["-a"] : []) + ["-r", other.recipient.text, "-r", identities[0].recipient.text, "-o", out, dir.appending("plain.bin").path])
             let file = Array(try Data(contentsOf: URL(fileURLWithPath: out)))
             #expect(try AgeFile.decrypt(file, identities: identities) == plain)
             #expect(try AgeFile.decrypt(file, identities: [other]) == plain)
@@ -63,12 +63,12 @@ struct AgeTests {
         }
         // The 32-byte data key SOPS wraps.
         try Data(repeating: 7, count: 32).write(to: dir.appending("key.bin"))
-        try Shell.run(["age", "-e", "-a", "-r", identities[0].recipient.text, "-o", dir.appending("key.age").path, dir.appending("key.bin").path])
+        try await Shell.run(["age", "-e", "-a", "-r", identities[0].recipient.text, "-o", dir.appending("key.age").path, dir.appending("key.bin").path])
         #expect(try AgeFile.decrypt(Array(try Data(contentsOf: dir.appending("key.age"))), identities: identities) == [UInt8](repeating: 7, count: 32))
     }
 
     @Test("files Bosun encrypts (binary and armored, empty to several chunks) decrypt with age -d", .enabled(if: hasAgeCLI))
-    func bosunToAge() throws {
+    func bosunToAge() async throws {
         let dir = try TemporaryDirectory(prefix: "bosun-age")
         defer { dir.remove() }
         let identity = AgeIdentity()
@@ -78,7 +78,7 @@ struct AgeTests {
             for armor in [false, true] {
                 let file = try AgeFile.encrypt(plain, to: [AgeIdentity().recipient, identity.recipient], armor: armor)
                 try Data(file).write(to: dir.appending("file.age"))
-                try Shell.run(["age", "-d", "-i", dir.appending("key.txt").path, "-o", dir.appending("out.bin").path, dir.appending("file.age").path])
+                try await Shell.run(["age", "-d", "-i", dir.appending("key.txt").path, "-o", dir.appending("out.bin").path, dir.appending("file.age").path])
                 // age writes no output file for an empty plaintext.
                 let out = size == 0 ? (try? Data(contentsOf: dir.appending("out.bin"))) ?? Data() : try Data(contentsOf: dir.appending("out.bin"))
                 try? FileManager.default.removeItem(at: dir.appending("out.bin"))
@@ -87,7 +87,7 @@ struct AgeTests {
             }
         }
         // age-keygen -y derives the same recipient from Bosun's identity.
-        let derived = try Shell.run(["age-keygen", "-y", dir.appending("key.txt").path]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let derived = try await Shell.run(["age-keygen", "-y", dir.appending("key.txt").path]).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(derived == identity.recipient.text)
     }
 

@@ -88,7 +88,7 @@ struct FormatFixtureTests {
             defer { dir.remove() }
             try dir.write("enc.age", enc)
             try Data(try Fixtures.bytes("test.agekey")).write(to: dir.appending("key.txt"))
-            try Shell.run(["age", "-d", "-i", dir.appending("key.txt").path, "-o", dir.appending("key.bin").path, dir.appending("enc.age").path])
+            try await Shell.run(["age", "-d", "-i", dir.appending("key.txt").path, "-o", dir.appending("key.bin").path, dir.appending("enc.age").path])
             dataKey = Array(try Data(contentsOf: dir.appending("key.bin")))
         } else {
             dataKey = try AgeFile.decrypt(Array(enc.utf8), identities: [try Fixtures.identity])

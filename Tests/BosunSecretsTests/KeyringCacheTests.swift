@@ -64,11 +64,11 @@ struct KeyringCacheTests {
         defer { sender.remove() }
         let dir = try TemporaryDirectory(prefix: "bosun-keys")
         defer {
-            _ = try? Shell.execute(["gpgconf", "--homedir", dir.appending("gnupg/pgp").path, "--kill", "all"])
+            _ = try? Shell.executeBlocking(["gpgconf", "--homedir", dir.appending("gnupg/pgp").path, "--kill", "all"])
             dir.remove()
         }
         try FileManager.default.createDirectory(at: dir.appending("keys"), withIntermediateDirectories: true)
-        try sender.exportSecret(to: dir.appending("keys/prod.asc").path)
+        try await sender.exportSecret(to: dir.appending("keys/prod.asc").path)
         let options = SopsFile.EncryptOptions(ageRecipients: [], pgpFingerprints: [sender.fingerprint], gpg: GPG(homeDirectory: sender.home))
         let file = try await SopsFile.encrypt(Array("token: abc\n".utf8), format: .yaml, name: "f", options: options)
         let cache = KeyringCache(config: config(dir, [DecryptionKeySpec(name: "pgp", gpgKeyFiles: ["keys/prod.asc"])]), gpgRoot: dir.appending("gnupg").path)

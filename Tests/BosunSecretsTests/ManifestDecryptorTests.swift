@@ -128,7 +128,7 @@ struct ManifestDecryptorTests {
         for error in [none, wrong, mac] { #expect(error?.description.contains("hunter2") == false) }
     }
 
-    @Test("secretGenerator files are decrypted in a copy of the tree before kustomize runs", .enabled(if: (try? Shell.execute(["kubectl", "version", "--client"]).status) == 0))
+    @Test("secretGenerator files are decrypted in a copy of the tree before kustomize runs", .enabled(if: (try? Shell.executeBlocking(["kubectl", "version", "--client"]).status) == 0))
     func kustomizeSources() async throws {
         let dir = try TemporaryDirectory(prefix: "bosun-kustomize")
         defer { dir.remove() }
@@ -139,7 +139,7 @@ struct ManifestDecryptorTests {
         let done = try await KustomizeSources.decrypt(root: dir.url, path: "overlay", keys: keys, owner: "application web")
         #expect(Set(done) == ["base/secret.bin", "base/app.env"])
         #expect(try String(contentsOf: dir.appending("base/secret.bin"), encoding: .utf8) == "hunter2")
-        let rendered = try Shell.run(["kubectl", "kustomize", dir.appending("overlay").path])
+        let rendered = try await Shell.run(["kubectl", "kustomize", dir.appending("overlay").path])
         #expect(rendered.contains(Data("hunter2".utf8).base64EncodedString()))
         #expect(rendered.contains(Data("abc-987".utf8).base64EncodedString()))
         // A generator file outside the tree is refused.

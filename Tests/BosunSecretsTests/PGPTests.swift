@@ -20,11 +20,11 @@ struct PGPTests {
         // Bosun's own keyring, the secret key imported from a file.
         let owned = try TemporaryDirectory(prefix: "bosun-owned-gpg")
         defer {
-            _ = try? Shell.execute(["gpgconf", "--homedir", owned.appending("gnupg").path, "--kill", "all"])
+            _ = try? Shell.executeBlocking(["gpgconf", "--homedir", owned.appending("gnupg").path, "--kill", "all"])
             owned.remove()
         }
         let keyFile = owned.appending("prod.asc").path
-        try sender.exportSecret(to: keyFile)
+        try await sender.exportSecret(to: keyFile)
         let gpg = try GPG.ownedKeyring(at: owned.appending("gnupg").path)
         try await gpg.importKeys([keyFile])
         let mode = try FileManager.default.attributesOfItem(atPath: owned.appending("gnupg").path)[.posixPermissions] as? Int
@@ -37,7 +37,7 @@ struct PGPTests {
 
         // An empty keyring of its own: gpg has no secret key for it.
         let empty = try GPG.ownedKeyring(at: owned.appending("empty").path)
-        defer { _ = try? Shell.execute(["gpgconf", "--homedir", owned.appending("empty").path, "--kill", "all"]) }
+        defer { _ = try? Shell.executeBlocking(["gpgconf", "--homedir", owned.appending("empty").path, "--kill", "all"]) }
         let error = await sopsError { _ = try await SopsFile.decrypt(file, format: .yaml, name: "f", keys: SopsKeyring(ageIdentities: [], gpg: empty)) }
         #expect(error?.code == .noKey)
         #expect(error?.description.contains("PGP \(sender.fingerprint)") == true)
@@ -47,7 +47,7 @@ struct PGPTests {
     func badKeyFile() async throws {
         let dir = try TemporaryDirectory(prefix: "bosun-gpg-bad")
         defer {
-            _ = try? Shell.execute(["gpgconf", "--homedir", dir.appending("gnupg").path, "--kill", "all"])
+            _ = try? Shell.executeBlocking(["gpgconf", "--homedir", dir.appending("gnupg").path, "--kill", "all"])
             dir.remove()
         }
         let file = try dir.write("broken.asc", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnot a key\n-----END PGP PRIVATE KEY BLOCK-----\n").path

@@ -26,10 +26,10 @@ enum Fixtures {
 }
 
 /// Whether Debian's `age` and `age-keygen` are on PATH (CI installs them).
-let hasAgeCLI = (try? Shell.execute(["age", "--version"]).status) == 0 && (try? Shell.execute(["sh", "-c", "command -v age-keygen"]).status) == 0
+let hasAgeCLI = (try? Shell.executeBlocking(["age", "--version"]).status) == 0 && (try? Shell.executeBlocking(["sh", "-c", "command -v age-keygen"]).status) == 0
 
 /// Whether `gpg` is on PATH.
-let hasGPG = (try? Shell.execute(["gpg", "--version"]).status) == 0
+let hasGPG = (try? Shell.executeBlocking(["gpg", "--version"]).status) == 0
 
 /// Encrypts `text` to a new identity and returns the file and a keyring that opens it.
 func encrypted(_ text: String, format: SopsFormat, encryptedRegex: String? = nil, macOnlyEncrypted: Bool = false,
@@ -64,19 +64,19 @@ struct TestKeyring {
         directory = try TemporaryDirectory(prefix: "bosun-gpg")
         try FileManager.default.createDirectory(atPath: directory.appending("gnupg").path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let env = ["GNUPGHOME": directory.appending("gnupg").path]
-        try Shell.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", "Sops Tester <sops@example.com>", "default", "default", "never"], environment: env)
-        let listing = try Shell.run(["gpg", "--batch", "--with-colons", "--list-secret-keys"], environment: env)
+        try Shell.runBlocking(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", "Sops Tester <sops@example.com>", "default", "default", "never"], environment: env)
+        let listing = try Shell.runBlocking(["gpg", "--batch", "--with-colons", "--list-secret-keys"], environment: env)
         fingerprint = listing.split(separator: "\n").first { $0.hasPrefix("fpr:") }.map { String($0.split(separator: ":", omittingEmptySubsequences: false)[9]) } ?? ""
     }
 
     /// The secret key, armored (what `decryptionKeys.gpgKeyFiles` names).
-    func exportSecret(to path: String) throws {
-        let armored = try Shell.run(["gpg", "--batch", "--armor", "--export-secret-keys", fingerprint], environment: environment)
+    func exportSecret(to path: String) async throws {
+        let armored = try await Shell.run(["gpg", "--batch", "--armor", "--export-secret-keys", fingerprint], environment: environment)
         try Data(armored.utf8).write(to: URL(fileURLWithPath: path))
     }
 
     func remove() {
-        _ = try? Shell.execute(["gpgconf", "--homedir", home, "--kill", "all"])
+        _ = try? Shell.executeBlocking(["gpgconf", "--homedir", home, "--kill", "all"])
         directory.remove()
     }
 }

@@ -6,8 +6,8 @@ import Testing
 /// SOPS files for end-to-end tests, made with the `bosun` binary as a user would.
 enum Sops {
     /// `bosun secret keygen -o PATH`; returns the recipient it printed.
-    static func keygen(_ path: String) throws -> String {
-        let result = try bosun("secret", "keygen", "-o", path)
+    static func keygen(_ path: String) async throws -> String {
+        let result = try await bosun("secret", "keygen", "-o", path)
         guard result.status == 0, let line = result.stderr.split(separator: "\n").first(where: { $0.hasPrefix("Public key: ") }) else {
             throw Shell.Failure(command: ["bosun", "secret", "keygen"], status: result.status, stdout: result.stdout, stderr: result.stderr)
         }
@@ -16,13 +16,13 @@ enum Sops {
 
     /// `bosun secret encrypt` of `plaintext` (written to a file named `name` in `dir`).
     static func encrypt(_ plaintext: String, name: String, to recipients: [String], in dir: TemporaryDirectory,
-                        encryptedRegex: String? = "^(data|stringData)$") throws -> String {
+                        encryptedRegex: String? = "^(data|stringData)$") async throws -> String {
         let file = try dir.write("plain/\(name)", plaintext).path
         defer { try? FileManager.default.removeItem(atPath: file) }
         var arguments = ["secret", "encrypt", file]
         for recipient in recipients { arguments += ["--age", recipient] }
         if let encryptedRegex { arguments += ["--encrypted-regex", encryptedRegex] }
-        let result = try bosun(arguments)
+        let result = try await bosun(arguments)
         guard result.status == 0 else { throw Shell.Failure(command: arguments, status: result.status, stdout: result.stdout, stderr: result.stderr) }
         return result.stdout
     }

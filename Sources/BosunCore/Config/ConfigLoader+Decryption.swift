@@ -35,7 +35,7 @@ extension ConfigLoader {
         return DecryptionSpec(provider: provider, keys: keys)
     }
 
-    /// Key names are unique, and every name an application or repository uses is declared.
+    /// Key names are unique, and every name an application, repository or set template uses is declared.
     static func checkDecryption(_ config: Config, _ top: MappingView, _ reader: ConfigReader) {
         let declared = config.decryptionKeys.map(\.name)
         var keyNodes: [Node] = []
@@ -45,21 +45,31 @@ extension ConfigLoader {
             reader.report(i < keyNodes.count ? keyNodes[i] : nil, "decryptionKeys[\(i)].name", "decryption key \"\(spec.name)\" is declared twice",
                           fix: "give each entry its own name")
         }
-        func check(_ section: String) {
-            guard case .sequence(let nodes)? = top.value(section) else { return }
-            for (i, node) in nodes.enumerated() {
-                guard case .mapping(let mapping) = node, let decryption = mapping["decryption"], case .mapping(let d) = decryption,
-                    case .sequence(let keys)? = d["keys"]
-                else { continue }
-                for (j, key) in keys.enumerated() {
-                    guard case .scalar(let s) = key, !declared.contains(s.string) else { continue }
-                    reader.report(key, "\(section)[\(i)].decryption.keys[\(j)]", "no decryption key named \"\(s.string)\"",
-                                  fix: closestMatch(to: s.string, in: declared).map { "did you mean \"\($0)\"?" }
-                                    ?? (declared.isEmpty ? "declare it under decryptionKeys: (in the local config)" : "declared keys: \(declared.joined(separator: ", "))"))
-                }
+        checkDecryptionNames(top, "applications", declared: declared, reader)
+        checkDecryptionNames(top, "repositories", declared: declared, reader)
+        checkDecryptionNames(top, "applicationSets", declared: declared, reader)
+    }
+
+    /// Every key name the entries of `section` use (`applications`, `repositories`, or the
+    /// templates of `applicationSets`) is one of `declared`. A name holding a placeholder is
+    /// checked once the set fills it.
+    static func checkDecryptionNames(_ top: MappingView, _ section: String, declared: [String], _ reader: ConfigReader) {
+        guard case .sequence(let nodes)? = top.value(section) else { return }
+        for (i, node) in nodes.enumerated() {
+            guard case .mapping(var mapping) = node else { continue }
+            var path = "\(section)[\(i)]"
+            if section == "applicationSets" {
+                guard case .mapping(let template)? = mapping["template"] else { continue }
+                mapping = template
+                path += ".template"
+            }
+            guard let decryption = mapping["decryption"], case .mapping(let d) = decryption, case .sequence(let keys)? = d["keys"] else { continue }
+            for (j, key) in keys.enumerated() {
+                guard case .scalar(let s) = key, !declared.contains(s.string), !TemplateText.hasPlaceholders(s.string) else { continue }
+                reader.report(key, "\(path).decryption.keys[\(j)]", "no decryption key named \"\(s.string)\"",
+                              fix: closestMatch(to: s.string, in: declared).map { "did you mean \"\($0)\"?" }
+                                ?? (declared.isEmpty ? "declare it under decryptionKeys: (in the local config)" : "declared keys: \(declared.joined(separator: ", "))"))
             }
         }
-        check("applications")
-        check("repositories")
     }
 }

@@ -12,7 +12,7 @@ enum AccessPolicy {
     }
 
     /// The application actions an operator may take.
-    static let operatorActions: Set<String> = ["sync", "rollback", "pin", "unpin", "refresh"]
+    static let operatorActions: Set<String> = ["sync", "rollback", "pin", "unpin", "refresh", "terminate"]
 
     static func required(method: HTTPRequest.Method, path: String) -> Access {
         if ["/healthz", "/readyz", "/metrics", "/login", "/logout", "/favicon.ico", "/api/v1/openapi.yaml"].contains(path)
@@ -26,6 +26,10 @@ enum AccessPolicy {
         if parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "applications", method == .post,
             operatorActions.contains(String(parts[4]))
         {
+            return .role(.operator_)
+        }
+        // /api/v1/applicationsets/{name}/sync: listing a set again (and deleting past the guard when asked)
+        if parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "applicationsets", method == .post, parts[4] == "sync" {
             return .role(.operator_)
         }
         return .role(.admin)
