@@ -6,8 +6,11 @@ import Foundation
 /// What `bosun validate` checks of secrets: every decryption key loads, and every SOPS file of an
 /// application with decryption opens with its keys (rendered at the application's revision).
 enum SecretsCheck {
-    static func problems(_ config: Config) async -> [String] {
-        guard !config.decryptionKeys.isEmpty || config.applications.contains(where: { config.decryption(for: $0) != nil }) else { return [] }
+    /// `applications`: those to check (default: the config's own); keys are always loaded.
+    /// `directory`: where this run keeps its Git mirrors and renders (never the server's dataDir).
+    static func problems(_ config: Config, applications: [ApplicationSpec]? = nil, directory: URL) async -> [String] {
+        let applications = applications ?? config.applications
+        guard !config.decryptionKeys.isEmpty || applications.contains(where: { config.decryption(for: $0) != nil }) else { return [] }
         // A throwaway PGP keyring: validating never touches the server's own.
         let gpgRoot = NSTemporaryDirectory() + "bosun-validate-gpg-\(UUID().uuidString.prefix(8))"
         defer { removeKeyrings(gpgRoot) }
@@ -21,8 +24,8 @@ enum SecretsCheck {
         }
         guard problems.isEmpty else { return problems }
         let keyrings = KeyringCache(config: config, gpgRoot: gpgRoot)
-        let renderer = SourceRenderer(directory: config.dataDirectory)
-        for spec in config.applications {
+        let renderer = SourceRenderer(directory: directory)
+        for spec in applications {
             guard let decryption = config.decryption(for: spec), let repository = config.repository(named: spec.source.repository) else { continue }
             let owner = "application \(spec.name)"
             do {

@@ -38,8 +38,12 @@ struct ValidateCommand: AsyncParsableCommand {
             Console.error("\(options.config): \(plural(error.diagnostics.count, "problem")) found")
             throw ExitCode(1)
         }
+        // Mirrors of this run only: a server running on the same dataDir is left alone.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-validate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let secretsScratch = scratch.appendingPathComponent("secrets")
         if !skipSecrets {
-            let problems = await SecretsCheck.problems(config)
+            let problems = await SecretsCheck.problems(config, directory: secretsScratch)
             if !problems.isEmpty {
                 for problem in problems { print("\(options.config): \(problem)") }
                 Console.error("\(options.config): \(plural(problems.count, "problem")) found")
@@ -53,9 +57,13 @@ struct ValidateCommand: AsyncParsableCommand {
             print("\(options.config): valid (\(summary))")
             return
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-validate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let report = await DeclarationValidation.check(config, git: GitMirrors(root: scratch))
+        var report = await DeclarationValidation.check(config, git: GitMirrors(root: scratch.appendingPathComponent("declarations")))
+        if !skipSecrets {
+            // Included and generated applications' SOPS files, with the keys they name.
+            let listed = Set(config.applications.map(\.name))
+            let declared = report.applications.filter { !listed.contains($0.name) && config.decryption(for: $0) != nil }
+            if !declared.isEmpty { report.problems += await SecretsCheck.problems(config, applications: declared, directory: secretsScratch) }
+        }
         for line in report.checked { print("ok: \(line)") }
         for problem in report.problems { print(problem) }
         for source in report.unreachable { print("unreachable: \(source)") }

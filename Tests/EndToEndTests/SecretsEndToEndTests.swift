@@ -124,6 +124,31 @@ extension EndToEnd {
             let text = try String(contentsOfFile: try config("right"), encoding: .utf8).replacingOccurrences(of: "keys: [prod]", with: "keys: [prd]")
             let undeclared = try await bosun("validate", "--config", try dir.write("bosun.yaml", text).path)
             #expect(undeclared.status == 1 && undeclared.stdout.contains("bosun.yaml:12:") && undeclared.stdout.contains("did you mean \"prod\"?"), "\(undeclared.stdout)")
+
+            // An application declared in Git names a key by name; --fetch reads it and opens its
+            // files with that key (here the wrong one), as the server would.
+            try repo.commit(files: ["bosun/apps.yaml": """
+                apiVersion: bosun.dev/v1
+                kind: Applications
+                applications:
+                  - name: api
+                    source: { repository: deploy, revision: main, path: app }
+                    destination: { target: local }
+                    decryption: { provider: sops, keys: [other] }
+                """], message: "an application in Git")
+            let included = try dir.write("bosun.yaml", try String(contentsOfFile: try config("right"), encoding: .utf8)
+                .replacingOccurrences(of: "decryptionKeys: [{ name: prod, ageKeyFiles: [keys/right.agekey] }]",
+                                      with: "decryptionKeys: [{ name: prod, ageKeyFiles: [keys/right.agekey] }, { name: other, ageKeyFiles: [keys/wrong.agekey] }]")
+                + "\ninclude: [{ repository: deploy, revision: main, path: \"bosun/*.yaml\" }]\n").path
+            let offline = try await bosun("validate", "--config", included)
+            #expect(offline.status == 0, "without --fetch the included files are not read: \(offline.stdout)\(offline.stderr)")
+            let fetched = try await bosun("validate", "--config", included, "--fetch")
+            #expect(fetched.status == 1 && fetched.stdout.contains("application api: app/db.yaml:1 (Secret/db)")
+                    && fetched.stdout.contains("no key held opens the data key") && !fetched.stdout.contains("application web:"),
+                    "\(fetched.stdout)\(fetched.stderr)")
+            #expect(!fetched.stdout.contains("pw-\(run)"))
+            // Nothing of validate's lands in the data directory a server would use.
+            #expect(!FileManager.default.fileExists(atPath: dir.appending(".bosun").path))
         }
 
         @Test("an encrypted Secret and ConfigMap reach the cluster decrypted; a tampered file is refused with nothing applied; a rotated key is picked up")
