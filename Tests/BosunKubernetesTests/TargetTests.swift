@@ -142,6 +142,19 @@ import Testing
         await cluster.server.stop()
     }
 
+    @Test func manyObjectsTheWatchDoesNotHoldAreReadWithOneList() async throws {
+        let cluster = try await TestCluster.start()
+        let target = target(cluster)
+        try cluster.fake.put("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-3, namespace: shop}\n")
+        let keys = Set((0..<20).map { ResourceKey(group: "", kind: "ConfigMap", namespace: "shop", name: "cm-\($0)") })
+        let live = try await target.live(keys: keys, context: Self.context)
+        #expect(Array(live.keys.map(\.name)) == ["cm-3"])
+        let reads = cluster.requestLines.filter { $0.hasPrefix("GET /api/v1/namespaces/shop/configmaps") }
+        #expect(reads == ["GET /api/v1/namespaces/shop/configmaps"], "\(cluster.requestLines)")
+        await target.shutdown()
+        await cluster.server.stop()
+    }
+
     @Test func anUnlabelledObjectIsReadWithAGet() async throws {
         let cluster = try await TestCluster.start()
         let target = target(cluster)
