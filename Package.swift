@@ -116,7 +116,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman", "BosunSecrets",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman", "BosunSecrets", crypto,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
