@@ -57,6 +57,8 @@ let package = Package(
             dependencies: ["BosunCore", ahc, crypto, .product(name: "CompressNIO", package: "compress-nio")],
             swiftSettings: swiftSettings),
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
+        // SOPS and age on swift-crypto; Yams to read YAML with its layout, Subprocess for gpg.
+        .target(name: "BosunSecrets", dependencies: ["BosunCore", crypto, yams, subprocess], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
         .target(name: "BosunPodman", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
@@ -66,7 +68,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "BosunEngine",
-            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunCharts", "BosunStore", logging, metrics],
+            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunCharts", "BosunStore", "BosunSecrets", logging, metrics],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunServer",
@@ -80,7 +82,7 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunPodman", "BosunStore", "BosunEngine", "BosunServer", "BosunImport", "BosunCharts", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunPodman", "BosunStore", "BosunEngine", "BosunServer", "BosunImport", "BosunCharts", "BosunSecrets", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
@@ -114,7 +116,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman", crypto,
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman", "BosunSecrets", crypto,
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -125,6 +127,9 @@ let package = Package(
         .testTarget(
             name: "BosunDiffTests", dependencies: ["BosunDiff", "BosunCore", propertyBased], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunSecretsTests", dependencies: ["BosunSecrets", "BosunCore", "BosunTesting", propertyBased],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "BosunGitTests", dependencies: ["BosunGit", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],

@@ -49,11 +49,11 @@ struct SourceRenderer {
         return try await mirrors.resolve(revision, in: repository)
     }
 
-    func render(_ request: RenderRequest, commit: String, in repository: RepositorySpec) async throws -> RenderOutput {
+    func render(_ request: RenderRequest, commit: String, in repository: RepositorySpec, decryptor: (any RenderDecryptor)? = nil) async throws -> RenderOutput {
         let key = RenderCache.Key(sourceID: "commit:\(repository.url)@\(commit)", request: request)
         let source = GitTreeSource(mirrors: mirrors, repository: repository, commit: commit)
         let renderer = self.renderer
-        let output = try await cache.render(key) { try await renderer.render(request, from: source) }
+        let output = try await cache.render(key) { try await renderer.render(request, from: source, decryptor: decryptor) }
         for note in output.notes { Console.error("note: \(note)") }
         return output
     }

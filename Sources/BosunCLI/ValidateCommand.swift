@@ -9,10 +9,13 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check a config file and report every problem at once.",
         discussion: """
-            Each problem names file:line:column, the field and what would fix it. Offline by \
-            default. With --fetch it also fetches the repositories that `include:` and \
-            `applicationSets:` read (into a temporary folder) and checks the included files and \
-            the generated applications at their current revision.
+            Each problem names file:line:column, the field and what would fix it. Then each \
+            decryption key is loaded, and each application with decryption is rendered at its \
+            revision: a SOPS file encrypted to no key the application holds (or changed since it was \
+            encrypted) is a problem too (--skip-secrets leaves this out). With --fetch it also \
+            fetches the repositories that `include:` and `applicationSets:` read (into a temporary \
+            folder) and checks the included files and the generated applications at their current \
+            revision.
 
             Exits 0 when valid (a one-line summary), 1 on any problem, 2 when --fetch cannot \
             reach or resolve a source.
@@ -23,6 +26,7 @@ struct ValidateCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ConfigOptions
+    @Flag(help: "Do not load decryption keys or render applications to check their SOPS files.") var skipSecrets = false
     @Flag(help: "Also fetch and check the included files and the generators' listings.") var fetch = false
 
     func run() async throws {
@@ -34,6 +38,18 @@ struct ValidateCommand: AsyncParsableCommand {
             Console.error("\(options.config): \(plural(error.diagnostics.count, "problem")) found")
             throw ExitCode(1)
         }
+        // Mirrors of this run only: a server running on the same dataDir is left alone.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-validate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let secretsScratch = scratch.appendingPathComponent("secrets")
+        if !skipSecrets {
+            let problems = await SecretsCheck.problems(config, directory: secretsScratch)
+            if !problems.isEmpty {
+                for problem in problems { print("\(options.config): \(problem)") }
+                Console.error("\(options.config): \(plural(problems.count, "problem")) found")
+                throw ExitCode(1)
+            }
+        }
         let summary = "\(plural(config.targets.count, "target")), \(plural(config.repositories.count, "repository", "repositories")), \(plural(config.applications.count, "application"))"
             + (config.applicationSets.isEmpty ? "" : ", \(plural(config.applicationSets.count, "application set"))")
             + (config.includes.isEmpty ? "" : ", \(plural(config.includes.count, "include"))")
@@ -41,9 +57,13 @@ struct ValidateCommand: AsyncParsableCommand {
             print("\(options.config): valid (\(summary))")
             return
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-validate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let report = await DeclarationValidation.check(config, git: GitMirrors(root: scratch))
+        var report = await DeclarationValidation.check(config, git: GitMirrors(root: scratch.appendingPathComponent("declarations")))
+        if !skipSecrets {
+            // Included and generated applications' SOPS files, with the keys they name.
+            let listed = Set(config.applications.map(\.name))
+            let declared = report.applications.filter { !listed.contains($0.name) && config.decryption(for: $0) != nil }
+            if !declared.isEmpty { report.problems += await SecretsCheck.problems(config, applications: declared, directory: secretsScratch) }
+        }
         for line in report.checked { print("ok: \(line)") }
         for problem in report.problems { print(problem) }
         for source in report.unreachable { print("unreachable: \(source)") }

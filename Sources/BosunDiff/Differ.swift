@@ -28,6 +28,16 @@ public enum Differ {
                     return masked
                 }
             }
+            // Decrypted values (SOPS) of any kind, where desired or last-applied says they are.
+            let sensitive = (desired.sensitive ?? SensitiveFields()).union(lastApplied?.sensitive)
+            if !sensitive.isEmpty {
+                changes = changes.map { change in
+                    var masked = change
+                    masked.old = SecretMasking.masking(change.old, at: change.path, sensitive)
+                    masked.new = SecretMasking.masking(change.new, at: change.path, sensitive)
+                    return masked
+                }
+            }
             action = changes.isEmpty ? .unchanged : .update
         }
         return ResourceDiff(

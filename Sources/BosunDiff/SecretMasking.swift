@@ -20,8 +20,24 @@ public enum SecretMasking {
         resource.kind == "Secret" && resource.group.isEmpty
     }
 
-    /// `resource` with its secret values masked; any other resource unchanged.
-    public static func mask(_ resource: Resource) -> Resource {
+    /// `resource` with its secret values masked: a Secret's `data` and `stringData`, and, in any
+    /// kind, the decrypted values `resource.sensitive` and `sensitive` name.
+    public static func mask(_ resource: Resource, sensitive: SensitiveFields? = nil) -> Resource {
+        let fields = (resource.sensitive ?? SensitiveFields()).union(sensitive)
+        let masked = maskSecret(resource)
+        guard !fields.isEmpty else { return masked }
+        var result = masked
+        result.body = fields.masking(.object(masked.body), mask: maskedText).objectValue ?? masked.body
+        return result
+    }
+
+    /// A value at `path` with the decrypted values in it masked.
+    public static func masking(_ value: JSONValue?, at path: FieldPath, _ sensitive: SensitiveFields) -> JSONValue? {
+        guard let value, sensitive.touches(value, at: path.pointer) || sensitive.pointers.contains(path.pointer) else { return value }
+        return sensitive.masking(value, at: path.pointer, mask: maskedText)
+    }
+
+    static func maskSecret(_ resource: Resource) -> Resource {
         guard isSecret(resource) else { return resource }
         var body = resource.body
         for field in ["data", "stringData"] {

@@ -166,7 +166,8 @@ extension Engine {
         for i in diffs.indices where diffs[i].action == .create || diffs[i].action == .update {
             guard let resource = diffs[i].desired else { continue }
             if serverSide {
-                let wouldHold = try await target.apply(resource, context: ctx, dryRun: true)
+                var wouldHold = try await target.apply(resource, context: ctx, dryRun: true)
+                wouldHold.sensitive = resource.sensitive
                 let live = diffs[i].live.map { [resource.key: $0] } ?? [:]
                 let options = DiffOptions(ignoreDifferences: spec.ignoreDifferences)
                 // Against live as both live and last-applied: what the server would drop shows too.

@@ -13,8 +13,9 @@ extension Engine {
         guard !unchanged.isEmpty else { return }
         let inventory = try await store.inventory(app: name)
         for resource in desired.resources where unchanged.contains(resource.key) && observation.live[resource.key] != nil {
-            if let entry = inventory[resource.key], entry.lastApplied.value == resource.value { continue }
-            try await store.setInventory(app: name, resource: resource, revision: desired.commit.sha, at: clock.now)
+            let kept = try await forInventory(resource)
+            if let entry = inventory[resource.key], entry.lastApplied.value == kept.value { continue }
+            try await store.setInventory(app: name, resource: kept, revision: desired.commit.sha, at: clock.now)
         }
     }
 }

@@ -33,7 +33,8 @@ extension Engine {
             if inventory[key] != nil || desired.resources.contains(where: { $0.key == key }) { return true }
             return Hooks.phases(of: object) == nil && object.annotation(Annotations.trackingID) == Annotations.trackingID(app: spec.name, key: key)
         }
-        let lastApplied = inventory.mapValues(\.lastApplied)
+        // Decrypted values are kept sealed (keyed hashes): their places are marked for masking.
+        let lastApplied = inventory.mapValues { lastAppliedForDiff($0.lastApplied) }
         // An unchanged resource shows no text: holding its three bodies would keep another copy of
         // everything that runs (the last-applied ones are parsed afresh from the store).
         let diffs = Differ.diff(desired: desired.resources, live: live, lastApplied: lastApplied,
@@ -46,7 +47,8 @@ extension Engine {
         var health: [ResourceKey: HealthStatus] = [:]
         // Health is judged against what Bosun applied: a commit not yet synced is OutOfSync, not unhealthy.
         for resource in desired.resources {
-            let applied = lastApplied[resource.key] ?? resource
+            var applied = resource
+            if let stored = lastApplied[resource.key] { applied = await lastAppliedForHealth(stored, live: live[resource.key]) }
             health[resource.key] = await target.health(of: resource.key, live: live[resource.key], desired: applied, context: ctx)
         }
         let counted = desired.resources.filter { !$0.isHealthIgnored }.compactMap { health[$0.key] }

@@ -99,18 +99,28 @@ extension Engine {
             namespace: spec.destination.namespace, varsFile: spec.source.varsFile)
         request.jsonnet = spec.source.jsonnet
         request.directory = spec.source.directory
+        request.decryptionKeys = config.decryption(for: spec)?.keys ?? []
         if spec.source.render == nil || spec.source.render == .helm { request.capabilities = await target.capabilities() }
         let output: RenderOutput
         if commit.sources != nil {
             output = try await sources.render(spec, commit: commit, capabilities: request.capabilities)
         } else {
-            output = try await render(request, repository: repository, commit: commit.sha)
+            output = try await render(request, repository: repository, commit: commit.sha, decryptor: sourcesDecryptor(spec))
         }
         if output.resources.isEmpty && !spec.sync.allowEmpty && !allowEmpty {
             let notes = output.notes.isEmpty ? "" : " (\(output.notes.joined(separator: "; ")))"
             throw EngineError(.invalid, "the render of \(spec.source.chart ?? spec.source.path) at \(short(commit.sha)) is empty\(notes); refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")
         }
-        let prepared = try await target.prepare(output.resources, context: context)
+        // Decrypt: after the cache (which holds the encrypted form), before the target sees them.
+        let plain = try await decrypted(output.holdsPlaintext ? Self.markGeneratedSecrets(output.resources) : output.resources, spec: spec)
+        let secrets = Self.sensitiveValues(of: plain)
+        let prepared: [Resource]
+        do {
+            prepared = Self.carrySensitive(from: plain, to: try await target.prepare(plain, context: context))
+        } catch where !secrets.isEmpty {
+            // A target's validation message may quote a field: no decrypted value in it.
+            throw ScrubbedError(description: secrets.scrubbed("\(error)"))
+        }
         var resources: [Resource] = []
         var hooks: [Resource] = []
         for var resource in prepared {
@@ -125,7 +135,7 @@ extension Engine {
         return DesiredState(commit: commit, resources: resources, hooks: hooks)
     }
 
-    func render(_ request: RenderRequest, repository: RepositorySpec, commit: String) async throws -> RenderOutput {
+    func render(_ request: RenderRequest, repository: RepositorySpec, commit: String, decryptor: (any RenderDecryptor)? = nil) async throws -> RenderOutput {
         let source = GitTreeSource(mirrors: git, repository: repository, commit: commit)
         let commitKey = RenderCache.Key(sourceID: "commit:\(repository.url)@\(commit)", request: request)
         if let hit = await renders.get(commitKey) { return hit }
@@ -148,7 +158,7 @@ extension Engine {
         renderer.prepareChart = { folder in
             try await charts.vendorDependencies(in: folder, repositories: accesses, displayName: repository.name)
         }
-        let output = try await renderer.render(request, from: source)
+        let output = try await renderer.render(request, from: source, decryptor: decryptor)
         EngineMetrics.rendered(renderer: output.renderer.rawValue, duration: ContinuousClock.now - started)
         await renders.put(commitKey, output)
         if output.renderer == .plain, let treeKey { await renders.put(treeKey, output) }

@@ -148,10 +148,11 @@ extension Engine {
                     syncID: syncID, app: name,
                     ResourceResult(key: step.key.description, action: step.action.rawValue, result: "Succeeded",
                                    message: step.action == .create ? "created" : "updated", wave: wave.number),
-                    applied: resource, removed: nil, revision: revision, at: clock.now)
+                    applied: try await forInventory(resource), removed: nil, revision: revision, at: clock.now)
                 advance(name, message: "\(step.key.shortDescription) \(step.action == .create ? "created" : "updated")")
             } catch {
-                let message = "\(error)"
+                // The target's answer may quote the object: no decrypted value in what is kept.
+                let message = (resource.sensitive ?? SensitiveFields()).scrubbed("\(error)")
                 try? await store.recordResult(syncID: syncID, ResourceResult(
                     key: step.key.description, action: step.action.rawValue, result: "Failed", message: message, wave: wave.number))
                 let retryable = (error as? TargetError).map(Self.isWorthRetrying) ?? !(error is StoreError)
@@ -329,7 +330,8 @@ extension Engine {
             } catch {
                 failure = error as? SyncFailure
                 try? await store.recordResult(syncID: syncID, ResourceResult(
-                    key: key.description, action: "hook", result: "Failed", message: "\(error)", wave: hook.wave, phase: phase.rawValue))
+                    key: key.description, action: "hook", result: "Failed", message: (hook.resource.sensitive ?? SensitiveFields()).scrubbed("\(error)"),
+                    wave: hook.wave, phase: phase.rawValue))
             }
             if (succeeded && policies.contains(.hookSucceeded)) || (!succeeded && policies.contains(.hookFailed)) {
                 try? await target.delete(key, context: ctx)

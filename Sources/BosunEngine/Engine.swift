@@ -3,6 +3,7 @@ import BosunCore
 import BosunDiff
 import BosunGit
 import BosunRender
+import BosunSecrets
 import BosunStore
 import Foundation
 import Logging
@@ -23,6 +24,9 @@ public actor Engine {
     let renderer: Renderer
     /// Charts from chart repositories and OCI registries, cached by digest.
     public let charts: ChartSources
+    /// The keyrings of `config.decryptionKeys` (rebuilt when the config is reloaded).
+    var keyrings: KeyringCache
+    var sealingKeyCache: [UInt8]?
     let options: EngineOptions
     let syncSlots: AsyncSemaphore
     let refreshSlots: AsyncSemaphore
@@ -52,6 +56,7 @@ public actor Engine {
         self.git = git
         self.renders = renderCache
         self.renderer = renderer
+        keyrings = KeyringCache(config: config, gpgRoot: config.dataDirectory.appendingPathComponent("gnupg").path)
         self.options = options
         syncSlots = AsyncSemaphore(options.maxConcurrentSyncs)
         refreshSlots = AsyncSemaphore(options.maxConcurrentRefreshes)
@@ -130,6 +135,9 @@ public actor Engine {
     func apply(_ newConfig: Config, orphaning: Set<String> = []) async {
         let old = config
         config = newConfig
+        if old.decryptionKeys != newConfig.decryptionKeys {
+            keyrings = KeyringCache(config: newConfig, gpgRoot: newConfig.dataDirectory.appendingPathComponent("gnupg").path)
+        }
         let oldSpecs = Dictionary(old.applications.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newNames = Set(newConfig.applications.map(\.name))
         for name in oldSpecs.keys.filter({ !newNames.contains($0) }).sorted() {
@@ -141,12 +149,20 @@ public actor Engine {
                 await add(spec)
                 continue
             }
-            if previous != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository) {
+            if previous != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository)
+                || usesChangedKeys(spec, old: old, new: newConfig)
+            {
                 apps[spec.name]?.spec = spec
                 apps[spec.name]?.observation = nil
                 wake(spec.name, .scheduled(.config))
             }
         }
+    }
+
+    /// Whether a decryption key the application uses was declared differently before.
+    func usesChangedKeys(_ spec: ApplicationSpec, old: Config, new: Config) -> Bool {
+        guard let names = new.decryption(for: spec)?.keys else { return false }
+        return names.contains { old.decryptionKey(named: $0) != new.decryptionKey(named: $0) }
     }
 
     func add(_ spec: ApplicationSpec) async {

@@ -51,7 +51,8 @@ public actor RenderCache {
 
     public func put(_ key: Key, _ output: RenderOutput) {
         remember(key, output)
-        guard let directory else { return }
+        // Plaintext (decrypted for Kustomize) never goes to disk.
+        guard let directory, !output.holdsPlaintext else { return }
         let url = directory.appendingPathComponent(key.fileName)
         // Atomic write: a crash leaves either the old entry or the new one, never half of one.
         try? Self.encode(output, key: key).write(to: url, options: .atomic)

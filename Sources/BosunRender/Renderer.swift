@@ -18,6 +18,9 @@ public struct RenderRequest: Sendable, Hashable {
     public var capabilities: TargetCapabilities?
     public var jsonnet: JsonnetOptions?
     public var directory: DirectoryOptions?
+    /// The decryption keys the render may use (their names): a render that decrypted files for
+    /// Kustomize is only ever reused with the same keys.
+    public var decryptionKeys: [String] = []
 
     public init(path: String = ".", kind: RenderKind? = nil, helm: HelmOptions? = nil, releaseName: String = "release", namespace: String? = nil,
                 varsFile: String? = nil) {
@@ -53,6 +56,7 @@ public struct RenderRequest: Sendable, Hashable {
             parts.append("jsonnet=\(jsonnet.extVars.sorted { $0.key < $1.key })|\(jsonnet.tlas.sorted { $0.key < $1.key })|\(jsonnet.libs)")
         }
         if let directory { parts.append("directory=\(directory.recurse)|\(directory.include ?? "")|\(directory.exclude ?? "")") }
+        if !decryptionKeys.isEmpty { parts.append("keys=\(decryptionKeys.joined(separator: ","))") }
         return parts.joined(separator: ";")
     }
 }
@@ -62,6 +66,9 @@ public struct RenderOutput: Sendable {
     public var resources: [Resource]
     public var renderer: RenderKind
     public var notes: [String]
+    /// Files were decrypted for the renderer (Kustomize's secretGenerator), so the output holds
+    /// plaintext: the cache keeps it in memory only, never on disk.
+    public var holdsPlaintext = false
 
     public init(resources: [Resource], renderer: RenderKind, notes: [String]) {
         self.resources = resources
@@ -81,7 +88,7 @@ public struct Renderer: Sendable {
 
     public init(workDirectory: URL) { self.workDirectory = workDirectory }
 
-    public func render(_ request: RenderRequest, from source: any ManifestSource) async throws -> RenderOutput {
+    public func render(_ request: RenderRequest, from source: any ManifestSource, decryptor: (any RenderDecryptor)? = nil) async throws -> RenderOutput {
         let path = try Self.normalize(request.path)
         let kind: RenderKind
         if let requested = request.kind { kind = requested } else { kind = try await detect(path: path, in: source) }
@@ -93,15 +100,26 @@ public struct Renderer: Sendable {
                                                       directory: request.directory ?? DirectoryOptions(), from: source,
                                                       workDirectory: workDirectory)
         case .kustomize, .helm:
-            let scratch = workDirectory.appendingPathComponent("render-\(UUID().uuidString.prefix(12))")
-            defer { try? FileManager.default.removeItem(at: scratch) }
+            // A private folder (0700) around the copy: Kustomize may read decrypted files in it.
+            let folder = workDirectory.appendingPathComponent("render-\(UUID().uuidString.prefix(12))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let scratch = folder.appendingPathComponent("tree")
             try await source.materialize(into: scratch)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: scratch.appendingPathComponent(path).path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw RenderError(file: path, message: "no such folder in \(source.displayName)")
             }
             if kind == .kustomize {
-                return try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
+                let decrypted = try await decryptor?.decryptSources(root: scratch, path: path) ?? []
+                do {
+                    var output = try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
+                    output.holdsPlaintext = !decrypted.isEmpty
+                    return output
+                } catch let error as RenderError where !decrypted.isEmpty {
+                    // Kustomize's message may quote a decrypted file: it is not passed on.
+                    throw RenderError(file: error.file, message: "kustomize failed on a tree with decrypted files (\(decrypted.joined(separator: ", "))); its message is withheld as it may quote them: run `kubectl kustomize` on a decrypted checkout to see it")
+                }
             }
             if let prepareChart { try await prepareChart(scratch.appendingPathComponent(path)) }
             return try await HelmRenderer(toolPath: toolPath).render(
@@ -139,4 +157,12 @@ public struct Renderer: Sendable {
         }
         return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
+}
+
+/// Decrypts, in a private copy of the tree, the files a renderer reads as they are (Kustomize's
+/// `secretGenerator` sources), before it runs. Provided by the engine from its keys.
+public protocol RenderDecryptor: Sendable {
+    /// Decrypts in place what the kustomization at `path` (under `root`) reads; returns the
+    /// paths decrypted. Throws, naming the file, when a file cannot be decrypted.
+    func decryptSources(root: URL, path: String) async throws -> [String]
 }

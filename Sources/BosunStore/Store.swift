@@ -123,6 +123,7 @@ public final class Store: Sendable {
         migrator.registerMigration("sync-sources") { db in
             try db.execute(sql: "ALTER TABLE syncs ADD COLUMN sources TEXT")
         }
+        registerSealingKeyMigration(&migrator)
         return migrator
     }
 

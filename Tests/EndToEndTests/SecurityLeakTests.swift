@@ -7,7 +7,9 @@ extension EndToEnd {
     /// Secrets never leak: an application with Secrets is synced, changed in Git, drifted by hand
     /// and healed on the Kubernetes simulator; then every log line (debug level), API response,
     /// dashboard page, CLI output, event, notification, diff and history row is searched for the
-    /// secret values, plain and base64-encoded.
+    /// secret values, plain and base64-encoded. Some of the values arrive SOPS-encrypted (a Secret
+    /// and a ConfigMap, decrypted by Bosun): those must not be found anywhere under the data
+    /// directory either (store with its inventory, render cache, mirrors).
     @Suite(.serialized) struct SecurityLeakTests {
         /// Values unique to one run, so a hit can only come from this test's Secrets.
         struct Values {
@@ -17,10 +19,23 @@ extension EndToEnd {
             var token: String { "tok-\(run)-aaaa" }
             var newToken: String { "tok-\(run)-bbbb" }
             var drifted: String { "drift-\(run)-cccc" }
-            var all: [String] { [password, newPassword, token, newToken, drifted] }
+            var sopsPassword: String { "sops-\(run)-pw-one" }
+            var newSopsPassword: String { "sops-\(run)-pw-two" }
+            var sopsURL: String { "postgres://app:sops-\(run)-cm-one@db" }
+            var newSopsURL: String { "postgres://app:sops-\(run)-cm-two@db" }
+            var sops: [String] { [sopsPassword, newSopsPassword, sopsURL, newSopsURL] }
+            var all: [String] { [password, newPassword, token, newToken, drifted] + sops }
 
             /// What must never appear: each value, and its base64 form as it sits in `data`.
             var forbidden: [String] { all + all.map { Data($0.utf8).base64EncodedString() } }
+        }
+
+        /// A Secret and a ConfigMap encrypted with SOPS to `recipient` (made with `bosun secret encrypt`).
+        static func encrypted(password: String, url: String, recipient: String, in dir: TemporaryDirectory) async throws -> [String: String] {
+            [
+                "app/sops-db.yaml": try await Sops.encrypt(Sops.secret("sops-db", ["password": password]), name: "sops-db.yaml", to: [recipient], in: dir),
+                "app/sops-settings.yaml": try await Sops.encrypt(Sops.configMap("sops-settings", ["url": url]), name: "sops-settings.yaml", to: [recipient], in: dir),
+            ]
         }
 
         static func secrets(password: String, token: String) -> [String: String] {
@@ -50,9 +65,16 @@ extension EndToEnd {
             defer { sink.stop() }
             let simulator = try await Reliability.Simulator()
             defer { simulator.stop() }
+            let keys = try TemporaryDirectory(prefix: "bosun-leak-keys")
+            defer { keys.remove() }
+            let recipient = try await Sops.keygen(keys.appending("leak.agekey").path)
             let setup = try Reliability.KubeSetup(
-                simulator: simulator, files: Self.secrets(password: values.password, token: values.token), sync: ", force: true",
-                extra: "notifications: [{ name: sink, url: \"\(sink.url)\" }]")
+                simulator: simulator,
+                files: Self.secrets(password: values.password, token: values.token)
+                    .merging(try await Self.encrypted(password: values.sopsPassword, url: values.sopsURL, recipient: recipient, in: keys)) { a, _ in a },
+                sync: ", force: true",
+                extra: "notifications: [{ name: sink, url: \"\(sink.url)\" }]\ndecryptionKeys: [{ name: leak, ageKeyFiles: [\"\(keys.appending("leak.agekey").path)\"] }]",
+                repository: ", decryption: { provider: sops, keys: [leak] }")
             defer { setup.remove() }
             let serve = try await setup.serve(logLevel: "debug")
             defer { serve.stop() }
@@ -61,10 +83,15 @@ extension EndToEnd {
 
             // A commit that changes both Secrets, so diffs and history hold Secret changes.
             for (path, content) in Self.secrets(password: values.newPassword, token: values.newToken) { try setup.repo.write(path, content) }
+            for (path, content) in try await Self.encrypted(password: values.newSopsPassword, url: values.newSopsURL, recipient: recipient, in: keys) {
+                try setup.repo.write(path, content)
+            }
             let second = try setup.repo.commit("rotate")
             try await Reliability.waitSynced(serve.url, at: second)
             #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue
                     == Data(values.newToken.utf8).base64EncodedString(), "the rotated Secret was not applied")
+            #expect(try await simulator.get("/api/v1/namespaces/shop/configmaps/sops-settings")?["data"]?["url"]?.stringValue == values.newSopsURL,
+                    "the rotated SOPS ConfigMap was not applied")
 
             // Drift by hand, healed by Bosun: the drift diff, event and notification hold a Secret too.
             let driftedData = Data(values.drifted.utf8).base64EncodedString()
@@ -111,6 +138,14 @@ extension EndToEnd {
                 outputs.append(("store table \(table)", try await Shell.run(["sqlite3", "-readonly", setup.database, "SELECT * FROM \"\(table)\""])))
             }
 
+            // SOPS values are never written in clear: not in the inventory, the render cache, the Git
+            // mirrors or any other file under the data directory.
+            for (path, text) in Sops.filesText(setup.dir.appending(".bosun").path) {
+                for value in values.sops + values.sops.map({ Data($0.utf8).base64EncodedString() }) {
+                    let leaked = text.contains(value)
+                    #expect(!leaked, "\(path) under the data directory holds a SOPS value (\(value.prefix(12))…)")
+                }
+            }
             for (source, text) in outputs {
                 for value in values.forbidden {
                     #expect(!text.contains(value), "\(source) shows a secret value (\(value.prefix(12))…)")
@@ -119,6 +154,8 @@ extension EndToEnd {
             // The search is real: the simulator holds the values Bosun was told to keep secret.
             #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/db")?["data"]?["password"]?.stringValue
                     == Data(values.newPassword.utf8).base64EncodedString())
+            #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/sops-db")?["data"]?["password"]?.stringValue
+                    == Data(values.newSopsPassword.utf8).base64EncodedString())
             print("secret leak scan: \(outputs.count) outputs, \(outputs.reduce(0) { $0 + $1.1.utf8.count }) bytes, \(values.forbidden.count) values")
         }
     }

@@ -8,6 +8,8 @@ public struct Config: Sendable {
     public var repositories: [RepositorySpec]
     public var applications: [ApplicationSpec]
     public var notifications: [NotificationSpec]
+    /// Named decryption keys (local config only), see `DecryptionKeySpec`.
+    public var decryptionKeys: [DecryptionKeySpec] = []
     /// Sets that generate applications (those of included files are added by the engine).
     public var applicationSets: [ApplicationSetSpec] = []
     /// Files of applications and sets read from Git.
@@ -130,6 +132,8 @@ public struct RepositorySpec: Sendable, Hashable {
     public var webhook: WebhookSpec?
     public var verify: VerifySpec?
     public var fetchTimeout: Duration
+    /// The decryption of applications reading this repository, unless they set their own.
+    public var decryption: DecryptionSpec?
     /// Git (default), a Helm chart repository, or an OCI registry.
     public var type: RepositoryType
     /// PEM file of the certificate authorities to trust for a chart repository or registry.
@@ -330,6 +334,8 @@ public struct ApplicationSpec: Sendable, Hashable {
     public var ignoreDifferences: [IgnoreDifference]
     public var historyLimit: Int
     public var pruneOnDelete: Bool
+    /// How SOPS-encrypted manifests are decrypted (else the repository's default).
+    public var decryption: DecryptionSpec?
 
     public init(
         name: String, source: SourceSpec, destination: DestinationSpec, sync: SyncPolicy = SyncPolicy(),

@@ -65,6 +65,10 @@ extension ConfigLoader {
                 }
             }
             checkSetReferences(top, key: "applicationSets", targets: targets, repositories: repositories, reader: reader)
+            // Key names only: the keys themselves stay in the local config.
+            let keys = local.decryptionKeys.map(\.name)
+            checkDecryptionNames(top, "applications", declared: keys, reader)
+            checkDecryptionNames(top, "applicationSets", declared: keys, reader)
         }
         if !reader.diagnostics.isEmpty {
             throw ConfigError(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })

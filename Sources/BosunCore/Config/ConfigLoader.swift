@@ -49,7 +49,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include", "decryptionKeys"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -75,6 +75,7 @@ public enum ConfigLoader {
             let origin = DefinitionOrigin(file: file, line: 1, column: 1)
             config.applicationSets = top.list("applicationSets").compactMap { readApplicationSet($0.node, $0.path, reader, origin: origin) }
             config.includes = top.list("include").compactMap { readInclude($0.node, $0.path, reader) }
+            config.decryptionKeys = top.list("decryptionKeys").compactMap { readDecryptionKey($0.node, $0.path, reader) }
             crossCheck(config, top, reader)
         }
         if !reader.diagnostics.isEmpty {
@@ -150,7 +151,7 @@ public enum ConfigLoader {
     }
 
     static func readRepository(_ node: Node, _ path: String, _ reader: ConfigReader) -> RepositorySpec? {
-        guard let m = reader.mapping(node, path, known: ["name", "url", "type", "credentials", "webhook", "verify", "fetchTimeout", "caFile", "plainHTTP"]) else { return nil }
+        guard let m = reader.mapping(node, path, known: ["name", "url", "type", "credentials", "webhook", "verify", "fetchTimeout", "caFile", "plainHTTP", "decryption"]) else { return nil }
         guard let name = m.string("name", required: "deploy"), let url = m.string("url", required: "https://git.example.com/acme/deploy.git")
         else { return nil }
         var repo = RepositorySpec(name: name, url: url)
@@ -176,10 +177,11 @@ public enum ConfigLoader {
         }
         if let t = m.duration("fetchTimeout") { repo.fetchTimeout = t }
         readChartRepositoryFields(m, into: &repo)
+        repo.decryption = readDecryption(m)
         return repo
     }
 
-    static let applicationFields = ["name", "source", "destination", "sync", "dependsOn", "ignoreDifferences", "historyLimit", "pruneOnDelete"]
+    static let applicationFields = ["name", "source", "destination", "sync", "dependsOn", "ignoreDifferences", "historyLimit", "pruneOnDelete", "decryption"]
 
     static func readApplication(_ node: Node, _ path: String, _ reader: ConfigReader) -> ApplicationSpec? {
         guard let m = reader.mapping(node, path, known: applicationFields) else { return nil }
@@ -231,11 +233,14 @@ public enum ConfigLoader {
             }
             ignores.append(IgnoreDifference(group: i.string("group"), kind: kind, name: i.string("name"), namespace: i.string("namespace"), jsonPointers: pointers))
         }
+        let decryption = readDecryption(m)
         guard let name, let source, let destination else { return nil }
-        return ApplicationSpec(
+        var spec = ApplicationSpec(
             name: name, source: source, destination: destination, sync: sync, dependsOn: m.strings("dependsOn") ?? [],
             ignoreDifferences: ignores, historyLimit: m.int("historyLimit", range: 1...10_000) ?? ApplicationSpec.defaultHistoryLimit,
             pruneOnDelete: m.bool("pruneOnDelete") ?? false)
+        spec.decryption = decryption
+        return spec
     }
 
     static func readSource(_ node: Node, _ path: String, _ reader: ConfigReader) -> SourceSpec? {
@@ -416,6 +421,7 @@ public enum ConfigLoader {
                           "listening on \(config.server.listen) (beyond loopback) needs API tokens; without them anyone who can connect could sync and roll back",
                           fix: "add server.tokens (`bosun token create NAME --role admin` prints an entry), or listen on 127.0.0.1")
         }
+        checkDecryption(config, top, reader)
         for (i, n) in config.notifications.enumerated() {
             for app in n.applications where !appNames.contains(app) && !namesComeLater {
                 reader.report(listNodes("notifications").indices.contains(i) ? field(listNodes("notifications")[i], ["applications"]) : nil,

@@ -13,6 +13,9 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 public struct Resource: Sendable, Hashable {
     public var body: JSONObject
     public var source: SourceLocation?
+    /// Values that came from decryption, to be masked wherever the resource is shown. Not part
+    /// of the manifest: equality and hashing ignore it.
+    public var sensitive: SensitiveFields?
 
     public init(_ body: JSONObject, source: SourceLocation? = nil) {
         self.body = body
@@ -26,6 +29,13 @@ public struct Resource: Sendable, Hashable {
     }
 
     public var value: JSONValue { .object(body) }
+
+    public static func == (a: Resource, b: Resource) -> Bool { a.body == b.body && a.source == b.source }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(body)
+        hasher.combine(source)
+    }
 
     public var apiVersion: String { body["apiVersion"]?.stringValue ?? "" }
     public var kind: String { body["kind"]?.stringValue ?? "" }

@@ -20,15 +20,18 @@ extension ResourceDiff {
         }
         let beforeLabel = live != nil ? "live" : lastApplied != nil ? "last applied" : "absent"
         let afterLabel = after != nil ? "desired" : "deleted"
+        // Decrypted values are masked on both sides, wherever desired or last-applied has them.
+        let sensitive = (desired?.sensitive ?? SensitiveFields()).union(lastApplied?.sensitive)
         let text = UnifiedDiff.text(
-            old: Self.yaml(before), new: Self.yaml(after),
+            old: Self.yaml(before, sensitive: sensitive), new: Self.yaml(after, sensitive: sensitive),
             oldLabel: "\(key) (\(beforeLabel))", newLabel: "\(key) (\(afterLabel))", color: color)
         guard let preview, !preview.isEmpty else { return text }
-        return text + "\(key) (the target's plan):\n" + preview + (preview.hasSuffix("\n") ? "" : "\n")
+        let plan = sensitive.scrubbed(preview)
+        return text + "\(key) (the target's plan):\n" + plan + (plan.hasSuffix("\n") ? "" : "\n")
     }
 
-    static func yaml(_ resource: Resource?) -> String {
+    static func yaml(_ resource: Resource?, sensitive: SensitiveFields? = nil) -> String {
         guard let resource else { return "" }
-        return YAMLWriter.string(SecretMasking.mask(resource).value)
+        return YAMLWriter.string(SecretMasking.mask(resource, sensitive: sensitive).value)
     }
 }

@@ -12,6 +12,8 @@ public enum DeclarationValidation {
         public var unreachable: [String] = []
         /// One line per include and set that checked out.
         public var checked: [String] = []
+        /// Every application: listed, included and generated (for checks that need them all).
+        public var applications: [ApplicationSpec] = []
     }
 
     public static func check(_ config: Config, git: GitMirrors) async -> Report {
@@ -104,6 +106,7 @@ public enum DeclarationValidation {
                 report.problems.append("application set \(set.name): \(error)")
             }
         }
+        report.applications = applications
         if report.unreachable.isEmpty {
             let known = Set(applications.map(\.name))
             for app in applications {
