@@ -11,7 +11,8 @@ import Foundation
 /// Bosun on Kubernetes, against the `kubernetes-simulator` executable with a latency per request:
 /// the first sync of 100 applications × 20 objects next to `kubectl apply --server-side` of the
 /// same objects to the same simulator, then a steady-state pass over 1,000 applications × 20
-/// objects (API requests sent, time, resident memory of this process, which holds only Bosun).
+/// objects (API requests sent, time, resident memory of this process, which holds only Bosun),
+/// and the health of 20,000 cached objects of 50 kinds (`KubernetesHealthBenchmark`).
 struct KubernetesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kubernetes", abstract: "Kubernetes target: first sync against kubectl, steady-state pass, requests, memory.")
@@ -94,6 +95,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         figure("  applications not Synced after it", Double(outOfSync), "", target: "0")
         HeapTrimmer.trimNow()  // as `bosun serve` does every 5 s
         figure("resident memory of this process (Bosun only)", residentMiB(), "MiB", target: "< 150 MB")
+        try await KubernetesHealthBenchmark.run(target: steady.target, passes: max(3, passes))
         await steady.stop()
     }
 

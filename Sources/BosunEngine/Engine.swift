@@ -63,6 +63,7 @@ public actor Engine {
                        "sync \(cut.id) was cut off when Bosun stopped; it is marked Interrupted")
         }
         for (name, target) in targets.sorted(by: { $0.key < $1.key }) {
+            await target.useHealthRules(config.healthRules)
             do {
                 try await target.start()
             } catch {
@@ -98,6 +99,9 @@ public actor Engine {
     public func reload(_ newConfig: Config) async {
         let old = config
         config = newConfig
+        if newConfig.healthRules != old.healthRules {
+            for target in targets.values { await target.useHealthRules(newConfig.healthRules) }
+        }
         let oldNames = Set(old.applications.map(\.name))
         let newNames = Set(newConfig.applications.map(\.name))
         for name in oldNames.subtracting(newNames).sorted() { await remove(name) }

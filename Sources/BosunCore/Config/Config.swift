@@ -8,6 +8,8 @@ public struct Config: Sendable {
     public var repositories: [RepositorySpec]
     public var applications: [ApplicationSpec]
     public var notifications: [NotificationSpec]
+    /// Health rules declared per kind (`healthRules:`), for the targets that judge such objects.
+    public var healthRules: [HealthRuleSet] = []
     /// Which kinds of repository URL the config may name.
     public var repositorySchemes: Set<RepositoryScheme> = RepositoryScheme.defaults
     /// The file it was read from, when it was.
