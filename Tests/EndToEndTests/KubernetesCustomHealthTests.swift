@@ -22,7 +22,11 @@ import Testing
               storage: true
               subresources: { status: {} }
               schema:
-                openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
+                openAPIV3Schema:
+                  type: object
+                  properties:
+                    spec: { type: object, properties: { version: { type: string } } }
+                    status: { type: object, x-kubernetes-preserve-unknown-fields: true }
         """
 
     static func widget(_ name: String, version: String, wave: Int? = nil) -> String {
