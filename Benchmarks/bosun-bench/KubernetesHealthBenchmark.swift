@@ -4,31 +4,35 @@ import Foundation
 
 /// What health adds to a steady-state pass: the health of 20,000 cached objects of 50 kinds
 /// (14 built-in kinds, 36 custom kinds whose status is written in the styles operators use,
-/// 6 of them with declared rules), through the target's `health` as the engine asks it.
+/// 6 of them with declared rules), through the target's `health` as the engine asks it. The
+/// first pass judges every object; a steady-state pass finds them unchanged since.
 enum KubernetesHealthBenchmark {
     static let objectCount = 20_000
     static let customKinds = 36
     static let declaredKinds = 6
 
     static func run(target: KubernetesTarget, passes: Int) async throws {
-        let objects = try makeObjects()
+        let objects = try makeObjects().map { ($0.key, $0) }  // the engine has every key at hand
         await target.useHealthRules(try rules())
         let context = AppContext(app: "bench")
         var counts: [HealthCode: Int] = [:]
-        var fastest = Double.infinity
-        for pass in 0..<max(1, passes) {
+        // The first pass judges every object; later ones find them unchanged (same resourceVersion).
+        var first = 0.0
+        var steady = Double.infinity
+        for pass in 0...max(1, passes) {
             let (_, seconds) = await measure {
-                for object in objects {
-                    let health = await target.health(of: object.key, live: object, desired: nil, context: context)
+                for (key, object) in objects {
+                    let health = await target.health(of: key, live: object, desired: nil, context: context)
                     if pass == 0 { counts[health.status, default: 0] += 1 }
                 }
             }
-            fastest = min(fastest, seconds)
+            if pass == 0 { first = seconds } else { steady = min(steady, seconds) }
         }
         await target.useHealthRules([])
-        let kinds = Set(objects.map { "\($0.group)/\($0.kind)" }).count
+        let kinds = Set(objects.map { "\($0.0.group)/\($0.0.kind)" }).count
         print("— health of cached objects (\(objects.count) objects of \(kinds) kinds, \(declaredKinds) with declared rules)")
-        figure("health pass (fastest of \(max(1, passes)))", fastest * 1000, "ms", target: "< 20 ms")
+        figure("first pass (every object judged)", first * 1000, "ms")
+        figure("steady-state pass (fastest of \(max(1, passes)))", steady * 1000, "ms", target: "< 20 ms")
         print("    (" + HealthCode.allCases.compactMap { code in counts[code].map { "\(code.rawValue): \($0)" } }.joined(separator: ", ") + ")")
     }
 

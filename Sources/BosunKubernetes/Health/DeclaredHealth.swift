@@ -26,7 +26,12 @@ public struct DeclaredHealthRules: Sendable, Hashable {
     /// The declared health of `object`, and what decided it; nil when no rule list covers its
     /// kind, or none of its rules matched and it has no default.
     public func evaluate(_ object: Resource) -> (health: HealthStatus, decision: Decision)? {
-        guard !byKind.isEmpty, let set = byKind["\(object.group)/\(object.kind)"] else { return nil }
+        evaluate(object, kind: "\(object.group)/\(object.kind)")
+    }
+
+    /// The same, for a caller that has the object's `group/kind` at hand.
+    func evaluate(_ object: Resource, kind: String) -> (health: HealthStatus, decision: Decision)? {
+        guard !byKind.isEmpty, let set = byKind[kind] else { return nil }
         let context = MatchContext(object)
         for rule in set.rules {
             guard let said = context.matches(rule.when) else { continue }

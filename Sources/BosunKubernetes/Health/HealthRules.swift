@@ -66,10 +66,11 @@ public enum HealthRules {
             if finalizers.isEmpty { return (.progressing("Pending deletion"), .deletion) }
             return (.progressing("Pending deletion: waiting for finalizers \(finalizers.joined(separator: ", "))"), .deletion)
         }
-        if let answer = declared.evaluate(object) {
+        let kind = "\(object.group)/\(object.kind)"
+        if let answer = declared.evaluate(object, kind: kind) {
             return (answer.health, .declared(answer.decision))
         }
-        if let rule = rules["\(object.group)/\(object.kind)"] {
+        if let rule = rules[kind] {
             return (rule(object), .builtIn)
         }
         return (GenericHealth.health(object), .generic)

@@ -1,0 +1,47 @@
+import BosunCore
+import Synchronization
+
+/// The health of live objects as last judged, by key and `resourceVersion`, with the declared
+/// rules it was judged under. Health is a pure function of the object and the rules, so an
+/// object that has not changed since is not judged again: a steady-state pass over 20,000
+/// cached objects costs a lookup each. New rules forget every answer.
+final class HealthMemo: Sendable {
+    struct State {
+        var rules = DeclaredHealthRules()
+        /// Counts rule changes, so an answer judged under older rules is not kept.
+        var generation = 0
+        var answers: [ResourceKey: (version: String, health: HealthStatus)] = [:]
+    }
+
+    /// Past this many answers (objects deleted long ago among them) the memo starts afresh.
+    static let limit = 200_000
+
+    private let state = Mutex(State())
+
+    /// The health of `object`, known under `key`.
+    func health(of object: Resource, key: ResourceKey) -> HealthStatus {
+        let version = object.resourceVersion
+        let (rules, generation, known) = state.withLock { state in
+            (state.rules, state.generation, version.isEmpty ? nil : state.answers[key])
+        }
+        if let known, known.version == version { return known.health }
+        let health = HealthRules.health(of: object, declared: rules)
+        guard !version.isEmpty else { return health }
+        state.withLock { state in
+            // Rules replaced meanwhile: the answer is already stale.
+            guard state.generation == generation else { return }
+            if state.answers.count >= Self.limit { state.answers.removeAll(keepingCapacity: true) }
+            state.answers[key] = (version, health)
+        }
+        return health
+    }
+
+    /// Judges by `rules` from now on.
+    func use(_ rules: DeclaredHealthRules) {
+        state.withLock { state in
+            state.rules = rules
+            state.generation += 1
+            state.answers.removeAll()
+        }
+    }
+}
