@@ -10,7 +10,12 @@ final class HealthMemo: Sendable {
         var rules = DeclaredHealthRules()
         /// Counts rule changes, so an answer judged under older rules is not kept.
         var generation = 0
-        var answers: [ResourceKey: (version: String, health: HealthStatus)] = [:]
+        var answers: [ResourceKey: Answer] = [:]
+    }
+
+    struct Answer {
+        var version: String
+        var health: HealthStatus
     }
 
     /// Past this many answers (objects deleted long ago among them) the memo starts afresh.
@@ -21,17 +26,15 @@ final class HealthMemo: Sendable {
     /// The health of `object`, known under `key`.
     func health(of object: Resource, key: ResourceKey) -> HealthStatus {
         let version = object.resourceVersion
-        let (rules, generation, known) = state.withLock { state in
-            (state.rules, state.generation, version.isEmpty ? nil : state.answers[key])
-        }
-        if let known, known.version == version { return known.health }
+        if !version.isEmpty, let known = state.withLock({ $0.answers[key] }), known.version == version { return known.health }
+        let (rules, generation) = state.withLock { ($0.rules, $0.generation) }
         let health = HealthRules.health(of: object, declared: rules)
         guard !version.isEmpty else { return health }
         state.withLock { state in
             // Rules replaced meanwhile: the answer is already stale.
             guard state.generation == generation else { return }
             if state.answers.count >= Self.limit { state.answers.removeAll(keepingCapacity: true) }
-            state.answers[key] = (version, health)
+            state.answers[key] = Answer(version: version, health: health)
         }
         return health
     }
