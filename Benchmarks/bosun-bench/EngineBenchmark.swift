@@ -112,7 +112,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         }
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
-            let result = try? Shell.execute([bosun, "apps", "--server", "http://127.0.0.1:\(port)", "-o", "json"])
+            let result = try? await Shell.execute([bosun, "apps", "--server", "http://127.0.0.1:\(port)", "-o", "json"])
             if let result, result.status == 0, let list = try? JSONParser.parse(result.stdout).arrayValue, list.count == apps,
                 list.allSatisfy({ $0["sync"]?["status"] == "Synced" })
             {

@@ -39,7 +39,7 @@ struct GitBenchmark: AsyncParsableCommand {
             stream += "commit refs/heads/main\ncommitter Ada Tester <ada@example.com> \(1_700_000_000 + number) +0000\ndata 8\nchange \(number % 10)\n"
             stream += "M 100644 inline apps/app\(number % apps)/revision.yaml\ndata \(content.utf8.count)\n\(content)\n"
         }
-        try Shell.run(["git", "-C", origin.path, "fast-import", "--quiet"], environment: GitRepository.environment, input: stream)
+        try await Shell.run(["git", "-C", origin.path, "fast-import", "--quiet"], environment: GitRepository.environment, input: stream)
         let shas = try origin.git("rev-list", "main").split(separator: "\n").map(String.init)
 
         let mirrors = GitMirrors(root: data.appending("git"))

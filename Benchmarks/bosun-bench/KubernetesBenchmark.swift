@@ -52,7 +52,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
             try body.write(to: kubectlDir.appendingPathComponent("app-\(String(format: "%04d", a)).yaml"), atomically: true, encoding: .utf8)
         }
         let (kubectlResult, kubectlSeconds) = try await measure {
-            try Shell.execute([kubectl, "--kubeconfig", kubeconfig, "apply", "--server-side", "--field-manager=bench", "-f", kubectlDir.path])
+            try await Shell.execute([kubectl, "--kubeconfig", kubeconfig, "apply", "--server-side", "--field-manager=bench", "-f", kubectlDir.path])
         }
         guard kubectlResult.status == 0 else {
             print("kubectl apply failed: \(kubectlResult.stderr.prefix(2000))")

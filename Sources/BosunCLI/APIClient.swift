@@ -4,6 +4,7 @@ import BosunCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// `--server` and `--token`, shared by every command that needs a running `bosun serve`.
 struct ServerOptions: ParsableArguments {
@@ -15,6 +16,10 @@ struct ServerOptions: ParsableArguments {
 
     @Option(name: [.short, .long], help: "The config file, to find server.listen.")
     var config: String = "bosun.yaml"
+
+    @Option(help: ArgumentHelp("How long to wait for the server to accept the connection (a refused one fails at once).",
+                               valueName: "duration"))
+    var connectTimeout: String = "10s"
 
     /// The server's base URL: --server, else BOSUN_SERVER, else the config's server.listen.
     func baseURL() throws -> String {
@@ -30,7 +35,36 @@ struct ServerOptions: ParsableArguments {
 
     func client() throws -> APIClient {
         let environment = ProcessInfo.processInfo.environment["BOSUN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return APIClient(base: try baseURL(), token: (token.flatMap { $0.isEmpty ? nil : $0 } ?? environment)?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let connect: Duration
+        do {
+            connect = try DurationText.parse(connectTimeout)
+        } catch {
+            throw ValidationError("--connect-timeout \(connectTimeout): \(error); write it as 10s, 500ms or 1m")
+        }
+        return APIClient(base: try baseURL(), token: (token.flatMap { $0.isEmpty ? nil : $0 } ?? environment)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                         http: CLIHTTPClient.make(connectTimeout: connect), connectTimeout: connect)
+    }
+}
+
+/// The CLI's HTTP client: one per process. A refused connection fails at once instead of being
+/// retried until the request's deadline (AsyncHTTPClient's default), and an unanswered one after
+/// the connect timeout; the whole request keeps its own deadline.
+/// Clients are kept for the life of the process (a client must be shut down before it is
+/// released; a CLI process simply ends).
+enum CLIHTTPClient {
+    private static let clients = Mutex<[Int64: HTTPClient]>([:])
+
+    static func make(connectTimeout: Duration) -> HTTPClient {
+        let milliseconds = Int64(connectTimeout.seconds * 1000)
+        return clients.withLock { clients in
+            if let client = clients[milliseconds] { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout.connect = .milliseconds(milliseconds)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[milliseconds] = client
+            return client
+        }
     }
 }
 
@@ -38,11 +72,16 @@ struct ServerOptions: ParsableArguments {
 struct APIClient: Sendable {
     let base: String
     let token: String?
+    /// Lives as long as the command: the process ends right after.
+    let http: HTTPClient
+    let connectTimeout: Duration
 
     struct Failure: Error, CustomStringConvertible {
         var status: Int
         var code: String
         var message: String
+        /// The running sync a 409 names.
+        var syncID: Int64?
         var description: String { message }
     }
 
@@ -64,7 +103,9 @@ struct APIClient: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await http.execute(request, timeout: .seconds(60))
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw CLIError("cannot reach bosun at \(base): no answer within --connect-timeout \(DurationText.format(connectTimeout)); is the address right, and does a firewall drop it?")
         } catch {
             throw CLIError("cannot reach bosun at \(base) (\(error)); start it with `bosun serve`, or point --server / BOSUN_SERVER at it")
         }
@@ -76,6 +117,7 @@ struct APIClient: Sendable {
             if let value = try? JSONParser.parse(data), let error = value["error"] {
                 failure.code = error["code"]?.stringValue ?? ""
                 failure.message = error["message"]?.stringValue ?? failure.message
+                failure.syncID = error["syncId"]?.intValue.map(Int64.init)
             }
             // Say how to fix a refused token, without ever printing the token.
             if status == 401 {

@@ -8,14 +8,14 @@ public struct Bosun: AsyncParsableCommand {
         abstract: "Bosun keeps environments equal to what Git declares.",
         discussion: """
             Start with `bosun quickstart`. Commands that need state (apps, status, sync, history, \
-            rollback, pin, unpin, refresh) talk to a running `bosun serve` (--server or BOSUN_SERVER, \
+            rollback, terminate, pin, unpin, refresh) talk to a running `bosun serve` (--server or BOSUN_SERVER, \
             --token or BOSUN_TOKEN); render, diff, validate and token work on their own.
             """,
         version: BosunVersion.current,
         subcommands: [
             QuickstartCommand.self, ServeCommand.self, AppsCommand.self, StatusCommand.self, SyncCommand.self,
             DiffCommand.self, HistoryCommand.self, RollbackCommand.self, UnpinCommand.self, PinCommand.self,
-            RefreshCommand.self, RenderCommand.self, ValidateCommand.self, HealthCommand.self, TokenCommand.self, EventsCommand.self,
+            RefreshCommand.self, TerminateCommand.self, RenderCommand.self, ValidateCommand.self, HealthCommand.self, TokenCommand.self, EventsCommand.self,
         ]
     )
 

@@ -37,7 +37,7 @@ struct EventsCommand: AsyncParsableCommand {
         var request = HTTPClientRequest(url: client.base + "/api/v1/events/stream" + (app.map { "?app=\(APIClient.path($0))" } ?? ""))
         if let token = client.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Accept", value: "text/event-stream")
-        let response = try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365))
+        let response = try await client.http.execute(request, timeout: .hours(24 * 365))
         guard response.status.code == 200 else { throw CLIError("the event stream answered HTTP \(response.status.code)") }
         var pending = ""
         for try await buffer in response.body {

@@ -18,6 +18,7 @@ struct RollbackCommand: AsyncParsableCommand {
     @Argument(help: "The application.") var app: String
     @Option(help: "A history id or a commit.") var to: String?
     @Flag(help: "Return once the sync has started.") var async = false
+    @Flag(help: "If a sync of the application is running, wait for it to end, then roll back.") var wait = false
     @OptionGroup var server: ServerOptions
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
 
@@ -25,8 +26,8 @@ struct RollbackCommand: AsyncParsableCommand {
         let client = try server.client()
         var body: JSONObject = [:]
         if let to { body["to"] = .string(to) }
-        let started: SyncCommand.Started = try await client.post("/api/v1/applications/\(APIClient.path(app))/rollback", body: .object(body))
-        try await SyncFollower(client: client, app: app, syncID: started.id, json: output == .json, detach: async).follow()
+        let id = try await SyncStarter(client: client, app: app, wait: wait, quiet: output == .json).start("rollback", body: .object(body))
+        try await SyncFollower(client: client, app: app, syncID: id, json: output == .json, detach: async).follow()
         if output != .json { print("\(app) is pinned; `bosun unpin \(app)` resumes automatic syncs") }
     }
 }

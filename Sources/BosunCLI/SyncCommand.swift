@@ -24,6 +24,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Prune even more than sync.maxPrunePercent of the application, or an empty render (implies --prune).")
     var forcePrune = false
     @Flag(help: "Return once the sync has started.") var async = false
+    @Flag(help: "If a sync of the application is running, wait for it to end, then sync.") var wait = false
     @OptionGroup var server: ServerOptions
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
 
@@ -48,8 +49,44 @@ struct SyncCommand: AsyncParsableCommand {
             print(diff.isEmpty ? "No changes." : diff)
             return
         }
-        let started: Started = try await client.post("/api/v1/applications/\(APIClient.path(app))/sync", body: .object(body))
-        try await SyncFollower(client: client, app: app, syncID: started.id, json: output == .json, detach: async).follow()
+        let id = try await SyncStarter(client: client, app: app, wait: wait, quiet: output == .json).start("sync", body: .object(body))
+        try await SyncFollower(client: client, app: app, syncID: id, json: output == .json, detach: async).follow()
+    }
+}
+
+/// Starts a sync or rollback. One refused because a sync is running says which, and how to
+/// go on; with `wait` it waits for that sync to end and asks again.
+struct SyncStarter {
+    let client: APIClient
+    let app: String
+    let wait: Bool
+    let quiet: Bool
+
+    func start(_ action: String, body: JSONValue) async throws -> Int64 {
+        while true {
+            do {
+                let started: SyncCommand.Started = try await client.post("/api/v1/applications/\(APIClient.path(app))/\(action)", body: body)
+                return started.id
+            } catch let failure as APIClient.Failure where failure.status == 409 && failure.syncID != nil {
+                let running = failure.syncID.map { "sync #\($0)" } ?? "a sync"
+                guard wait else {
+                    throw CLIError("\(running) of \(app) is running; add --wait to \(action) once it ends, or stop it with `bosun terminate \(app)`")
+                }
+                if !quiet {
+                    print("waiting for \(running) of \(app) to end")
+                    Console.flush()  // a pipe or a log sees it now, not at exit
+                }
+                try await waitUntilIdle()
+            }
+        }
+    }
+
+    private func waitUntilIdle() async throws {
+        while true {
+            let status: ApplicationStatus = try await client.get("/api/v1/applications/\(APIClient.path(app))")
+            if status.operation == nil { return }
+            try await Task.sleep(for: .milliseconds(300))
+        }
     }
 }
 
@@ -67,7 +104,10 @@ struct SyncFollower {
             return
         }
         let terminal = Console.isTerminal && !json
-        if !json { print("sync #\(syncID) of \(app) started") }
+        if !json {
+            print("sync #\(syncID) of \(app) started")
+            Console.flush()
+        }
         var lastLine = ""
         while true {
             let detail: SyncDetail = try await client.get("/api/v1/applications/\(APIClient.path(app))/history/\(syncID)")
@@ -91,6 +131,7 @@ struct SyncFollower {
                         Console.flush()
                     } else {
                         print(line)
+                        Console.flush()
                     }
                     lastLine = line
                 }

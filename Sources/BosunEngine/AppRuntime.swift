@@ -74,4 +74,6 @@ struct AppRuntime: Sendable {
     var pendingManualSync = false
     /// A refresh is queued and not yet started: later asks join it (webhook bursts coalesce).
     var refreshQueued = false
+    /// The running sync someone asked to stop (`bosun terminate`), and who.
+    var termination: (syncID: Int64, actor: String)?
 }

@@ -41,14 +41,32 @@ extension Engine {
         }
     }
 
+    /// Asks the running sync to stop between two steps; returns its id. It ends `Terminated`:
+    /// no SyncFail hooks, no retry, no auto-rollback.
+    public func terminate(_ name: String, actor: String = "api") throws -> Int64 {
+        let rt = try runtime(name)
+        guard let op = rt.operation else {
+            throw EngineError(.notFound, "no sync of \(name) is running; there is nothing to terminate")
+        }
+        apps[name]?.termination = (op.syncID, actor)
+        progress(name, phase: op.phase, wave: op.wave, message: "terminating: asked by \(actor)")
+        return op.syncID
+    }
+
     /// What a sync would do, applying nothing (the target validates each change in dry-run mode).
     public func dryRun(_ name: String, revision: String?, prune: Bool) async throws -> DryRunResult {
         let rt = try runtime(name)
         let spec = rt.spec
         let rev: RevisionSpec = revision.map { .ref($0) } ?? rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
-        let (commit, _) = try await resolve(spec, revision: rev, forceFetch: revision != nil)
+        let commit: Commit
+        let desired: DesiredState
+        do {
+            (commit, _) = try await resolve(spec, revision: rev, forceFetch: revision != nil)
+            desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
+        } catch {
+            throw EngineError.classifying(error)
+        }
         let ctx = context(spec, commit: commit.sha)
-        let desired = try await desiredState(spec, commit: commit, context: ctx)
         let observation = try await compare(spec, desired: desired)
         let plan = Plan.make(desired: desired.resources + desired.hooks, diffs: observation.diffs, prune: prune || spec.sync.prune)
         if let target = targets[spec.destination.target] {
@@ -80,7 +98,8 @@ extension Engine {
             guard let previous = try await store.history(app: name, limit: 200)
                 .first(where: { $0.result == .succeeded && $0.revision != current })
             else {
-                throw EngineError(.invalid, "\(name) has no earlier successful sync to roll back to; name a commit with --to")
+                // The application's state, not the request, is in the way: a conflict.
+                throw EngineError(.conflict, "\(name) has no earlier successful sync to roll back to; name a commit with --to")
             }
             revision = previous.revision
         }

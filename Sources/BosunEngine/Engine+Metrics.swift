@@ -40,6 +40,7 @@ extension SyncOutcome {
         case .succeeded: .succeeded
         case .failed: .failed
         case .interrupted: .interrupted
+        case .terminated: .terminated
         }
     }
 }

@@ -73,7 +73,7 @@ extension Engine {
         if let fetchWarning {
             await setCondition(name, "SourceUnavailable", "\(fetchWarning); using the last fetched state at \(commit.sha.prefix(7))", revision: commit.sha)
         } else {
-            await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies"])
+            await clearCondition(name, unless: ["RollbackBlocked", "SyncError", "PruneRefused", "WaitingForDependencies", "SyncTerminated"])
         }
         // A commit that changes nothing this application renders needs no sync: it is synced there.
         if !observation.outOfSync, commit.sha != apps[name]?.persisted.syncedRevision, apps[name]?.persisted.syncedRevision != nil,
@@ -144,7 +144,7 @@ extension Engine {
             // Only answers when the sync never started (the reply resumes once).
             reply(.failure(EngineError(.unavailable, "the sync of \(name) could not start; see `bosun status \(name)`")))
         } catch {
-            reply(.failure(error is EngineError ? error : EngineError(.invalid, "\(error)")))
+            reply(.failure(EngineError.classifying(error)))
         }
     }
 

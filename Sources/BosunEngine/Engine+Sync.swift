@@ -11,6 +11,13 @@ enum SyncOutcome: Sendable {
     case failed(String, health: Bool, retryable: Bool)
     /// Bosun is stopping: the sync is cut off and recorded as Interrupted.
     case interrupted
+    /// Someone stopped it (`bosun terminate`): recorded as Terminated, not retried.
+    case terminated(by: String)
+}
+
+/// Thrown between two steps of a sync someone asked to stop.
+struct SyncTerminated: Error {
+    var actor: String
 }
 
 /// A failure inside a sync, with what it means for retries and rollback.
@@ -58,17 +65,21 @@ extension Engine {
             try checkPruneSafety(plan, observation: observation, spec: spec, forcePrune: forcePrune)
             try await adoptApplied(name, desired: desired, observation: observation)
             try await runHooks(.preSync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
+            var scope = HealthWaitScope(selfHeal: spec.sync.selfHeal, ignoreDifferences: spec.ignoreDifferences)
             for wave in plan.waves {
                 progress(name, phase: "Sync", wave: wave.number)
                 try await applyWave(wave, syncID: syncID, name: name, revision: commit.sha, target: target, ctx: ctx)
+                scope.add(wave)
                 try await waitForHealth(wave.steps.compactMap(\.resource), name: name, target: target, ctx: ctx,
-                                        timeout: spec.sync.healthTimeout, syncID: syncID)
+                                        timeout: spec.sync.healthTimeout, syncID: syncID, scope: scope)
             }
             try await runHooks(.sync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
             progress(name, phase: "Prune", wave: nil)
             try await prunePlanned(plan, observation: observation, syncID: syncID, name: name, target: target, ctx: ctx)
             try await runHooks(.postSync, plan: plan, syncID: syncID, name: name, target: target, ctx: ctx, timeout: spec.sync.healthTimeout)
             outcome = .succeeded(healthy: true)
+        } catch let stop as SyncTerminated {
+            outcome = .terminated(by: stop.actor)
         } catch _ where Task.isCancelled {
             outcome = .interrupted
         } catch is CancellationError {
@@ -86,6 +97,13 @@ extension Engine {
         EngineMetrics.syncFinished(app: name, result: outcome.result, trigger: trigger, duration: ContinuousClock.now - syncStarted)
         await finish(name, syncID: syncID, commit: commit, trigger: trigger, outcome: outcome, desired: desired)
         return outcome
+    }
+
+    /// Ends the sync here when someone asked to terminate it.
+    func stopIfTerminated(_ name: String, syncID: Int64) throws {
+        if let termination = apps[name]?.termination, termination.syncID == syncID {
+            throw SyncTerminated(actor: termination.actor)
+        }
     }
 
     func progress(_ name: String, phase: String, wave: Int?, done: Int? = nil, message: String = "") {
@@ -118,6 +136,7 @@ extension Engine {
     func applyWave(_ wave: Plan.Wave, syncID: Int64, name: String, revision: String, target: any DeploymentTarget, ctx: AppContext) async throws {
         for step in wave.steps {
             guard let resource = step.resource else { continue }
+            try stopIfTerminated(name, syncID: syncID)
             if step.action == .unchanged {
                 advance(name, message: "\(step.key.shortDescription) unchanged")
                 continue
@@ -140,35 +159,91 @@ extension Engine {
         }
     }
 
-    /// Waits until every resource is Healthy (or Suspended). Degraded, or the timeout, fails
-    /// the sync as a health failure (which auto-rollback acts on).
+    /// Waits until every resource is Healthy (or Suspended), within one deadline. Only evidence
+    /// against the commit fails the sync as a health failure (which auto-rollback acts on): a
+    /// resource the commit created or changed that is Degraded, or still Progressing at the
+    /// deadline. Something deleted or edited under the sync (drift) is put back when self-heal is
+    /// on and otherwise fails the sync as an ordinary, retried failure; Missing, Unknown and
+    /// Degraded resources the commit did not touch fail it the same way, naming them.
     func waitForHealth(_ resources: [Resource], name: String, target: any DeploymentTarget, ctx: AppContext,
-                       timeout: Duration, syncID: Int64) async throws
+                       timeout: Duration, syncID: Int64, scope: HealthWaitScope) async throws
     {
         let watched = resources.filter { !$0.isHealthIgnored }
         guard !watched.isEmpty else { return }
         let deadline = clock.now.addingTimeInterval(timeout.seconds)
-        let keys = Set(watched.map(\.key))
+        let keys = Set(watched.map(\.key)).union(scope.applied.keys)
         while true {
+            try stopIfTerminated(name, syncID: syncID)
             let live = try await target.live(keys: keys, context: ctx)
-            var waiting: [String] = []
+            var health: [ResourceKey: HealthStatus] = [:]
             for resource in watched {
-                let health = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
-                switch health.status {
+                health[resource.key] = await target.health(of: resource.key, live: live[resource.key], desired: resource, context: ctx)
+            }
+            // A Degraded resource the commit changed is evidence even when it also differs from
+            // what was applied: a target that reverts a failed rollout itself (Nomad's
+            // auto_revert) shows both, and applying the commit again would fight it.
+            if let failed = watched.first(where: { scope.changed.contains($0.key) && health[$0.key]?.status == .degraded }) {
+                throw SyncFailure(message: "\(failed.key.shortDescription) is Degraded: \(health[failed.key]?.message ?? "")", health: true)
+            }
+            let drifted = scope.drift(live: live)
+            if !drifted.isEmpty {
+                try await repairDuringSync(drifted, scope: scope, syncID: syncID, name: name, target: target, ctx: ctx)
+                if clock.now >= deadline {
+                    let named = drifted.map(\.resource.key.shortDescription).joined(separator: ", ")
+                    throw SyncFailure(message: "\(named) kept changing under the sync for \(DurationText.format(timeout))", retryable: true)
+                }
+                try await clock.sleep(for: options.healthPollInterval)
+                continue
+            }
+            var waiting: [(key: ResourceKey, health: HealthStatus)] = []
+            for resource in watched {
+                let status = health[resource.key] ?? .unknown("not judged")
+                switch status.status {
                 case .healthy, .suspended: continue
                 case .degraded:
-                    throw SyncFailure(message: "\(resource.key.shortDescription) is Degraded: \(health.message)", health: true)
+                    throw SyncFailure(
+                        message: "\(resource.key.shortDescription) is Degraded, and this commit did not change it: \(status.message)",
+                        retryable: true)
                 default:
-                    waiting.append("\(resource.key.shortDescription): \(health.description)")
+                    waiting.append((resource.key, status))
                 }
             }
             if waiting.isEmpty { return }
             progress(name, phase: apps[name]?.operation?.phase ?? "Sync", wave: apps[name]?.operation?.wave,
-                     message: "waiting for health: \(waiting[0])")
+                     message: "waiting for health: \(waiting[0].key.shortDescription): \(waiting[0].health.description)")
             if clock.now >= deadline {
-                throw SyncFailure(message: "not healthy after \(DurationText.format(timeout)): \(waiting.joined(separator: "; "))", health: true)
+                let described = waiting.map { "\($0.key.shortDescription): \($0.health.description)" }.joined(separator: "; ")
+                // Still progressing on its own after the commit changed it: the commit's fault.
+                // Missing or Unknown, or a resource the commit left alone: not evidence against it.
+                let evidence = waiting.contains { scope.changed.contains($0.key) && $0.health.status == .progressing }
+                throw SyncFailure(message: "not healthy after \(DurationText.format(timeout)): \(described)",
+                                  health: evidence, retryable: !evidence)
             }
             try await clock.sleep(for: options.healthPollInterval)
+        }
+    }
+
+    /// Puts back what someone deleted or edited while the sync waited (self-heal), recording each
+    /// repair; without self-heal the sync fails naming the drift, and is retried as any failure.
+    func repairDuringSync(_ drifted: [(resource: Resource, why: String)], scope: HealthWaitScope, syncID: Int64, name: String,
+                          target: any DeploymentTarget, ctx: AppContext) async throws
+    {
+        let named = drifted.map { "\($0.resource.key.shortDescription) \($0.why)" }.joined(separator: ", ")
+        guard scope.selfHeal else {
+            throw SyncFailure(message: "changed during the sync, not by this commit: \(named) (selfHeal is off)", retryable: true)
+        }
+        await emit(app: name, .warning, "DriftDuringSync", "sync \(syncID): \(named) while waiting for health; applied again")
+        for (resource, why) in drifted {
+            do {
+                _ = try await target.apply(resource, context: ctx, dryRun: false)
+                try? await store.recordResult(syncID: syncID, ResourceResult(
+                    key: resource.key.description, action: "update", result: "Succeeded",
+                    message: "\(why) during the sync; applied again (self-heal)"))
+            } catch {
+                let retryable = (error as? TargetError).map(Self.isWorthRetrying) ?? true
+                throw SyncFailure(message: "\(resource.key.shortDescription) \(why) during the sync and could not be applied again: \(error)",
+                                  retryable: retryable)
+            }
         }
     }
 
@@ -176,6 +251,7 @@ extension Engine {
     /// application's tracking id names.
     func prunePlanned(_ plan: Plan, observation: Observation, syncID: Int64, name: String, target: any DeploymentTarget, ctx: AppContext) async throws {
         for step in plan.prunes {
+            try stopIfTerminated(name, syncID: syncID)
             if let live = observation.live[step.key],
                 let tracking = live.annotation(Annotations.trackingID), tracking != Annotations.trackingID(app: name, key: step.key)
             {
@@ -220,18 +296,24 @@ extension Engine {
         guard !hooks.isEmpty else { return }
         progress(name, phase: phase.rawValue, wave: nil)
         for hook in hooks {
+            try stopIfTerminated(name, syncID: syncID)
             let key = hook.resource.key
             let policies = hook.deletePolicies.isEmpty ? [HookDeletePolicy.beforeHookCreation] : hook.deletePolicies
             var succeeded = false
+            var failure: SyncFailure?
             do {
                 if policies.contains(.beforeHookCreation) { try await target.delete(key, context: ctx) }
                 _ = try await target.apply(hook.resource, context: ctx, dryRun: false)
-                try await waitForHealth([hook.resource], name: name, target: target, ctx: ctx, timeout: timeout, syncID: syncID)
+                try await waitForHealth([hook.resource], name: name, target: target, ctx: ctx, timeout: timeout, syncID: syncID,
+                                        scope: HealthWaitScope(hook: key))
                 succeeded = true
                 try? await store.recordResult(syncID: syncID, ResourceResult(
                     key: key.description, action: "hook", result: "Succeeded", message: "\(phase.rawValue) hook completed", wave: hook.wave, phase: phase.rawValue))
                 advance(name, message: "\(phase.rawValue) hook \(key.shortDescription) completed")
+            } catch let stop as SyncTerminated {
+                throw stop
             } catch {
+                failure = error as? SyncFailure
                 try? await store.recordResult(syncID: syncID, ResourceResult(
                     key: key.description, action: "hook", result: "Failed", message: "\(error)", wave: hook.wave, phase: phase.rawValue))
             }
@@ -239,7 +321,10 @@ extension Engine {
                 try? await target.delete(key, context: ctx)
             }
             if !succeeded && phase != .syncFail {
-                throw SyncFailure(message: "\(phase.rawValue) hook \(key.shortDescription) failed")
+                // A hook that ran and failed is evidence against the commit; one that could not be
+                // applied is an ordinary failure.
+                throw SyncFailure(message: "\(phase.rawValue) hook \(key.shortDescription) failed\(failure.map { ": \($0.message)" } ?? "")",
+                                  health: failure?.health ?? false, retryable: failure?.retryable ?? false)
             }
         }
     }
@@ -260,6 +345,9 @@ extension Engine {
         case .interrupted:
             result = .interrupted
             message = "cut off: Bosun stopped during this sync"
+        case .terminated(let actor):
+            result = .terminated
+            message = "terminated by \(actor) before it finished; not retried"
         }
         // Look at the result before recording the end, so whoever sees the sync finished also
         // sees the status it left behind.
@@ -271,6 +359,7 @@ extension Engine {
             await setCondition(name, "StoreError", "\(error)", revision: commit.sha)
         }
         apps[name]?.operation = nil
+        apps[name]?.termination = nil
         apps[name]?.lastSync?.result = result
         apps[name]?.lastSync?.message = message
         apps[name]?.lastSync?.finishedAt = clock.now
@@ -289,6 +378,15 @@ extension Engine {
         case .interrupted:
             await emit(app: name, .warning, "SyncInterrupted", "sync \(syncID): \(message)")
             return
+        case .terminated:
+            // Not retried: the commit waits for a newer one or a person's `bosun sync`.
+            apps[name]?.retry = (commit.sha, Int.max / 2, .distantFuture)
+            await emit(app: name, .warning, "SyncTerminated", "sync \(syncID) of \(commit.sha.prefix(7)): \(message)")
+            if case .terminated(let actor) = outcome {
+                await setCondition(name, "SyncTerminated",
+                                   "sync \(syncID) of \(commit.sha.prefix(7)) was terminated by \(actor); not retried until a new commit or `bosun sync \(name)`",
+                                   revision: commit.sha)
+            }
         case .succeeded:
             if apps[name]?.persisted.failedRevision == commit.sha { apps[name]?.persisted.failedRevision = nil }
             apps[name]?.retry = nil

@@ -83,6 +83,7 @@ public struct APIServer: Sendable {
         let router = Router(context: BosunRequestContext.self)
         let engine = self.engine
         let open = Self.isLoopback(listen)
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.add(middleware: APIErrorMiddleware())
         let authenticator = Authenticator(openWhenNoTokens: open) { await engine.config.server.tokens }
         router.add(middleware: AuthMiddleware(authenticator: authenticator))

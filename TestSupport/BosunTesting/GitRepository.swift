@@ -29,7 +29,7 @@ public struct GitRepository: Sendable {
 
     @discardableResult
     public func git(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        try Shell.run(["git"] + arguments, in: path, environment: Self.environment.merging(environment) { $1 })
+        try Shell.runBlocking(["git"] + arguments, in: path, environment: Self.environment.merging(environment) { $1 })
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

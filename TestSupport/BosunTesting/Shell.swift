@@ -1,7 +1,12 @@
 import Foundation
 
-/// Runs a command and returns its standard output; throws with its standard error when it fails.
-/// Test support only: blocking, and fine for short commands such as `git commit`.
+/// Runs commands for tests.
+///
+/// Swift's concurrency pool has one thread per core (two here) and does not grow when one
+/// blocks: a test that waits for a child process on a pool thread stalls every other test's
+/// timers, watches and servers in the same process. So the async functions run the child on a
+/// thread of their own and suspend the caller; the blocking ones are for the rare synchronous
+/// context (a fixture's `init`) and short commands (`git`).
 public enum Shell {
     public struct Failure: Error, CustomStringConvertible {
         public var command: [String]
@@ -26,6 +31,21 @@ public enum Shell {
     /// Runs `arguments` (the first is looked up on PATH) and returns the result, whatever the exit status.
     public static func execute(
         _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil
+    ) async throws -> Result {
+        try await offPool { try executeBlocking(arguments, in: directory, environment: environment, input: input) }
+    }
+
+    /// Runs `arguments` and returns standard output; throws `Failure` on a non-zero exit.
+    @discardableResult
+    public static func run(
+        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil
+    ) async throws -> String {
+        try await offPool { try runBlocking(arguments, in: directory, environment: environment, input: input) }
+    }
+
+    /// `execute`, blocking the calling thread: only outside async code, or for short commands.
+    public static func executeBlocking(
+        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -43,32 +63,39 @@ public enum Shell {
         try process.run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
-        // Read both pipes concurrently so neither fills up and blocks the child.
+        // Both pipes drain at once so neither fills up and blocks the child; the second on a
+        // thread of its own (a dispatch queue can be slow to get a thread on a busy machine).
         let errData = LockedBox(Data())
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
+        let errDone = DispatchSemaphore(value: 0)
+        Thread {
             errData.set(errPipe.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
+            errDone.signal()
+        }.start()
         let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        errDone.wait()
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
             stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 
-    /// Runs `arguments` and returns standard output; throws `Failure` on a non-zero exit.
+    /// `run`, blocking the calling thread: only outside async code, or for short commands.
     @discardableResult
-    public static func run(
+    public static func runBlocking(
         _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil
     ) throws -> String {
-        let result = try execute(arguments, in: directory, environment: environment, input: input)
+        let result = try executeBlocking(arguments, in: directory, environment: environment, input: input)
         guard result.status == 0 else {
             throw Failure(command: arguments, status: result.status, stdout: result.stdout, stderr: result.stderr)
         }
         return result.stdout
+    }
+
+    /// Runs blocking work on a thread of its own, suspending (not blocking) the caller.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
+        }
     }
 }
 

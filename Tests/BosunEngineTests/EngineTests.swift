@@ -200,9 +200,12 @@ import Testing
         try await h.eventually("web waits") { try await h.status("web").condition?.type == "WaitingForDependencies" }
         #expect(try await h.history("web").isEmpty)
         await h.target.setHealth(platformKey, .healthy())
-        // The sync of platform looks at health again a second after it last did.
-        try await h.waitForADeadline(within: 1)
-        h.clock.advance(by: .seconds(1))
+        // The sync of platform looks at health again a second after it last did: move the clock a
+        // poll at a time until it has (one jump can land before the poll sleeps again).
+        try await h.eventually("platform's sync to see it healthy") {
+            if (h.clock.nextDeadline?.timeIntervalSince(h.clock.now) ?? .infinity) <= 1 { h.clock.advance(by: .seconds(1)) }
+            return try await h.history("platform").contains { $0.result != .running }
+        }
         try await h.waitForSyncs(1, app: "platform")
         try await h.waitForSyncs(1, app: "web")
         #expect(try await h.history("web").first?.result == .succeeded)

@@ -11,16 +11,16 @@ struct CredentialsTests {
 
     /// An origin with one commit served over HTTP with basic auth, and mirrors whose environment
     /// holds the credentials under the given names.
-    static func serve(environment: [String: String]) throws -> (MirrorFixture, HTTPGitServer, String) {
+    static func serve(environment: [String: String]) async throws -> (MirrorFixture, HTTPGitServer, String) {
         let fixture = try MirrorFixture(environment: environment)
         let head = try fixture.origin.commit(files: ["app/a.yaml": "a: 1\n"], message: "one")
-        let server = try HTTPGitServer(repositories: ["deploy": fixture.origin.path], username: "bot", password: password)
+        let server = try await HTTPGitServer(repositories: ["deploy": fixture.origin.path], username: "bot", password: password)
         return (fixture, server, head)
     }
 
     @Test("HTTPS credentials reach git through the askpass helper and nowhere else")
     func askpassOverHTTP() async throws {
-        let (fixture, server, head) = try Self.serve(environment: ["DEPLOY_USER": "bot", "DEPLOY_TOKEN": Self.password])
+        let (fixture, server, head) = try await Self.serve(environment: ["DEPLOY_USER": "bot", "DEPLOY_TOKEN": Self.password])
         defer { server.stop(); fixture.remove() }
         let repository = RepositorySpec(
             name: "deploy", url: server.url("deploy"),
@@ -46,7 +46,7 @@ struct CredentialsTests {
 
     @Test("a wrong password is an authentication error that shows neither password")
     func wrongPassword() async throws {
-        let (fixture, server, _) = try Self.serve(environment: ["DEPLOY_USER": "bot", "DEPLOY_TOKEN": "wrong-secret-value"])
+        let (fixture, server, _) = try await Self.serve(environment: ["DEPLOY_USER": "bot", "DEPLOY_TOKEN": "wrong-secret-value"])
         defer { server.stop(); fixture.remove() }
         let repository = RepositorySpec(
             name: "deploy", url: server.url("deploy"),
@@ -60,7 +60,7 @@ struct CredentialsTests {
 
     @Test("credentials written into the URL are used, and stripped from folders, errors and files")
     func credentialsInURL() async throws {
-        let (fixture, server, head) = try Self.serve(environment: [:])
+        let (fixture, server, head) = try await Self.serve(environment: [:])
         defer { server.stop(); fixture.remove() }
         let url = "http://bot:\(Self.password)@127.0.0.1:\(server.port)/deploy.git"
         let repository = RepositorySpec(name: "deploy", url: url)
@@ -105,7 +105,7 @@ struct CredentialsTests {
             exec sh -c "$last"
 
             """)
-        try Shell.run(["chmod", "+x", fakeSSH.path])
+        try await Shell.run(["chmod", "+x", fakeSSH.path])
         let key = try tools.write("id_ed25519", "not a real key\n")
         let knownHosts = try tools.write("known hosts", "git.example.com ssh-ed25519 AAAA\n")
         let path = tools.appending("bin").path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")

@@ -12,10 +12,10 @@ final class HTTPGitServer: @unchecked Sendable {
     private let process: Process
 
     /// Serves `repositories` (name → path of a repository to serve as `name.git`).
-    init(repositories: [String: String], username: String, password: String) throws {
+    init(repositories: [String: String], username: String, password: String) async throws {
         root = try TemporaryDirectory(prefix: "bosun-http")
         for (name, path) in repositories {
-            try Shell.run(["git", "clone", "--quiet", "--bare", path, root.appending("\(name).git").path], environment: GitRepository.environment)
+            try await Shell.run(["git", "clone", "--quiet", "--bare", path, root.appending("\(name).git").path], environment: GitRepository.environment)
         }
         let script = try root.write("server.py", Self.script)
         report = root.appending("scan.log").path

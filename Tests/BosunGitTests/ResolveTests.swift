@@ -127,7 +127,7 @@ struct ResolveTests {
             stream += "commit refs/heads/main\ncommitter Ada Tester <ada@example.com> 1700000000 +0000\n"
             stream += "data \(message.utf8.count)\n\(message)\n"
         }
-        try Shell.run(["git", "-C", origin.path, "fast-import", "--quiet"], environment: GitRepository.environment, input: stream)
+        try await Shell.run(["git", "-C", origin.path, "fast-import", "--quiet"], environment: GitRepository.environment, input: stream)
         let shas = try origin.git("rev-list", "main").split(separator: "\n").map(String.init)
         let byPrefix = Dictionary(grouping: shas, by: { String($0.prefix(4)) })
         let shared = try #require(byPrefix.first { $0.value.count >= 2 })

@@ -8,23 +8,23 @@ import Testing
 @Suite("Reading trees")
 struct TreeTests {
     /// A repository with an app folder, an executable, and symlinks that stay inside.
-    static func makeFixture() throws -> (MirrorFixture, String) {
+    static func makeFixture() async throws -> (MirrorFixture, String) {
         let fixture = try MirrorFixture()
         let origin = fixture.origin
         try origin.write("apps/guestbook/deployment.yaml", "kind: Deployment\n")
         try origin.write("apps/guestbook/service.yaml", "kind: Service\n")
         try origin.write("apps/guestbook/hooks/run.sh", "#!/bin/sh\necho hi\n")
         try origin.write("base/config.yaml", "shared: true\n")
-        try Shell.run(["chmod", "+x", "apps/guestbook/hooks/run.sh"], in: origin.path)
-        try Shell.run(["ln", "-s", "../../base/config.yaml", "apps/guestbook/shared.yaml"], in: origin.path)
-        try Shell.run(["ln", "-s", "guestbook", "apps/current"], in: origin.path)
+        try await Shell.run(["chmod", "+x", "apps/guestbook/hooks/run.sh"], in: origin.path)
+        try await Shell.run(["ln", "-s", "../../base/config.yaml", "apps/guestbook/shared.yaml"], in: origin.path)
+        try await Shell.run(["ln", "-s", "guestbook", "apps/current"], in: origin.path)
         let head = try origin.commit("apps and links")
         return (fixture, head)
     }
 
     @Test("list returns every file under a path with kind and size; symlinks carry their targets")
     func list() async throws {
-        let (fixture, head) = try Self.makeFixture()
+        let (fixture, head) = try await Self.makeFixture()
         defer { fixture.remove() }
         let files = try await fixture.mirrors.list(commit: head, path: "apps/guestbook", in: fixture.repository)
         #expect(files.map(\.path) == [
@@ -46,7 +46,7 @@ struct TreeTests {
 
     @Test("read returns several files at once and follows symlinks inside the repository")
     func read() async throws {
-        let (fixture, head) = try Self.makeFixture()
+        let (fixture, head) = try await Self.makeFixture()
         defer { fixture.remove() }
         let files = try await fixture.mirrors.read(
             commit: head,
@@ -61,7 +61,7 @@ struct TreeTests {
 
     @Test("read refuses missing files, folders and files over the size limit, naming each")
     func readRefusals() async throws {
-        let (fixture, head) = try Self.makeFixture()
+        let (fixture, head) = try await Self.makeFixture()
         defer { fixture.remove() }
         let missing = await gitError { _ = try await fixture.mirrors.read(commit: head, paths: ["apps/nope.yaml"], in: fixture.repository) }
         #expect(missing?.code == .notFound)
@@ -80,7 +80,7 @@ struct TreeTests {
 
     @Test("paths that leave the repository through .. are refused by read, list, treeID")
     func dotDot() async throws {
-        let (fixture, head) = try Self.makeFixture()
+        let (fixture, head) = try await Self.makeFixture()
         defer { fixture.remove() }
         for path in ["../outside.yaml", "apps/../../outside.yaml", "..", "/etc/passwd"] {
             let read = await gitError { _ = try await fixture.mirrors.read(commit: head, paths: [path], in: fixture.repository) }
@@ -98,11 +98,11 @@ struct TreeTests {
 
     @Test("symlinks that leave the repository are refused by read, list and export")
     func escapingSymlinks() async throws {
-        let (fixture, _) = try Self.makeFixture()
+        let (fixture, _) = try await Self.makeFixture()
         defer { fixture.remove() }
         let origin = fixture.origin
-        try Shell.run(["ln", "-s", "../../../etc/passwd", "apps/guestbook/passwd.yaml"], in: origin.path)
-        try Shell.run(["ln", "-s", "/etc", "apps/etc"], in: origin.path)
+        try await Shell.run(["ln", "-s", "../../../etc/passwd", "apps/guestbook/passwd.yaml"], in: origin.path)
+        try await Shell.run(["ln", "-s", "/etc", "apps/etc"], in: origin.path)
         let head = try origin.commit("escaping links")
 
         let relative = await gitError { _ = try await fixture.mirrors.read(commit: head, paths: ["apps/guestbook/passwd.yaml"], in: fixture.repository) }
@@ -122,7 +122,7 @@ struct TreeTests {
 
     @Test("export writes the tree with modes and symlinks, and touches no shared checkout")
     func export() async throws {
-        let (fixture, head) = try Self.makeFixture()
+        let (fixture, head) = try await Self.makeFixture()
         defer { fixture.remove() }
         let out = try TemporaryDirectory(prefix: "bosun-export")
         defer { out.remove() }
@@ -147,7 +147,7 @@ struct TreeTests {
 
     @Test("treeID is stable for an unchanged folder, changes with it, and is nil for a missing path")
     func treeIDs() async throws {
-        let (fixture, first) = try Self.makeFixture()
+        let (fixture, first) = try await Self.makeFixture()
         defer { fixture.remove() }
         let second = try fixture.origin.commit(files: ["base/config.yaml": "shared: false\n"], message: "change base")
         _ = try await fixture.mirrors.fetch(fixture.repository)

@@ -13,9 +13,9 @@ struct VerifyTests {
         let publicKey: String
         let allowedSigner: String
 
-        init(in folder: TemporaryDirectory, name: String) throws {
+        init(in folder: TemporaryDirectory, name: String) async throws {
             privateKey = folder.appending(name).path
-            try Shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", privateKey])
+            try await Shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", privateKey])
             publicKey = privateKey + ".pub"
             let key = try String(contentsOfFile: publicKey, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             allowedSigner = "ada@example.com namespaces=\"git\" \(key)"
@@ -24,10 +24,10 @@ struct VerifyTests {
         var signingOptions: [String] { ["-c", "gpg.format=ssh", "-c", "user.signingkey=\(publicKey)"] }
     }
 
-    static func sshFixture(mode: VerifySpec.Mode) throws -> (MirrorFixture, TemporaryDirectory, SSHKey, SSHKey, RepositorySpec) {
+    static func sshFixture(mode: VerifySpec.Mode) async throws -> (MirrorFixture, TemporaryDirectory, SSHKey, SSHKey, RepositorySpec) {
         let keys = try TemporaryDirectory(prefix: "bosun-keys")
-        let trusted = try SSHKey(in: keys, name: "trusted")
-        let stranger = try SSHKey(in: keys, name: "stranger")
+        let trusted = try await SSHKey(in: keys, name: "trusted")
+        let stranger = try await SSHKey(in: keys, name: "stranger")
         let signers = try keys.write("allowed_signers", trusted.allowedSigner + "\n")
         let fixture = try MirrorFixture()
         let repository = RepositorySpec(
@@ -37,7 +37,7 @@ struct VerifyTests {
 
     @Test("commits signed by a trusted SSH key pass; unsigned or strangers' commits are refused")
     func sshCommits() async throws {
-        let (fixture, keys, trusted, stranger, repository) = try Self.sshFixture(mode: .commit)
+        let (fixture, keys, trusted, stranger, repository) = try await Self.sshFixture(mode: .commit)
         defer { fixture.remove(); keys.remove() }
         let origin = fixture.origin
         try origin.write("a.yaml", "a: 1\n")
@@ -64,7 +64,7 @@ struct VerifyTests {
 
     @Test("tag mode checks the tag a ref or semver range chose, and refuses a branch")
     func sshTags() async throws {
-        let (fixture, keys, trusted, _, repository) = try Self.sshFixture(mode: .tag)
+        let (fixture, keys, trusted, _, repository) = try await Self.sshFixture(mode: .tag)
         defer { fixture.remove(); keys.remove() }
         let origin = fixture.origin
         let released = try origin.commit(files: ["a.yaml": "a: 1\n"], message: "release")
@@ -90,13 +90,13 @@ struct VerifyTests {
     func gpgCommits() async throws {
         let gnupg = try TemporaryDirectory(prefix: "bosun-gnupg")
         defer {
-            _ = try? Shell.execute(["gpgconf", "--homedir", gnupg.path, "--kill", "all"])
+            _ = try? Shell.executeBlocking(["gpgconf", "--homedir", gnupg.path, "--kill", "all"])
             gnupg.remove()
         }
         let home = ["GNUPGHOME": gnupg.path]
-        try Shell.run(["chmod", "700", gnupg.path])
-        try Shell.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", "Ada Tester <ada@example.com>", "ed25519", "sign", "never"], environment: home)
-        let armored = try Shell.run(["gpg", "--batch", "--armor", "--export", "ada@example.com"], environment: home)
+        try await Shell.run(["chmod", "700", gnupg.path])
+        try await Shell.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", "Ada Tester <ada@example.com>", "ed25519", "sign", "never"], environment: home)
+        let armored = try await Shell.run(["gpg", "--batch", "--armor", "--export", "ada@example.com"], environment: home)
         let keyFile = try gnupg.write("ada.asc", armored)
 
         let fixture = try MirrorFixture()
@@ -116,7 +116,7 @@ struct VerifyTests {
         // Trusting only an SSH signer: the GPG signature no longer counts.
         let keys = try TemporaryDirectory(prefix: "bosun-keys")
         defer { keys.remove() }
-        let other = try SSHKey(in: keys, name: "other")
+        let other = try await SSHKey(in: keys, name: "other")
         let signers = try keys.write("allowed_signers", other.allowedSigner + "\n")
         let sshOnly = RepositorySpec(name: "deploy", url: origin.path, verify: VerifySpec(mode: .commit, sshAllowedSigners: signers.path))
         let untrusted = await gitError { try await fixture.mirrors.verify(.ref(signed), commit: signed, in: sshOnly) }

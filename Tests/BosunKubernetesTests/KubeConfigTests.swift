@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
-    func mergingAgreesWithKubectl() throws {
+    func mergingAgreesWithKubectl() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("a.yaml", """
@@ -137,7 +137,7 @@ import Testing
         let ours = try KubeConfigLoader.load(environment: environment)
         for context in [nil, "one", "two"] as [String?] {
             let arguments = ["kubectl", "config", "view", "--minify", "-o", "json"] + (context.map { ["--context", $0] } ?? [])
-            let view = try JSONParser.parse(try Shell.run(arguments, environment: environment))
+            let view = try await JSONParser.parse(try Shell.run(arguments, environment: environment))
             let kubectlServer = view["clusters"]?.arrayValue?.first?["cluster"]?["server"]?.stringValue
             let kubectlNamespace = view["contexts"]?.arrayValue?.first?["context"]?["namespace"]?.stringValue ?? "default"
             let connection = try ours.connection(context: context)
@@ -161,8 +161,8 @@ import Testing
         #expect(try KubeConfigLoader.connection(explicitPath: "~/.kube/config", context: "prod", environment: ["HOME": folder.path]).contextName == "prod")
     }
 
-    @Test func filesAreReadRelativeToTheKubeconfig() throws {
-        let pki = try TestPKI()
+    @Test func filesAreReadRelativeToTheKubeconfig() async throws {
+        let pki = try await TestPKI()
         defer { pki.remove() }
         try pki.folder.write("token.txt", "file-token\n")
         try pki.folder.write("config", """
@@ -183,8 +183,8 @@ import Testing
         #expect(path == pki.folder.appending("token.txt").path)
     }
 
-    @Test func clientCertificateAndCAAsData() throws {
-        let pki = try TestPKI()
+    @Test func clientCertificateAndCAAsData() async throws {
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let config = try KubeConfig.parse("""
             current-context: c

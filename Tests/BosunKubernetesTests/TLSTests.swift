@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func trustsTheServerThroughTheKubeconfigCAFileAndSendsTheToken() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let server = try await FakeCluster().serve(tls: try Self.serverTLS(pki))
         let connection = try Self.kubeconfig(pki, server: server.url, cluster: "certificate-authority: \(pki.caCertificate)", user: "{token: tls-token}")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func trustsTheServerThroughCAData() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let server = try await FakeCluster().serve(tls: try Self.serverTLS(pki))
         let connection = try Self.kubeconfig(pki, server: server.url, cluster: "certificate-authority-data: \(try pki.base64(pki.caCertificate))")
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func refusesTheServerWithoutTheCA() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let server = try await FakeCluster().serve(tls: try Self.serverTLS(pki))
         let connection = try Self.kubeconfig(pki, server: server.url, cluster: "insecure-skip-tls-verify: false")
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func insecureSkipTLSVerifyAcceptsAnyCertificate() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let server = try await FakeCluster().serve(tls: try Self.serverTLS(pki))
         let connection = try Self.kubeconfig(pki, server: server.url, cluster: "insecure-skip-tls-verify: true")
@@ -96,7 +96,7 @@ import Testing
 
     @Test func tlsServerNameIsVerifiedInsteadOfTheAddress() async throws {
         // The server certificate names only api.bosun.test, not 127.0.0.1.
-        let pki = try TestPKI(serverNames: "DNS:api.bosun.test")
+        let pki = try await TestPKI(serverNames: "DNS:api.bosun.test")
         defer { pki.remove() }
         let server = try await FakeCluster().serve(tls: try Self.serverTLS(pki))
         let plain = try Self.kubeconfig(pki, server: server.url, cluster: "certificate-authority: \(pki.caCertificate)")
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func clientCertificateFilesAreShownToTheServer() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let server = try await FakeCluster().serve(tls: try Self.serverTLS(pki, requireClientCertificate: true))
         let ca = "certificate-authority: \(pki.caCertificate)"
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func execPluginClientCertificateIsShownToTheServer() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let credential: JSONValue = [
             "apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",

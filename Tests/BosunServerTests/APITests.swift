@@ -81,7 +81,7 @@ import Testing
             #expect(noRoute.json?[path: ["error", "code"]]?.stringValue == "NotFound")
 
             let unknownRevision = try await client.execute(uri: "/api/v1/applications/web/sync", method: .post, body: .json(#"{"revision": "no-such-branch"}"#))
-            #expect(unknownRevision.status == .unprocessableContent)
+            #expect(unknownRevision.status == .notFound)
             #expect(unknownRevision.json?[path: ["error", "message"]]?.stringValue?.contains("no-such-branch") == true)
         }
     }

@@ -95,7 +95,7 @@ import Testing
             let response = try await client.execute(uri: "/api/v1/applications/app/refresh", method: .post, headers: ServerHarness.bearer(.operator_))
             #expect(response.status == .accepted)
         }
-        let rows = try Shell.run(["python3", "-c", "import sqlite3, sys; print('\\n'.join(' '.join(r) for r in sqlite3.connect(sys.argv[1]).execute('SELECT actor, action, app FROM audit')))", h.store.path])
+        let rows = try await Shell.run(["python3", "-c", "import sqlite3, sys; print('\\n'.join(' '.join(r) for r in sqlite3.connect(sys.argv[1]).execute('SELECT actor, action, app FROM audit')))", h.store.path])
         #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "otto refresh app")
     }
 

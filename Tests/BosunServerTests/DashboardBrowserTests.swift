@@ -36,7 +36,7 @@ import Testing
         let token = try #require(ServerHarness.tokens[.operator_])
         let seen = try await h.withLiveServer { base in
             try await Task.detached {
-                try Shell.run(["python3", script, chromium, base, token, "storefront", artifacts])
+                try await Shell.run(["python3", script, chromium, base, token, "storefront", artifacts])
             }.value
         }
         let result = try JSONParser.parse(seen)

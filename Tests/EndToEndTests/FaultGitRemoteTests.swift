@@ -3,263 +3,265 @@ import BosunTesting
 import Foundation
 import Testing
 
-/// A Git host that fails: unreachable, answering garbage, hanging past the fetch timeout. What
-/// runs keeps running, the application shows `SourceUnavailable` with the last good commit, and
-/// it recovers by itself once the host is back — through the `bosun` binary and the host target.
-@Suite(.serialized) struct FaultGitRemoteTests {
-    /// Smart HTTP in front of `git http-backend`; the file `mode` next to the repositories picks
-    /// the behaviour of every request: `ok`, `garbage` (200 with random bytes), `error` (500),
-    /// `hang` (never answers).
-    static let script = #"""
-        import os, signal, subprocess, sys, time
-        from http.server import HTTPServer, BaseHTTPRequestHandler
-        from socketserver import ThreadingMixIn
+extension EndToEnd {
+    /// A Git host that fails: unreachable, answering garbage, hanging past the fetch timeout. What
+    /// runs keeps running, the application shows `SourceUnavailable` with the last good commit, and
+    /// it recovers by itself once the host is back — through the `bosun` binary and the host target.
+    @Suite(.serialized) struct FaultGitRemoteTests {
+        /// Smart HTTP in front of `git http-backend`; the file `mode` next to the repositories picks
+        /// the behaviour of every request: `ok`, `garbage` (200 with random bytes), `error` (500),
+        /// `hang` (never answers).
+        static let script = #"""
+            import os, signal, subprocess, sys, time
+            from http.server import HTTPServer, BaseHTTPRequestHandler
+            from socketserver import ThreadingMixIn
 
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        root, port = sys.argv[1], int(sys.argv[2])
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            root, port = sys.argv[1], int(sys.argv[2])
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+            class Handler(BaseHTTPRequestHandler):
+                def log_message(self, *args):
+                    pass
 
-            def do_GET(self):
-                self.serve()
+                def do_GET(self):
+                    self.serve()
 
-            def do_POST(self):
-                self.serve()
+                def do_POST(self):
+                    self.serve()
 
-            def serve(self):
-                with open(os.path.join(root, "mode")) as f:
-                    mode = f.read().strip()
-                if mode == "hang":
-                    time.sleep(3600)
-                    return
-                if mode == "error":
-                    self.send_response(500)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if mode == "garbage":
-                    content = os.urandom(4096)
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/x-git-upload-pack-advertisement")
+                def serve(self):
+                    with open(os.path.join(root, "mode")) as f:
+                        mode = f.read().strip()
+                    if mode == "hang":
+                        time.sleep(3600)
+                        return
+                    if mode == "error":
+                        self.send_response(500)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    if mode == "garbage":
+                        content = os.urandom(4096)
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/x-git-upload-pack-advertisement")
+                        self.send_header("Content-Length", str(len(content)))
+                        self.end_headers()
+                        self.wfile.write(content)
+                        return
+                    path, _, query = self.path.partition("?")
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else b""
+                    env = dict(os.environ)
+                    env.update({
+                        "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path,
+                        "QUERY_STRING": query, "REQUEST_METHOD": self.command,
+                        "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
+                        "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+                        "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+                    })
+                    out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
+                    separator = b"\r\n\r\n" if b"\r\n\r\n" in out else b"\n\n"
+                    head, _, content = out.partition(separator)
+                    status, headers = 200, []
+                    for line in head.decode().splitlines():
+                        key, _, value = line.partition(":")
+                        if key.lower() == "status":
+                            status = int(value.strip().split()[0])
+                        elif key:
+                            headers.append((key, value.strip()))
+                    self.send_response(status)
+                    for key, value in headers:
+                        self.send_header(key, value)
                     self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
                     self.wfile.write(content)
-                    return
-                path, _, query = self.path.partition("?")
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                env = dict(os.environ)
-                env.update({
-                    "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path,
-                    "QUERY_STRING": query, "REQUEST_METHOD": self.command,
-                    "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-                    "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-                    "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
-                })
-                out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
-                separator = b"\r\n\r\n" if b"\r\n\r\n" in out else b"\n\n"
-                head, _, content = out.partition(separator)
-                status, headers = 200, []
-                for line in head.decode().splitlines():
-                    key, _, value = line.partition(":")
-                    if key.lower() == "status":
-                        status = int(value.strip().split()[0])
-                    elif key:
-                        headers.append((key, value.strip()))
-                self.send_response(status)
-                for key, value in headers:
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
 
-        class Server(ThreadingMixIn, HTTPServer):
-            daemon_threads = True
-            allow_reuse_address = True
+            class Server(ThreadingMixIn, HTTPServer):
+                daemon_threads = True
+                allow_reuse_address = True
 
-        server = Server(("127.0.0.1", port), Handler)
-        print("PORT", server.server_address[1], flush=True)
-        server.serve_forever()
-        """#
+            server = Server(("127.0.0.1", port), Handler)
+            print("PORT", server.server_address[1], flush=True)
+            server.serve_forever()
+            """#
 
-    /// The Git host: a bare repository behind the script, and the work repository that pushes to it.
-    final class GitHost: @unchecked Sendable {
-        let work: GitRepository
-        let root: TemporaryDirectory
-        let port: Int
-        private var server: Reliability.PythonServer?
+        /// The Git host: a bare repository behind the script, and the work repository that pushes to it.
+        final class GitHost: @unchecked Sendable {
+            let work: GitRepository
+            let root: TemporaryDirectory
+            let port: Int
+            private var server: Reliability.PythonServer?
 
-        init() async throws {
-            work = try GitRepository()
-            root = try TemporaryDirectory(prefix: "bosun-githost")
-            port = try freePort()
-            try root.write("mode", "ok")
-            try work.commit(files: ["app/page.yaml": FaultGitRemoteTests.page("one")], message: "one")
-            try Shell.run(["git", "clone", "-q", "--bare", work.path, root.appending("site.git").path], environment: GitRepository.environment)
-            try await start()
-        }
-
-        var url: String { "http://127.0.0.1:\(port)/site.git" }
-
-        func start() async throws {
-            server = try await Reliability.PythonServer(script: FaultGitRemoteTests.script, arguments: [root.path, String(port)])
-        }
-
-        /// Unreachable: nothing listens on the port any more.
-        func stop() {
-            server?.stop()
-            server = nil
-        }
-
-        func mode(_ mode: String) throws { try root.write("mode", mode) }
-
-        /// Commits in the work repository and pushes to the host (whatever its mode: the push is local).
-        @discardableResult
-        func commit(_ text: String) throws -> String {
-            let sha = try work.commit(files: ["app/page.yaml": FaultGitRemoteTests.page(text)], message: text)
-            try work.git("push", "-q", root.appending("site.git").path, "main")
-            return sha
-        }
-
-        func remove() {
-            stop()
-            work.remove()
-            root.remove()
-        }
-    }
-
-    static func page(_ text: String) -> String {
-        """
-        apiVersion: host.bosun.dev/v1
-        kind: File
-        metadata: { name: page }
-        spec: { path: site/index.html, content: "\(text)" }
-        """
-    }
-
-    struct Setup {
-        let dir: TemporaryDirectory
-        let config: String
-        var page: URL { dir.appending(".bosun/host/site/index.html") }
-
-        init(url: String) throws {
-            dir = try TemporaryDirectory(prefix: "bosun-gitfault")
-            config = dir.appending("bosun.yaml").path
-            try dir.write("bosun.yaml", """
-                apiVersion: bosun.dev/v1
-                kind: Config
-                dataDir: .bosun
-                server: { listen: "127.0.0.1:\(try freePort())" }
-                targets: [{ name: local, type: host }]
-                security: { repositorySchemes: [http] }
-                repositories: [{ name: site, url: "\(url)", fetchTimeout: 3s }]
-                applications:
-                  - name: site
-                    source: { repository: site, revision: main, path: app }
-                    destination: { target: local }
-                    sync: { auto: true, prune: true, selfHeal: true, interval: 1s }
-                """)
-        }
-
-        func serve() async throws -> Reliability.Serve { try await Reliability.Serve(config: config, in: dir.path) }
-        func content() -> String? { try? String(contentsOf: page, encoding: .utf8) }
-    }
-
-    /// Waits until the condition is SourceUnavailable, naming the last good commit, with `words` in its message.
-    func waitUnavailable(_ url: String, lastGood: String, _ words: [String]) async throws {
-        let seen = LockedBox("")
-        do {
-            try await eventually("SourceUnavailable at \(lastGood.prefix(7)) saying \(words)") {
-                let condition = try Reliability.status(url, "site")["condition"]
-                seen.set(condition?.jsonString() ?? "none")
-                let message = condition?["message"]?.stringValue?.lowercased() ?? ""
-                return condition?["type"] == "SourceUnavailable" && condition?["revision"]?.stringValue == lastGood
-                    && words.contains { message.contains($0) }
+            init() async throws {
+                work = try GitRepository()
+                root = try TemporaryDirectory(prefix: "bosun-githost")
+                port = try freePort()
+                try root.write("mode", "ok")
+                try work.commit(files: ["app/page.yaml": FaultGitRemoteTests.page("one")], message: "one")
+                try await Shell.run(["git", "clone", "-q", "--bare", work.path, root.appending("site.git").path], environment: GitRepository.environment)
+                try await start()
             }
-        } catch {
-            Issue.record("the last condition seen: \(seen.get())")
-            throw error
+
+            var url: String { "http://127.0.0.1:\(port)/site.git" }
+
+            func start() async throws {
+                server = try await Reliability.PythonServer(script: FaultGitRemoteTests.script, arguments: [root.path, String(port)])
+            }
+
+            /// Unreachable: nothing listens on the port any more.
+            func stop() {
+                server?.stop()
+                server = nil
+            }
+
+            func mode(_ mode: String) throws { try root.write("mode", mode) }
+
+            /// Commits in the work repository and pushes to the host (whatever its mode: the push is local).
+            @discardableResult
+            func commit(_ text: String) throws -> String {
+                let sha = try work.commit(files: ["app/page.yaml": FaultGitRemoteTests.page(text)], message: text)
+                try work.git("push", "-q", root.appending("site.git").path, "main")
+                return sha
+            }
+
+            func remove() {
+                stop()
+                work.remove()
+                root.remove()
+            }
         }
-    }
 
-    /// The reasons of the application's events, oldest first.
-    func eventReasons(_ url: String) throws -> [String] {
-        let text = try Shell.run(["curl", "-sf", "\(url)/api/v1/events?app=site&limit=1000"])
-        return (try json(text).arrayValue ?? []).compactMap { $0["reason"]?.stringValue }.reversed()
-    }
-
-    @Test("garbage, a hang, then no host at all: the last good commit keeps running and Bosun recovers by itself")
-    func remoteFailuresKeepWhatRuns() async throws {
-        let host = try await GitHost()
-        defer { host.remove() }
-        let setup = try Setup(url: host.url)
-        defer { setup.dir.remove() }
-        var serve = try await setup.serve()
-        let good = try host.work.head()
-        try await Reliability.waitSynced(serve.url, at: good, app: "site")
-        #expect(setup.content() == "one")
-
-        // Garbage: a new commit exists but cannot be fetched.
-        try host.mode("garbage")
-        try host.commit("two")
-        try await waitUnavailable(serve.url, lastGood: good, ["protocol", "not valid", "invalid", "bad"])
-        var status = try Reliability.status(serve.url, "site")
-        #expect(status["sync"]?["revision"]?.stringValue == good && status["health"]?["status"] == "Healthy")
-        #expect(setup.content() == "one")
-
-        // A server error, then a hang past fetchTimeout.
-        try host.mode("error")
-        try await waitUnavailable(serve.url, lastGood: good, ["500", "returned error"])
-        try host.mode("hang")
-        try await waitUnavailable(serve.url, lastGood: good, ["timed out", "did not finish", "within", "timeout"])
-        #expect(setup.content() == "one")
-        // The condition holds while the host is broken: it does not flap on every look.
-        try await Task.sleep(for: .seconds(3))
-        #expect(try Reliability.status(serve.url, "site")["condition"]?["type"] == "SourceUnavailable")
-        let reasons = try eventReasons(serve.url)
-        #expect(!reasons.contains("SourceUnavailableResolved"), "\(reasons)")
-        // The outage is one condition: its message follows the failure (garbage, 500, hang)
-        // without a new event each time; flapping on every look would be dozens.
-        #expect(reasons.filter { $0 == "SourceUnavailable" }.count <= 2, "\(reasons)")
-
-        // No host at all, and Bosun restarted meanwhile: it starts from its mirror.
-        host.stop()
-        serve.stop()
-        serve = try await setup.serve()
-        defer { serve.stop() }
-        try await waitUnavailable(serve.url, lastGood: good, ["cannot reach", "connection refused", "failed to connect", "couldn't connect"])
-        status = try Reliability.status(serve.url, "site")
-        #expect(status["sync"]?["revision"]?.stringValue == good)
-        #expect(setup.content() == "one")
-
-        // The host is back: the new commit rolls out and the condition clears, with nobody asking.
-        try host.mode("ok")
-        try await host.start()
-        let head = try host.work.head()
-        try await Reliability.waitSynced(serve.url, at: head, app: "site")
-        try await eventually("the condition clears") { try Reliability.status(serve.url, "site")["condition"] == nil }
-        #expect(setup.content() == "two")
-    }
-
-    @Test("a host that is down when Bosun first starts: the application waits, then syncs when it appears")
-    func remoteDownFromTheStart() async throws {
-        let host = try await GitHost()
-        defer { host.remove() }
-        host.stop()
-        let setup = try Setup(url: host.url)
-        defer { setup.dir.remove() }
-        let serve = try await setup.serve()
-        defer { serve.stop() }
-        try await eventually("SourceUnavailable without a last good commit") {
-            let condition = try Reliability.status(serve.url, "site")["condition"]
-            return condition?["type"] == "SourceUnavailable" && (condition?["message"]?.stringValue ?? "").contains("cannot reach")
+        static func page(_ text: String) -> String {
+            """
+            apiVersion: host.bosun.dev/v1
+            kind: File
+            metadata: { name: page }
+            spec: { path: site/index.html, content: "\(text)" }
+            """
         }
-        #expect(setup.content() == nil)
-        #expect(await httpGet("\(serve.url)/healthz") == "ok\n")
-        try await host.start()
-        try await Reliability.waitSynced(serve.url, at: try host.work.head(), app: "site")
-        #expect(setup.content() == "one")
+
+        struct Setup {
+            let dir: TemporaryDirectory
+            let config: String
+            var page: URL { dir.appending(".bosun/host/site/index.html") }
+
+            init(url: String) throws {
+                dir = try TemporaryDirectory(prefix: "bosun-gitfault")
+                config = dir.appending("bosun.yaml").path
+                try dir.write("bosun.yaml", """
+                    apiVersion: bosun.dev/v1
+                    kind: Config
+                    dataDir: .bosun
+                    server: { listen: "127.0.0.1:\(try freePort())" }
+                    targets: [{ name: local, type: host }]
+                    security: { repositorySchemes: [http] }
+                    repositories: [{ name: site, url: "\(url)", fetchTimeout: 3s }]
+                    applications:
+                      - name: site
+                        source: { repository: site, revision: main, path: app }
+                        destination: { target: local }
+                        sync: { auto: true, prune: true, selfHeal: true, interval: 1s }
+                    """)
+            }
+
+            func serve() async throws -> Reliability.Serve { try await Reliability.Serve(config: config, in: dir.path) }
+            func content() -> String? { try? String(contentsOf: page, encoding: .utf8) }
+        }
+
+        /// Waits until the condition is SourceUnavailable, naming the last good commit, with `words` in its message.
+        func waitUnavailable(_ url: String, lastGood: String, _ words: [String]) async throws {
+            let seen = LockedBox("")
+            do {
+                try await eventually("SourceUnavailable at \(lastGood.prefix(7)) saying \(words)") {
+                    let condition = try await Reliability.status(url, "site")["condition"]
+                    seen.set(condition?.jsonString() ?? "none")
+                    let message = condition?["message"]?.stringValue?.lowercased() ?? ""
+                    return condition?["type"] == "SourceUnavailable" && condition?["revision"]?.stringValue == lastGood
+                        && words.contains { message.contains($0) }
+                }
+            } catch {
+                Issue.record("the last condition seen: \(seen.get())")
+                throw error
+            }
+        }
+
+        /// The reasons of the application's events, oldest first.
+        func eventReasons(_ url: String) async throws -> [String] {
+            let text = try await Shell.run(["curl", "-sf", "\(url)/api/v1/events?app=site&limit=1000"])
+            return (try json(text).arrayValue ?? []).compactMap { $0["reason"]?.stringValue }.reversed()
+        }
+
+        @Test("garbage, a hang, then no host at all: the last good commit keeps running and Bosun recovers by itself")
+        func remoteFailuresKeepWhatRuns() async throws {
+            let host = try await GitHost()
+            defer { host.remove() }
+            let setup = try Setup(url: host.url)
+            defer { setup.dir.remove() }
+            var serve = try await setup.serve()
+            let good = try host.work.head()
+            try await Reliability.waitSynced(serve.url, at: good, app: "site")
+            #expect(setup.content() == "one")
+
+            // Garbage: a new commit exists but cannot be fetched.
+            try host.mode("garbage")
+            try host.commit("two")
+            try await waitUnavailable(serve.url, lastGood: good, ["protocol", "not valid", "invalid", "bad"])
+            var status = try await Reliability.status(serve.url, "site")
+            #expect(status["sync"]?["revision"]?.stringValue == good && status["health"]?["status"] == "Healthy")
+            #expect(setup.content() == "one")
+
+            // A server error, then a hang past fetchTimeout.
+            try host.mode("error")
+            try await waitUnavailable(serve.url, lastGood: good, ["500", "returned error"])
+            try host.mode("hang")
+            try await waitUnavailable(serve.url, lastGood: good, ["timed out", "did not finish", "within", "timeout"])
+            #expect(setup.content() == "one")
+            // The condition holds while the host is broken: it does not flap on every look.
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await Reliability.status(serve.url, "site")["condition"]?["type"] == "SourceUnavailable")
+            let reasons = try await eventReasons(serve.url)
+            #expect(!reasons.contains("SourceUnavailableResolved"), "\(reasons)")
+            // The outage is one condition: its message follows the failure (garbage, 500, hang)
+            // without a new event each time; flapping on every look would be dozens.
+            #expect(reasons.filter { $0 == "SourceUnavailable" }.count <= 2, "\(reasons)")
+
+            // No host at all, and Bosun restarted meanwhile: it starts from its mirror.
+            host.stop()
+            serve.stop()
+            serve = try await setup.serve()
+            defer { serve.stop() }
+            try await waitUnavailable(serve.url, lastGood: good, ["cannot reach", "connection refused", "failed to connect", "couldn't connect"])
+            status = try await Reliability.status(serve.url, "site")
+            #expect(status["sync"]?["revision"]?.stringValue == good)
+            #expect(setup.content() == "one")
+
+            // The host is back: the new commit rolls out and the condition clears, with nobody asking.
+            try host.mode("ok")
+            try await host.start()
+            let head = try host.work.head()
+            try await Reliability.waitSynced(serve.url, at: head, app: "site")
+            try await eventually("the condition clears") { try await Reliability.status(serve.url, "site")["condition"] == nil }
+            #expect(setup.content() == "two")
+        }
+
+        @Test("a host that is down when Bosun first starts: the application waits, then syncs when it appears")
+        func remoteDownFromTheStart() async throws {
+            let host = try await GitHost()
+            defer { host.remove() }
+            host.stop()
+            let setup = try Setup(url: host.url)
+            defer { setup.dir.remove() }
+            let serve = try await setup.serve()
+            defer { serve.stop() }
+            try await eventually("SourceUnavailable without a last good commit") {
+                let condition = try await Reliability.status(serve.url, "site")["condition"]
+                return condition?["type"] == "SourceUnavailable" && (condition?["message"]?.stringValue ?? "").contains("cannot reach")
+            }
+            #expect(setup.content() == nil)
+            #expect(await httpGet("\(serve.url)/healthz") == "ok\n")
+            try await host.start()
+            try await Reliability.waitSynced(serve.url, at: try host.work.head(), app: "site")
+            #expect(setup.content() == "one")
+        }
     }
 }

@@ -76,13 +76,13 @@ final class KubeCluster: @unchecked Sendable {
 
     /// Runs kubectl against this cluster; throws with its output when it fails.
     @discardableResult
-    func kubectl(_ arguments: [String], input: String? = nil) throws -> String {
-        try Shell.run([Self.kubectlPath, "--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments, input: input)
+    func kubectl(_ arguments: [String], input: String? = nil) async throws -> String {
+        try await Shell.run([Self.kubectlPath, "--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments, input: input)
     }
 
     /// kubectl's exit status and output, for commands expected to fail.
-    func kubectlResult(_ arguments: [String]) throws -> Shell.Result {
-        try Shell.execute([Self.kubectlPath, "--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments)
+    func kubectlResult(_ arguments: [String]) async throws -> Shell.Result {
+        try await Shell.execute([Self.kubectlPath, "--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments)
     }
 
     static var kubectlPath: String {
@@ -90,21 +90,21 @@ final class KubeCluster: @unchecked Sendable {
     }
 
     /// Adds faults to the simulator (`POST /_simulator/faults`).
-    func faults(_ json: String) throws {
+    func faults(_ json: String) async throws {
         guard let simulatorURL else { return }
-        try Shell.run(["curl", "-sf", "-X", "POST", "\(simulatorURL)/_simulator/faults", "-d", json])
+        try await Shell.run(["curl", "-sf", "-X", "POST", "\(simulatorURL)/_simulator/faults", "-d", json])
     }
 
     /// Removes every fault.
-    func heal() throws {
+    func heal() async throws {
         guard let simulatorURL else { return }
-        try Shell.run(["curl", "-sf", "-X", "DELETE", "\(simulatorURL)/_simulator/faults"])
+        try await Shell.run(["curl", "-sf", "-X", "DELETE", "\(simulatorURL)/_simulator/faults"])
     }
 
     /// How many requests the simulator's faults failed so far.
-    func injectedFaults() throws -> Int {
+    func injectedFaults() async throws -> Int {
         guard let simulatorURL else { return 0 }
-        return try JSONParser.parse(try Shell.run(["curl", "-sf", "\(simulatorURL)/_simulator/faults"]))["injected"]?.intValue ?? -1
+        return try await JSONParser.parse(try Shell.run(["curl", "-sf", "\(simulatorURL)/_simulator/faults"]))["injected"]?.intValue ?? -1
     }
 
     func stop() {
@@ -166,8 +166,8 @@ struct KubeApp {
     // MARK: What kubectl sees
 
     /// `kubectl get KIND NAME -n NAMESPACE -o json`; nil when it does not exist.
-    func get(_ kind: String, _ object: String) throws -> JSONValue? {
-        let result = try cluster.kubectlResult(["get", kind, object, "-n", namespace, "-o", "json"])
+    func get(_ kind: String, _ object: String) async throws -> JSONValue? {
+        let result = try await cluster.kubectlResult(["get", kind, object, "-n", namespace, "-o", "json"])
         if result.status != 0 {
             if result.stderr.contains("NotFound") || result.stderr.contains("not found") { return nil }
             throw Shell.Failure(command: ["kubectl", "get", kind, object], status: result.status, stdout: result.stdout, stderr: result.stderr)
@@ -176,47 +176,50 @@ struct KubeApp {
     }
 
     /// Names of the objects of a kind in the namespace.
-    func names(_ kind: String) throws -> [String] {
-        let text = try cluster.kubectl(["get", kind, "-n", namespace, "-o", "jsonpath={.items[*].metadata.name}"])
+    func names(_ kind: String) async throws -> [String] {
+        let text = try await cluster.kubectl(["get", kind, "-n", namespace, "-o", "jsonpath={.items[*].metadata.name}"])
         return text.split(separator: " ").map(String.init).sorted()
     }
 
     @discardableResult
-    func kubectl(_ arguments: String...) throws -> String { try cluster.kubectl(arguments + ["-n", namespace]) }
+    func kubectl(_ arguments: String...) async throws -> String { try await cluster.kubectl(arguments + ["-n", namespace]) }
 
-    func configValue(_ configMap: String, _ key: String = "version") throws -> String? {
-        try get("configmap", configMap)?["data"]?[key]?.stringValue
+    func configValue(_ configMap: String, _ key: String = "version") async throws -> String? {
+        try await get("configmap", configMap)?["data"]?[key]?.stringValue
     }
 
     // MARK: What bosun reports
 
-    func status(_ url: String) throws -> JSONValue {
-        let result = try bosun("status", name, "--server", url, "-o", "json")
+    func status(_ url: String) async throws -> JSONValue {
+        let result = try await bosun("status", name, "--server", url, "-o", "json")
         guard result.status == 0 else { throw Shell.Failure(command: ["bosun", "status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
         return try json(result.stdout)
     }
 
-    func history(_ url: String) throws -> [JSONValue] {
-        try json(try bosun("history", name, "--server", url, "-o", "json").stdout).arrayValue ?? []
+    func history(_ url: String) async throws -> [JSONValue] {
+        try await json(try bosun("history", name, "--server", url, "-o", "json").stdout).arrayValue ?? []
     }
 
     /// One sync with its per-resource results.
-    func sync(_ url: String, id: Int) throws -> JSONValue {
-        try json(try bosun("history", name, "--server", url, "--id", String(id), "-o", "json").stdout)
+    func sync(_ url: String, id: Int) async throws -> JSONValue {
+        try await json(try bosun("history", name, "--server", url, "--id", String(id), "-o", "json").stdout)
     }
 
     /// Waits until the application is Synced and Healthy at `sha`, with no sync running.
     func waitSynced(_ url: String, at sha: String, seconds: Double = 120) async throws {
         try await eventually("\(name) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-            let s = try status(url)
+            let s = try await status(url)
             return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
                 && s["operation"] == nil
         }
     }
 
     /// Removes the local files and, on a real cluster, the namespace (without waiting).
+    /// For `defer`: on a real cluster a short kubectl call, run blocking.
     func remove() {
-        if !cluster.isSimulator { _ = try? cluster.kubectlResult(["delete", "namespace", namespace, "--wait=false"]) }
+        if !cluster.isSimulator {
+            _ = try? Shell.executeBlocking([KubeCluster.kubectlPath, "--kubeconfig", cluster.kubeconfig, "delete", "namespace", namespace, "--wait=false"])
+        }
         repo.remove()
         dir.remove()
     }

@@ -56,11 +56,11 @@ final class NomadAPI: @unchecked Sendable {
     deinit { stop() }
 
     /// Sends a request with curl; the status code and body.
-    func request(_ method: String, _ path: String, body: JSONValue? = nil) throws -> (status: Int, body: String) {
+    func request(_ method: String, _ path: String, body: JSONValue? = nil) async throws -> (status: Int, body: String) {
         var arguments = ["curl", "-s", "--max-time", "10", "-X", method, "-w", "\n%{http_code}", address + path]
         if let token { arguments += ["-H", "X-Nomad-Token: \(token)"] }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body.jsonString()] }
-        let result = try Shell.execute(arguments)
+        let result = try await Shell.execute(arguments)
         let text = result.stdout
         guard let newline = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: newline)...]) else {
             throw Shell.Failure(command: arguments, status: result.status, stdout: text, stderr: result.stderr)
@@ -69,27 +69,27 @@ final class NomadAPI: @unchecked Sendable {
     }
 
     /// A job as Nomad returns it; nil when there is none.
-    func job(_ id: String) throws -> JSONValue? {
-        let answer = try request("GET", "/v1/job/\(id)")
+    func job(_ id: String) async throws -> JSONValue? {
+        let answer = try await request("GET", "/v1/job/\(id)")
         return answer.status == 200 ? try JSONParser.parse(answer.body) : nil
     }
 
     /// Whether Nomad has job `id` (a stopped job still counts; a purged one does not).
-    func exists(_ id: String) throws -> Bool { try request("GET", "/v1/job/\(id)").status == 200 }
+    func exists(_ id: String) async throws -> Bool { try await request("GET", "/v1/job/\(id)").status == 200 }
 
     /// Registers a job directly, as someone using the Nomad CLI would.
-    func register(_ job: JSONValue) throws {
-        let answer = try request("POST", "/v1/jobs", body: ["Job": job])
+    func register(_ job: JSONValue) async throws {
+        let answer = try await request("POST", "/v1/jobs", body: ["Job": job])
         guard answer.status == 200 else { throw Shell.Failure(command: ["register"], status: Int32(answer.status), stdout: answer.body, stderr: "") }
     }
 
     /// Sets the simulator's injected faults.
-    func faults(_ faults: JSONValue) throws {
-        _ = try request("POST", "/_simulator/faults", body: faults)
+    func faults(_ faults: JSONValue) async throws {
+        _ = try await request("POST", "/_simulator/faults", body: faults)
     }
 
     /// Removes a job for good (between tests against a real agent).
-    func purge(_ id: String) throws { _ = try request("DELETE", "/v1/job/\(id)?purge=true") }
+    func purge(_ id: String) async throws { _ = try await request("DELETE", "/v1/job/\(id)?purge=true") }
 }
 
 /// A Git repository of Nomad job files, a config pointing Bosun at `nomad`, and a `bosun serve`.
@@ -130,19 +130,19 @@ struct NomadSetup {
         return (serve, try await serve.waitUntilServing())
     }
 
-    func status(_ url: String) throws -> JSONValue {
-        let result = try bosun("status", app, "--server", url, "-o", "json")
+    func status(_ url: String) async throws -> JSONValue {
+        let result = try await bosun("status", app, "--server", url, "-o", "json")
         guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
         return try json(result.stdout)
     }
 
-    func history(_ url: String) throws -> [JSONValue] {
-        try json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
+    func history(_ url: String) async throws -> [JSONValue] {
+        try await json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
     }
 
     func waitHealthy(_ url: String, at sha: String, seconds: Double = 30) async throws {
         try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-            let s = try status(url)
+            let s = try await status(url)
             return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
         }
     }

@@ -92,35 +92,35 @@ enum Reliability {
         }
 
         /// Adds faults (`POST /_simulator/faults`); see `ControlEndpoints` for the body.
-        func faults(_ json: String) throws {
-            let result = try Shell.execute(["curl", "-sf", "-X", "POST", "\(url)/_simulator/faults", "-d", json])
+        func faults(_ json: String) async throws {
+            let result = try await Shell.execute(["curl", "-sf", "-X", "POST", "\(url)/_simulator/faults", "-d", json])
             guard result.status == 0 else { throw Shell.Failure(command: ["faults"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
         }
 
         /// Back to a healthy server.
-        func heal() throws { _ = try Shell.execute(["curl", "-sf", "-X", "DELETE", "\(url)/_simulator/faults"]) }
+        func heal() async throws { _ = try await Shell.execute(["curl", "-sf", "-X", "DELETE", "\(url)/_simulator/faults"]) }
 
         /// How many requests the faults have failed or delayed so far.
-        func injected() throws -> Int {
-            (try JSONParser.parse(try Shell.run(["curl", "-sf", "\(url)/_simulator/faults"])))["injected"]?.intValue ?? -1
+        func injected() async throws -> Int {
+            await (try JSONParser.parse(try Shell.run(["curl", "-sf", "\(url)/_simulator/faults"])))["injected"]?.intValue ?? -1
         }
 
         /// A GET on the API; nil for 404.
-        func get(_ path: String) throws -> JSONValue? {
-            let result = try Shell.execute(["curl", "-s", "-w", "\n%{http_code}", "\(url)\(path)"])
+        func get(_ path: String) async throws -> JSONValue? {
+            let result = try await Shell.execute(["curl", "-s", "-w", "\n%{http_code}", "\(url)\(path)"])
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             guard let code = lines.last, code != "404" else { return nil }
             return try JSONParser.parse(lines.dropLast().joined(separator: "\n"))
         }
 
         /// Names of the objects of a collection (`/api/v1/namespaces/shop/configmaps`).
-        func names(_ collection: String) throws -> [String] {
-            (try get(collection)?["items"]?.arrayValue ?? []).compactMap { $0["metadata"]?["name"]?.stringValue }.sorted()
+        func names(_ collection: String) async throws -> [String] {
+            await (try get(collection)?["items"]?.arrayValue ?? []).compactMap { $0["metadata"]?["name"]?.stringValue }.sorted()
         }
 
         /// A merge patch, as someone editing the cluster by hand would send.
-        func patch(_ path: String, _ json: String) throws {
-            try Shell.run(["curl", "-sf", "-X", "PATCH", "-H", "Content-Type: application/merge-patch+json", "\(url)\(path)", "-d", json])
+        func patch(_ path: String, _ json: String) async throws {
+            try await Shell.run(["curl", "-sf", "-X", "PATCH", "-H", "Content-Type: application/merge-patch+json", "\(url)\(path)", "-d", json])
         }
 
         func stop() { child.stop() }
@@ -199,32 +199,32 @@ enum Reliability {
 
     // MARK: Reading Bosun
 
-    static func status(_ url: String, _ app: String = "shop") throws -> JSONValue {
-        let result = try bosun("status", app, "--server", url, "-o", "json")
+    static func status(_ url: String, _ app: String = "shop") async throws -> JSONValue {
+        let result = try await bosun("status", app, "--server", url, "-o", "json")
         guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
         return try json(result.stdout)
     }
 
-    static func history(_ url: String, _ app: String = "shop") throws -> [JSONValue] {
-        try json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
+    static func history(_ url: String, _ app: String = "shop") async throws -> [JSONValue] {
+        try await json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
     }
 
-    static func sync(_ url: String, _ id: Int, _ app: String = "shop") throws -> JSONValue {
-        try json(try bosun("history", app, "--server", url, "--id", String(id), "-o", "json").stdout)
+    static func sync(_ url: String, _ id: Int, _ app: String = "shop") async throws -> JSONValue {
+        try await json(try bosun("history", app, "--server", url, "--id", String(id), "-o", "json").stdout)
     }
 
     /// Waits until the application is Synced and Healthy at `sha`.
     static func waitSynced(_ url: String, at sha: String, app: String = "shop", seconds: Double = 90) async throws {
         try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-            let s = try status(url, app)
+            let s = try await status(url, app)
             return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
                 && s["operation"] == nil
         }
     }
 
     /// Rows of a query on Bosun's SQLite file, each a list of columns (sqlite3's `|` separator).
-    static func sqlite(_ database: String, _ query: String) throws -> [[String]] {
-        try Shell.run(["sqlite3", "-readonly", database, query]).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+    static func sqlite(_ database: String, _ query: String) async throws -> [[String]] {
+        try await Shell.run(["sqlite3", "-readonly", database, query]).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
     }
 
     /// A small Python HTTP server from `script` that prints its port first.

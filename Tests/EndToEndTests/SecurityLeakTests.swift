@@ -3,121 +3,123 @@ import BosunTesting
 import Foundation
 import Testing
 
-/// Secrets never leak: an application with Secrets is synced, changed in Git, drifted by hand
-/// and healed on the Kubernetes simulator; then every log line (debug level), API response,
-/// dashboard page, CLI output, event, notification, diff and history row is searched for the
-/// secret values, plain and base64-encoded.
-@Suite(.serialized) struct SecurityLeakTests {
-    /// Values unique to one run, so a hit can only come from this test's Secrets.
-    struct Values {
-        let run = UUID().uuidString.prefix(8).lowercased()
-        var password: String { "hunter2-\(run)-pw" }
-        var newPassword: String { "correct-horse-\(run)-pw" }
-        var token: String { "tok-\(run)-aaaa" }
-        var newToken: String { "tok-\(run)-bbbb" }
-        var drifted: String { "drift-\(run)-cccc" }
-        var all: [String] { [password, newPassword, token, newToken, drifted] }
+extension EndToEnd {
+    /// Secrets never leak: an application with Secrets is synced, changed in Git, drifted by hand
+    /// and healed on the Kubernetes simulator; then every log line (debug level), API response,
+    /// dashboard page, CLI output, event, notification, diff and history row is searched for the
+    /// secret values, plain and base64-encoded.
+    @Suite(.serialized) struct SecurityLeakTests {
+        /// Values unique to one run, so a hit can only come from this test's Secrets.
+        struct Values {
+            let run = UUID().uuidString.prefix(8).lowercased()
+            var password: String { "hunter2-\(run)-pw" }
+            var newPassword: String { "correct-horse-\(run)-pw" }
+            var token: String { "tok-\(run)-aaaa" }
+            var newToken: String { "tok-\(run)-bbbb" }
+            var drifted: String { "drift-\(run)-cccc" }
+            var all: [String] { [password, newPassword, token, newToken, drifted] }
 
-        /// What must never appear: each value, and its base64 form as it sits in `data`.
-        var forbidden: [String] { all + all.map { Data($0.utf8).base64EncodedString() } }
-    }
-
-    static func secrets(password: String, token: String) -> [String: String] {
-        [
-            "app/db.yaml": """
-                apiVersion: v1
-                kind: Secret
-                metadata: { name: db }
-                type: Opaque
-                stringData: { password: "\(password)", user: app }
-                """,
-            "app/api.yaml": """
-                apiVersion: v1
-                kind: Secret
-                metadata: { name: api }
-                type: Opaque
-                data: { token: \(Data(token.utf8).base64EncodedString()) }
-                """,
-            "app/settings.yaml": Reliability.configMap("settings", "visible"),
-        ]
-    }
-
-    @Test("secret values never appear in logs, API responses, pages, CLI output, events, notifications, diffs or history")
-    func secretsNeverLeak() async throws {
-        let values = Values()
-        let sink = try await Reliability.NotificationSink()
-        defer { sink.stop() }
-        let simulator = try await Reliability.Simulator()
-        defer { simulator.stop() }
-        let setup = try Reliability.KubeSetup(
-            simulator: simulator, files: Self.secrets(password: values.password, token: values.token), sync: ", force: true",
-            extra: "notifications: [{ name: sink, url: \"\(sink.url)\" }]")
-        defer { setup.remove() }
-        let serve = try await setup.serve(logLevel: "debug")
-        defer { serve.stop() }
-        let first = try setup.repo.head()
-        try await Reliability.waitSynced(serve.url, at: first)
-
-        // A commit that changes both Secrets, so diffs and history hold Secret changes.
-        for (path, content) in Self.secrets(password: values.newPassword, token: values.newToken) { try setup.repo.write(path, content) }
-        let second = try setup.repo.commit("rotate")
-        try await Reliability.waitSynced(serve.url, at: second)
-        #expect(try simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue
-                == Data(values.newToken.utf8).base64EncodedString(), "the rotated Secret was not applied")
-
-        // Drift by hand, healed by Bosun: the drift diff, event and notification hold a Secret too.
-        let driftedData = Data(values.drifted.utf8).base64EncodedString()
-        try simulator.patch("/api/v1/namespaces/shop/secrets/api", #"{"data":{"token":"\#(driftedData)"}}"#)
-        try await eventually("the drifted Secret is healed", seconds: 60) {
-            try simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue == Data(values.newToken.utf8).base64EncodedString()
-        }
-        try await Reliability.waitSynced(serve.url, at: second)
-        try await eventually("notifications arrived", seconds: 30) { sink.bodies.count >= 3 }
-
-        // Everything a person or a program can read from Bosun.
-        var outputs: [(String, String)] = []
-        let api = "\(serve.url)/api/v1"
-        var paths = ["/applications", "/applications/shop", "/applications/shop/resources", "/applications/shop/diff",
-                     "/applications/shop/history", "/events?limit=1000", "/metrics"].map { $0.hasPrefix("/metrics") ? serve.url + $0 : api + $0 }
-        let ids = try Reliability.history(serve.url).compactMap { $0["id"]?.intValue }
-        #expect(ids.count >= 3, "expected the first sync, the rotation and the heal in the history")
-        for id in ids { paths += ["\(api)/applications/shop/history/\(id)", "\(serve.url)/apps/shop/syncs/\(id)"] }
-        paths += ["\(serve.url)/", "\(serve.url)/apps/shop"]
-        for url in paths {
-            let result = try Shell.execute(["curl", "-s", "-w", "\n%{http_code}", url])
-            #expect(result.stdout.hasSuffix("200"), "\(url) answered \(result.stdout.suffix(3))")
-            outputs.append((url, result.stdout))
-        }
-        var commands: [[String]] = [
-            ["status", "shop"], ["status", "shop", "-o", "json"], ["diff", "shop"], ["history", "shop"], ["events", "shop"],
-            ["sync", "shop", "--dry-run"], ["apps"], ["diff", "--repo", setup.repo.path, "--from", first, "--to", second, "--path", "app"],
-        ]
-        for id in ids { commands += [["history", "shop", "--id", String(id)], ["history", "shop", "--id", String(id), "-o", "json"]] }
-        for command in commands {
-            let result = try bosun(command + (command.contains("--repo") ? [] : ["--server", serve.url]))
-            outputs.append(("bosun \(command.joined(separator: " "))", result.stdout + result.stderr))
-        }
-        // The diffs do show the Secrets changing (masked), so the search below has something to look at.
-        let rotation = outputs.first { $0.0.hasSuffix("history/\(ids.max() ?? 0)") || $0.0 == "bosun diff --repo \(setup.repo.path) --from \(first) --to \(second) --path app" }
-        #expect(rotation?.1.contains("Secret") == true, "\(rotation?.1 ?? "no diff output")")
-        outputs.append(("bosun serve log", serve.log))
-        for (index, body) in sink.bodies.enumerated() { outputs.append(("notification \(index)", body)) }
-        // History, events and audit rows in the store. The inventory keeps last-applied bodies for
-        // the three-way diff (as `kubectl apply` keeps them on the object), so it is left out.
-        let tables = try Reliability.sqlite(setup.database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'inventory'").map { $0[0] }
-        #expect(tables.contains("syncs") && tables.contains("events"))
-        for table in tables {
-            outputs.append(("store table \(table)", try Shell.run(["sqlite3", "-readonly", setup.database, "SELECT * FROM \"\(table)\""])))
+            /// What must never appear: each value, and its base64 form as it sits in `data`.
+            var forbidden: [String] { all + all.map { Data($0.utf8).base64EncodedString() } }
         }
 
-        for (source, text) in outputs {
-            for value in values.forbidden {
-                #expect(!text.contains(value), "\(source) shows a secret value (\(value.prefix(12))…)")
+        static func secrets(password: String, token: String) -> [String: String] {
+            [
+                "app/db.yaml": """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: { name: db }
+                    type: Opaque
+                    stringData: { password: "\(password)", user: app }
+                    """,
+                "app/api.yaml": """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: { name: api }
+                    type: Opaque
+                    data: { token: \(Data(token.utf8).base64EncodedString()) }
+                    """,
+                "app/settings.yaml": Reliability.configMap("settings", "visible"),
+            ]
+        }
+
+        @Test("secret values never appear in logs, API responses, pages, CLI output, events, notifications, diffs or history")
+        func secretsNeverLeak() async throws {
+            let values = Values()
+            let sink = try await Reliability.NotificationSink()
+            defer { sink.stop() }
+            let simulator = try await Reliability.Simulator()
+            defer { simulator.stop() }
+            let setup = try Reliability.KubeSetup(
+                simulator: simulator, files: Self.secrets(password: values.password, token: values.token), sync: ", force: true",
+                extra: "notifications: [{ name: sink, url: \"\(sink.url)\" }]")
+            defer { setup.remove() }
+            let serve = try await setup.serve(logLevel: "debug")
+            defer { serve.stop() }
+            let first = try setup.repo.head()
+            try await Reliability.waitSynced(serve.url, at: first)
+
+            // A commit that changes both Secrets, so diffs and history hold Secret changes.
+            for (path, content) in Self.secrets(password: values.newPassword, token: values.newToken) { try setup.repo.write(path, content) }
+            let second = try setup.repo.commit("rotate")
+            try await Reliability.waitSynced(serve.url, at: second)
+            #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue
+                    == Data(values.newToken.utf8).base64EncodedString(), "the rotated Secret was not applied")
+
+            // Drift by hand, healed by Bosun: the drift diff, event and notification hold a Secret too.
+            let driftedData = Data(values.drifted.utf8).base64EncodedString()
+            try await simulator.patch("/api/v1/namespaces/shop/secrets/api", #"{"data":{"token":"\#(driftedData)"}}"#)
+            try await eventually("the drifted Secret is healed", seconds: 60) {
+                try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue == Data(values.newToken.utf8).base64EncodedString()
             }
+            try await Reliability.waitSynced(serve.url, at: second)
+            try await eventually("notifications arrived", seconds: 30) { sink.bodies.count >= 3 }
+
+            // Everything a person or a program can read from Bosun.
+            var outputs: [(String, String)] = []
+            let api = "\(serve.url)/api/v1"
+            var paths = ["/applications", "/applications/shop", "/applications/shop/resources", "/applications/shop/diff",
+                         "/applications/shop/history", "/events?limit=1000", "/metrics"].map { $0.hasPrefix("/metrics") ? serve.url + $0 : api + $0 }
+            let ids = try await Reliability.history(serve.url).compactMap { $0["id"]?.intValue }
+            #expect(ids.count >= 3, "expected the first sync, the rotation and the heal in the history")
+            for id in ids { paths += ["\(api)/applications/shop/history/\(id)", "\(serve.url)/apps/shop/syncs/\(id)"] }
+            paths += ["\(serve.url)/", "\(serve.url)/apps/shop"]
+            for url in paths {
+                let result = try await Shell.execute(["curl", "-s", "-w", "\n%{http_code}", url])
+                #expect(result.stdout.hasSuffix("200"), "\(url) answered \(result.stdout.suffix(3))")
+                outputs.append((url, result.stdout))
+            }
+            var commands: [[String]] = [
+                ["status", "shop"], ["status", "shop", "-o", "json"], ["diff", "shop"], ["history", "shop"], ["events", "shop"],
+                ["sync", "shop", "--dry-run"], ["apps"], ["diff", "--repo", setup.repo.path, "--from", first, "--to", second, "--path", "app"],
+            ]
+            for id in ids { commands += [["history", "shop", "--id", String(id)], ["history", "shop", "--id", String(id), "-o", "json"]] }
+            for command in commands {
+                let result = try await bosun(command + (command.contains("--repo") ? [] : ["--server", serve.url]))
+                outputs.append(("bosun \(command.joined(separator: " "))", result.stdout + result.stderr))
+            }
+            // The diffs do show the Secrets changing (masked), so the search below has something to look at.
+            let rotation = outputs.first { $0.0.hasSuffix("history/\(ids.max() ?? 0)") || $0.0 == "bosun diff --repo \(setup.repo.path) --from \(first) --to \(second) --path app" }
+            #expect(rotation?.1.contains("Secret") == true, "\(rotation?.1 ?? "no diff output")")
+            outputs.append(("bosun serve log", serve.log))
+            for (index, body) in sink.bodies.enumerated() { outputs.append(("notification \(index)", body)) }
+            // History, events and audit rows in the store. The inventory keeps last-applied bodies for
+            // the three-way diff (as `kubectl apply` keeps them on the object), so it is left out.
+            let tables = try await Reliability.sqlite(setup.database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'inventory'").map { $0[0] }
+            #expect(tables.contains("syncs") && tables.contains("events"))
+            for table in tables {
+                outputs.append(("store table \(table)", try await Shell.run(["sqlite3", "-readonly", setup.database, "SELECT * FROM \"\(table)\""])))
+            }
+
+            for (source, text) in outputs {
+                for value in values.forbidden {
+                    #expect(!text.contains(value), "\(source) shows a secret value (\(value.prefix(12))…)")
+                }
+            }
+            // The search is real: the simulator holds the values Bosun was told to keep secret.
+            #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/db")?["data"]?["password"]?.stringValue
+                    == Data(values.newPassword.utf8).base64EncodedString())
+            print("secret leak scan: \(outputs.count) outputs, \(outputs.reduce(0) { $0 + $1.1.utf8.count }) bytes, \(values.forbidden.count) values")
         }
-        // The search is real: the simulator holds the values Bosun was told to keep secret.
-        #expect(try simulator.get("/api/v1/namespaces/shop/secrets/db")?["data"]?["password"]?.stringValue
-                == Data(values.newPassword.utf8).base64EncodedString())
-        print("secret leak scan: \(outputs.count) outputs, \(outputs.reduce(0) { $0 + $1.1.utf8.count }) bytes, \(values.forbidden.count) values")
     }
 }

@@ -21,15 +21,38 @@ enum Binaries {
 
 /// Runs the `bosun` binary and returns its exit status and output.
 @discardableResult
-func bosun(_ arguments: String..., in directory: String? = nil, environment: [String: String] = [:]) throws -> Shell.Result {
-    try bosun(arguments, in: directory, environment: environment)
+func bosun(_ arguments: String..., in directory: String? = nil, environment: [String: String] = [:]) async throws -> Shell.Result {
+    try await bosun(arguments, in: directory, environment: environment)
 }
 
 @discardableResult
-func bosun(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Shell.Result {
+func bosun(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) async throws -> Shell.Result {
     var env = environment
     if env["BOSUN_CACHE_DIR"] == nil { env["BOSUN_CACHE_DIR"] = NSTemporaryDirectory() + "bosun-e2e-cache" }
-    return try Shell.execute([Binaries.bosun] + arguments, in: directory, environment: env)
+    return try await Shell.execute([Binaries.bosun] + arguments, in: directory, environment: env)
+}
+
+/// A `bosun` command running in the background; what it prints (both streams) read as it comes.
+final class BackgroundBosun: @unchecked Sendable {
+    let process = Process()
+    let output = LockedBox("")
+
+    init(_ arguments: String...) throws {
+        process.executableURL = URL(fileURLWithPath: Binaries.bosun)
+        process.arguments = arguments
+        capture(process, into: output)
+        try process.run()
+    }
+
+    /// Waits (off the concurrency pool) for the command to end; its exit status.
+    func exitStatus() async throws -> Int32 {
+        try await Shell.offPool { [process] in
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
 }
 
 /// A `bosun serve` running as a child process for the length of a test.
@@ -108,7 +131,7 @@ func freePort() throws -> Int {
 
 /// GET a URL on loopback; nil when nothing answers.
 func httpGet(_ url: String) async -> String? {
-    let result = try? Shell.execute(["curl", "-s", "--max-time", "2", url])
+    let result = try? await Shell.execute(["curl", "-s", "--max-time", "2", url])
     guard let result, result.status == 0 else { return nil }
     return result.stdout
 }
@@ -126,3 +149,8 @@ func capture(_ process: Process, into box: LockedBox<String>, errors: Bool = tru
         if !data.isEmpty { box.update { $0 += String(decoding: data, as: UTF8.self) } }
     }
 }
+
+/// Every end-to-end suite, one test at a time: each drives real processes (`bosun serve`,
+/// simulators, Git) that need both cores of a small machine, and their deadlines hold only if
+/// they do not all run at once. Unit suites run beside them in parallel.
+@Suite(.serialized) enum EndToEnd {}

@@ -47,10 +47,10 @@ struct KubectlFidelityTests {
 
     @Test func serverSideApplyCreatesAndGetShowsTheObject() async throws {
         try await withSimulator { kubectl in
-            let applied = try kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment)
+            let applied = try await kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment)
             #expect(applied.status == 0, "\(applied.stderr)")
             #expect(applied.stdout == "deployment.apps/web serverside-applied\n")
-            let json = try kubectl.run("get", "deployment", "web", "-o", "json")
+            let json = try await kubectl.run("get", "deployment", "web", "-o", "json")
             #expect(json.status == 0, "\(json.stderr)")
             let object = try JSONParser.parse(json.stdout)
             #expect(object["kind"] == "Deployment")
@@ -58,17 +58,17 @@ struct KubectlFidelityTests {
             #expect(object["metadata"]?["generation"] == 1)
             #expect(object["metadata"]?["uid"]?.stringValue?.count == 36)
             #expect(object["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["imagePullPolicy"] == "IfNotPresent")
-            let managed = try kubectl.run("get", "deployment", "web", "-o", "jsonpath={.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}", "--show-managed-fields")
+            let managed = try await kubectl.run("get", "deployment", "web", "-o", "jsonpath={.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}", "--show-managed-fields")
             #expect(managed.stdout == "kubectl/Apply")
         }
     }
 
     @Test func serverDryRunChangesNothing() async throws {
         try await withSimulator { kubectl in
-            let dryRun = try kubectl.run("apply", "--server-side", "--dry-run=server", "-f", "-", input: Self.deployment)
+            let dryRun = try await kubectl.run("apply", "--server-side", "--dry-run=server", "-f", "-", input: Self.deployment)
             #expect(dryRun.status == 0, "\(dryRun.stderr)")
             #expect(dryRun.stdout == "deployment.apps/web serverside-applied (server dry run)\n")
-            let get = try kubectl.run("get", "deployment", "web")
+            let get = try await kubectl.run("get", "deployment", "web")
             #expect(get.status == 1)
             #expect(get.stderr.contains(#"Error from server (NotFound): deployments.apps "web" not found"#))
         }
@@ -76,66 +76,66 @@ struct KubectlFidelityTests {
 
     @Test func aConflictIsReportedAndForceConflictsResolvesIt() async throws {
         try await withSimulator { kubectl in
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment).status == 0)
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment).status == 0)
             let other = Self.deployment.replacingOccurrences(of: "replicas: 2", with: "replicas: 4")
-            let conflict = try kubectl.run("apply", "--server-side", "--field-manager=bosun", "-f", "-", input: other)
+            let conflict = try await kubectl.run("apply", "--server-side", "--field-manager=bosun", "-f", "-", input: other)
             #expect(conflict.status == 1)
             #expect(conflict.stderr.contains(#"Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas"#))
-            #expect(try kubectl.run("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}").stdout == "2")
+            #expect(try await kubectl.run("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}").stdout == "2")
 
-            let forced = try kubectl.run("apply", "--server-side", "--field-manager=bosun", "--force-conflicts", "-f", "-", input: other)
+            let forced = try await kubectl.run("apply", "--server-side", "--field-manager=bosun", "--force-conflicts", "-f", "-", input: other)
             #expect(forced.status == 0, "\(forced.stderr)")
-            #expect(try kubectl.run("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}").stdout == "4")
+            #expect(try await kubectl.run("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}").stdout == "4")
 
             // kubectl scale writes through the scale subresource, and an applier then conflicts with it.
-            #expect(try kubectl.run("scale", "deployment", "web", "--replicas=3").stdout == "deployment.apps/web scaled\n")
-            let scaled = try kubectl.run("apply", "--server-side", "--field-manager=bosun", "-f", "-", input: other)
+            #expect(try await kubectl.run("scale", "deployment", "web", "--replicas=3").stdout == "deployment.apps/web scaled\n")
+            let scaled = try await kubectl.run("apply", "--server-side", "--field-manager=bosun", "-f", "-", input: other)
             #expect(scaled.stderr.contains(#"conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas"#))
         }
     }
 
     @Test func serverSideApplyAfterClientSideApplyConflictsWithItsManager() async throws {
         try await withSimulator { kubectl in
-            let created = try kubectl.run("apply", "-f", "-", input: Self.deployment)
+            let created = try await kubectl.run("apply", "-f", "-", input: Self.deployment)
             #expect(created.stdout == "deployment.apps/web created\n", "\(created.stderr)")
-            let managers = try kubectl.run(
+            let managers = try await kubectl.run(
                 "get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}")
             #expect(managers.stdout.contains("kubectl-client-side-apply/Update"))
             let changed = Self.deployment.replacingOccurrences(of: "replicas: 2", with: "replicas: 3")
-            let conflict = try kubectl.run("apply", "--server-side", "-f", "-", input: changed)
+            let conflict = try await kubectl.run("apply", "--server-side", "-f", "-", input: changed)
             #expect(conflict.status == 1)
             #expect(conflict.stderr.hasPrefix(#"error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas"#))
             // Unchanged, kubectl takes the object over from client-side apply (it rewrites managedFields).
-            let upgraded = try kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment)
+            let upgraded = try await kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment)
             #expect(upgraded.status == 0, "\(upgraded.stderr)")
-            let after = try kubectl.run(
+            let after = try await kubectl.run(
                 "get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}")
             #expect(after.stdout.contains("kubectl/Apply"))
             #expect(!after.stdout.contains("kubectl-client-side-apply"))
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: changed).status == 0)
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: changed).status == 0)
         }
     }
 
     @Test func getWithALabelSelectorAndDelete() async throws {
         try await withSimulator { kubectl in
             let manifests = [Self.configMap("front", tier: "web"), Self.configMap("cache", tier: "db")].joined(separator: "\n---\n")
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: manifests).status == 0)
-            #expect(try kubectl.run("get", "configmaps", "-l", "tier=web", "-o", "name").stdout == "configmap/front\n")
-            #expect(try kubectl.run("get", "configmaps", "-l", "tier in (web,db)", "-o", "name").lines == ["configmap/cache", "configmap/front"])
-            let table = try kubectl.run("get", "configmaps", "-l", "tier=db")
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: manifests).status == 0)
+            #expect(try await kubectl.run("get", "configmaps", "-l", "tier=web", "-o", "name").stdout == "configmap/front\n")
+            #expect(try await kubectl.run("get", "configmaps", "-l", "tier in (web,db)", "-o", "name").lines == ["configmap/cache", "configmap/front"])
+            let table = try await kubectl.run("get", "configmaps", "-l", "tier=db")
             #expect(table.lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "DATA", "AGE"])
             #expect(table.lines.dropFirst().first?.hasPrefix("cache ") == true)
 
-            let deleted = try kubectl.run("delete", "configmap", "front")
+            let deleted = try await kubectl.run("delete", "configmap", "front")
             #expect(deleted.stdout == "configmap \"front\" deleted\n")
-            let missing = try kubectl.run("get", "configmap", "front")
+            let missing = try await kubectl.run("get", "configmap", "front")
             #expect(missing.stderr.contains(#"Error from server (NotFound): configmaps "front" not found"#))
         }
     }
 
     @Test func apiResourcesListsTheServedKinds() async throws {
         try await withSimulator { kubectl in
-            let resources = try kubectl.run("api-resources")
+            let resources = try await kubectl.run("api-resources")
             #expect(resources.status == 0, "\(resources.stderr)")
             let rows = resources.lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             #expect(rows.first == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"])
@@ -154,12 +154,12 @@ struct KubectlFidelityTests {
 
     @Test func getWatchShowsAChange() async throws {
         try await withSimulator { kubectl in
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: Self.configMap("first", tier: "web")).status == 0)
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: Self.configMap("first", tier: "web")).status == 0)
             let (watch, output) = try kubectl.start(["get", "configmaps", "--watch", "-l", "tier"])
             defer { watch.terminate() }
             #expect(await eventually { output.get().contains("first") })
             let changed = Self.configMap("second", tier: "web")
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: changed).status == 0)
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: changed).status == 0)
             #expect(await eventually { output.get().contains("second") })
             let rows = output.get().split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) }
             #expect(rows == ["NAME", "first", "second"])
@@ -168,14 +168,14 @@ struct KubectlFidelityTests {
 
     @Test func rolloutStatusFollowsTheSimulatedController() async throws {
         try await withSimulator(["--controller-delay-ms", "300", "--progress-deadline-seconds", "2"]) { kubectl in
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment).status == 0)
-            let rollout = try kubectl.run("rollout", "status", "deployment/web", "--timeout=20s")
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: Self.deployment).status == 0)
+            let rollout = try await kubectl.run("rollout", "status", "deployment/web", "--timeout=20s")
             #expect(rollout.status == 0, "\(rollout.stderr)")
             #expect(rollout.lines.last == #"deployment "web" successfully rolled out"#)
 
             let broken = Self.deployment.replacingOccurrences(of: "nginx:1.27", with: "nginx:fail")
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: broken).status == 0)
-            let stuck = try kubectl.run("rollout", "status", "deployment/web", "--timeout=20s")
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: broken).status == 0)
+            let stuck = try await kubectl.run("rollout", "status", "deployment/web", "--timeout=20s")
             #expect(stuck.status == 1)
             #expect(stuck.stderr.contains(#"deployment "web" exceeded its progress deadline"#))
         }
@@ -183,28 +183,28 @@ struct KubectlFidelityTests {
 
     @Test func aCustomResourceDefinitionIsServedOnceEstablished() async throws {
         try await withSimulator { kubectl in
-            #expect(try kubectl.run("apply", "--server-side", "-f", "-", input: Fixtures.widgetCRD).status == 0)
-            let established = try kubectl.run("wait", "--for", "condition=established", "crd/widgets.example.com", "--timeout=10s")
+            #expect(try await kubectl.run("apply", "--server-side", "-f", "-", input: Fixtures.widgetCRD).status == 0)
+            let established = try await kubectl.run("wait", "--for", "condition=established", "crd/widgets.example.com", "--timeout=10s")
             #expect(established.stdout == "customresourcedefinition.apiextensions.k8s.io/widgets.example.com condition met\n")
             let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: small}\nspec: {size: 3}\n"
-            let applied = try kubectl.run("apply", "--server-side", "-f", "-", input: widget)
+            let applied = try await kubectl.run("apply", "--server-side", "-f", "-", input: widget)
             #expect(applied.stdout == "widget.example.com/small serverside-applied\n", "\(applied.stderr)")
-            let rows = try kubectl.run("get", "wd").lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            let rows = try await kubectl.run("get", "wd").lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             #expect(rows == [["NAME", "SIZE"], ["small", "3"]])
-            #expect(try kubectl.run("api-resources", "--api-group=example.com", "-o", "name").stdout == "widgets.example.com\n")
+            #expect(try await kubectl.run("api-resources", "--api-group=example.com", "-o", "name").stdout == "widgets.example.com\n")
         }
     }
 
     @Test func typedCreateCommandsSendProtobufAndAreDecoded() async throws {
         try await withSimulator { kubectl in
-            #expect(try kubectl.run("create", "configmap", "settings", "--from-literal=color=blue").stdout == "configmap/settings created\n")
-            #expect(try kubectl.run("create", "secret", "generic", "token", "--from-literal=value=s3cret").stdout == "secret/token created\n")
-            #expect(try kubectl.run("create", "role", "reader", "--verb=get,list", "--resource=pods").status == 0)
-            #expect(try kubectl.run("get", "configmap", "settings", "-o", "jsonpath={.data.color}").stdout == "blue")
-            #expect(try kubectl.run("get", "secret", "token", "-o", "jsonpath={.type} {.data.value}").stdout == "Opaque czNjcmV0")
-            #expect(try kubectl.run("get", "role", "reader", "-o", "jsonpath={.rules[0].verbs}").stdout == #"["get","list"]"#)
+            #expect(try await kubectl.run("create", "configmap", "settings", "--from-literal=color=blue").stdout == "configmap/settings created\n")
+            #expect(try await kubectl.run("create", "secret", "generic", "token", "--from-literal=value=s3cret").stdout == "secret/token created\n")
+            #expect(try await kubectl.run("create", "role", "reader", "--verb=get,list", "--resource=pods").status == 0)
+            #expect(try await kubectl.run("get", "configmap", "settings", "-o", "jsonpath={.data.color}").stdout == "blue")
+            #expect(try await kubectl.run("get", "secret", "token", "-o", "jsonpath={.type} {.data.value}").stdout == "Opaque czNjcmV0")
+            #expect(try await kubectl.run("get", "role", "reader", "-o", "jsonpath={.rules[0].verbs}").stdout == #"["get","list"]"#)
             // Kinds whose protobuf form is not simulated are refused with a 415 that says so.
-            let deployment = try kubectl.run("create", "deployment", "web", "--image=nginx")
+            let deployment = try await kubectl.run("create", "deployment", "web", "--image=nginx")
             #expect(deployment.status == 1)
             #expect(deployment.stderr.contains("Deployment is not simulated: send JSON or YAML"))
         }
@@ -228,7 +228,7 @@ struct KubectlAuthenticationTests {
         init() throws {
             directory = try TemporaryDirectory(prefix: "sim-tls")
             let dir = directory.path
-            func openssl(_ arguments: String...) throws { try Shell.run(["openssl"] + arguments, in: dir) }
+            func openssl(_ arguments: String...) throws { try Shell.runBlocking(["openssl"] + arguments, in: dir) }
             try openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=simulator-ca")
             try directory.write("server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
             try openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
@@ -250,19 +250,19 @@ struct KubectlAuthenticationTests {
 
         let withToken = try Kubectl(server: simulator.url, token: "s3cret", certificateAuthority: certificates.path("ca.crt"))
         defer { withToken.remove() }
-        let namespaces = try withToken.run("get", "namespaces", "-o", "name")
+        let namespaces = try await withToken.run("get", "namespaces", "-o", "name")
         #expect(namespaces.lines.contains("namespace/default"), "\(namespaces.stderr)")
 
         let wrongToken = try Kubectl(server: simulator.url, token: "guess", certificateAuthority: certificates.path("ca.crt"))
         defer { wrongToken.remove() }
-        let refused = try wrongToken.run("get", "namespaces")
+        let refused = try await wrongToken.run("get", "namespaces")
         #expect(refused.status == 1)
         // kubectl 1.32 words a 401 during discovery this way against a real cluster too.
         #expect(refused.stderr.contains("error: You must be logged in to the server (the server has asked for the client to provide credentials)"))
 
         let withCertificate = try Kubectl(server: simulator.url, certificateAuthority: certificates.path("ca.crt"))
         defer { withCertificate.remove() }
-        let byCertificate = try withCertificate.run(
+        let byCertificate = try await withCertificate.run(
             "--client-certificate", certificates.path("client.crt"), "--client-key", certificates.path("client.key"), "get", "namespaces", "-o", "name")
         #expect(byCertificate.lines.contains("namespace/default"), "\(byCertificate.stderr)")
     }

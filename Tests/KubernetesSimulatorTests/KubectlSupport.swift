@@ -100,12 +100,12 @@ struct Kubectl {
     }
 
     /// Runs kubectl; `input` goes to its standard input.
-    func run(_ arguments: String..., input: String? = nil) throws -> Shell.Result {
-        try run(arguments, input: input)
+    func run(_ arguments: String..., input: String? = nil) async throws -> Shell.Result {
+        try await run(arguments, input: input)
     }
 
-    func run(_ arguments: [String], input: String? = nil) throws -> Shell.Result {
-        try Shell.execute(
+    func run(_ arguments: [String], input: String? = nil) async throws -> Shell.Result {
+        try await Shell.execute(
             [SimulatorProcess.kubectlPath, "--kubeconfig", kubeconfig.path, "--cache-dir", directory.appending("cache").path]
                 + arguments,
             environment: ["HOME": directory.path], input: input)

@@ -11,6 +11,8 @@ public enum SyncResult: String, Sendable, Codable, CaseIterable {
     case succeeded = "Succeeded"
     case failed = "Failed"
     case interrupted = "Interrupted"
+    /// Stopped between two steps by `bosun terminate`: not retried, never rolled back.
+    case terminated = "Terminated"
 }
 
 /// One sync, as `bosun history -o json` prints it (newest first).

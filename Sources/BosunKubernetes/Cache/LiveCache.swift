@@ -1,6 +1,7 @@
 import BosunCore
 import Foundation
 import Logging
+import Synchronization
 
 /// The live objects Bosun manages, kept in memory by a list and a watch per kind in use, as
 /// Argo CD's cluster cache does: only objects labelled `bosun.dev/app` are listed, so a
@@ -212,25 +213,36 @@ public actor LiveCache {
     /// Follows one watch until the server ends it or a resync is due, returning the version to
     /// resume from; nil when it stalled: the server ends a watch at its `timeoutSeconds`, so one
     /// still open half as long again is a dead connection something in between holds open.
+    ///
+    /// The watch runs as a task of its own that a stall abandons (cancelled, not awaited): a
+    /// request that never got an answer may not end on cancellation before its own deadline,
+    /// and waiting for it would stall the cache with it.
     private func follow(_ resource: APIResource, id: String, from start: String, until resyncAt: Date) async throws -> String? {
         let (client, labelSelector, clock) = (self.client, self.labelSelector, self.clock)
         let stallAfter = client.options.watchTimeout * 3 / 2
-        return try await withThrowingTaskGroup(of: String?.self) { group in
-            group.addTask {
-                var version = start
-                for try await event in client.watch(resource, labelSelector: labelSelector, resourceVersion: version) {
-                    version = await self.handle(event, id: id) ?? version
-                    if clock.now >= resyncAt { break }
-                }
-                return version
+        let watch = Task { () throws -> String? in
+            var version = start
+            for try await event in client.watch(resource, labelSelector: labelSelector, resourceVersion: version) {
+                version = await self.handle(event, id: id) ?? version
+                if clock.now >= resyncAt { break }
             }
-            group.addTask {
-                try await Task.sleep(for: stallAfter)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+            return version
+        }
+        let race = FirstAnswer<String?>()
+        let timer = Task {
+            try? await Task.sleep(for: stallAfter)
+            race.answer(.success(nil))
+        }
+        let forward = Task { race.answer(await watch.result) }
+        defer {
+            watch.cancel()
+            timer.cancel()
+            forward.cancel()
+        }
+        return try await withTaskCancellationHandler {
+            try await race.value()
+        } onCancel: {
+            race.answer(.failure(CancellationError()))
         }
     }
 
@@ -328,4 +340,37 @@ public actor LiveCache {
 extension Resource {
     /// `metadata.resourceVersion`; empty when unset.
     public var resourceVersion: String { metadata["resourceVersion"]?.stringValue ?? "" }
+}
+
+/// The first of several answers, to whoever waits for it; later answers are dropped.
+final class FirstAnswer<Value: Sendable>: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Value, any Error>?)
+        case answered(Result<Value, any Error>)
+    }
+
+    private let state = Mutex<State>(.waiting(nil))
+
+    func answer(_ result: Result<Value, any Error>) {
+        let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
+            guard case .waiting(let continuation) = state else { return nil }
+            state = .answered(result)
+            return continuation
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Value, any Error>? = state.withLock { state in
+                switch state {
+                case .answered(let result): return result
+                case .waiting:
+                    state = .waiting(continuation)
+                    return nil
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
 }

@@ -23,7 +23,7 @@ extension APIServer {
         }
         api.get("/applications/:name/diff") { request, context in
             await handle {
-                let serverSide = request.uri.queryParameters.get("serverSide") == "true"
+                let serverSide = try QueryParameters.boolean(request, "serverSide", default: false)
                 let diffs = try await engine.diff(try context.parameters.require("name"), serverSide: serverSide)
                 let changed = diffs.filter { $0.action != .unchanged }
                 return APIResponse.json(DiffResponse(resources: changed, diff: changed.map { $0.unified(color: false) }.joined(separator: "\n")))
@@ -31,8 +31,8 @@ extension APIServer {
         }
         api.get("/applications/:name/history") { request, context in
             await handle {
-                let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
-                return APIResponse.json(try await engine.history(try context.parameters.require("name"), limit: min(max(limit, 1), 1000)))
+                let limit = try QueryParameters.integer(request, "limit", in: 1...1000, default: 100)
+                return APIResponse.json(try await engine.history(try context.parameters.require("name"), limit: limit))
             }
         }
         api.get("/applications/:name/history/:id") { _, context in
@@ -66,6 +66,15 @@ extension APIServer {
                 return APIResponse.json(SyncStarted(id: id), status: .accepted)
             }
         }
+        api.post("/applications/:name/terminate") { request, context in
+            await handle {
+                _ = try await EmptyBody.decode(request)
+                let name = try context.parameters.require("name")
+                let id = try await engine.terminate(name, actor: context.actor)
+                await engine.audit(actor: context.actor, action: "terminate", app: name, detail: "sync \(id)")
+                return APIResponse.json(SyncStarted(id: id), status: .accepted)
+            }
+        }
         api.post("/applications/:name/pin") { request, context in
             await handle {
                 let body = try await PinBody.decode(request)
@@ -95,10 +104,10 @@ extension APIServer {
         }
         api.get("/events") { request, _ in
             await handle {
-                let app = request.uri.queryParameters.get("app").flatMap { $0.isEmpty ? nil : String($0) }
-                let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
+                let app = try QueryParameters.single(request, "app").flatMap { $0.isEmpty ? nil : $0 }
+                let limit = try QueryParameters.integer(request, "limit", in: 1...1000, default: 100)
                 if let app { _ = try await engine.status(app) }
-                return APIResponse.json(try await engine.events(app: app, limit: min(max(limit, 1), 1000)))
+                return APIResponse.json(try await engine.events(app: app, limit: limit))
             }
         }
         let stream = EventStream(engine: engine, keepAlive: options.keepAlive)

@@ -34,15 +34,16 @@ extension RequestBody {
                 ?? (fields.isEmpty ? "; this action takes no fields" : "; the fields are \(fields.joined(separator: ", "))")
             throw APIError(status: .badRequest, code: "UnknownField", message: "unknown field \"\(key)\"\(hint)")
         }
-        for entry in object where !entry.value.isNull {
+        for entry in object {
             let expected = expectedType(of: entry.key)
             let fits = switch expected {
-            case "a string": entry.value.stringValue != nil
+            case "a string": entry.value.stringValue.map { !$0.isEmpty } ?? false
             case "true or false": entry.value.boolValue != nil
             default: true
             }
             if !fits {
-                throw APIError(status: .badRequest, code: "InvalidField", message: "field \"\(entry.key)\" must be \(expected), not \(entry.value.typeName)")
+                let found = entry.value.stringValue?.isEmpty == true ? "an empty string" : entry.value.isNull ? "null (leave the field out instead)" : entry.value.typeName
+                throw APIError(status: .badRequest, code: "InvalidField", message: "field \"\(entry.key)\" must be \(expected == "a string" ? "a non-empty string" : expected), not \(found)")
             }
         }
         do {

@@ -12,7 +12,7 @@ enum AccessPolicy {
     }
 
     /// The application actions an operator may take.
-    static let operatorActions: Set<String> = ["sync", "rollback", "pin", "unpin", "refresh"]
+    static let operatorActions: Set<String> = ["sync", "rollback", "pin", "unpin", "refresh", "terminate"]
 
     static func required(method: HTTPRequest.Method, path: String) -> Access {
         if ["/healthz", "/readyz", "/metrics", "/login", "/logout", "/favicon.ico", "/api/v1/openapi.yaml"].contains(path)

@@ -13,11 +13,15 @@ struct EventStream: Sendable {
     let keepAlive: Duration
 
     func response(for request: Request) async -> Response {
-        let app = request.uri.queryParameters.get("app").flatMap { $0.isEmpty ? nil : $0 }
-        if let app {
-            do { _ = try await engine.status(app) } catch { return APIResponse.error(error) }
+        let app: String?
+        let resumeAfter: Int64?
+        do {
+            app = try QueryParameters.single(request, "app").flatMap { $0.isEmpty ? nil : $0 }
+            if let app { _ = try await engine.status(app) }
+            resumeAfter = try Self.lastEventID(request)
+        } catch {
+            return APIResponse.error(error)
         }
-        let resumeAfter = request.headers[field("Last-Event-ID")].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
         // Subscribe before reading the backlog, so nothing falls between the two.
         let events = await engine.subscribe()
         let backlog: [EventRecord] = if let resumeAfter { (try? await engine.events(app: app, after: resumeAfter)) ?? [] } else { [] }
@@ -48,6 +52,15 @@ struct EventStream: Sendable {
         return Response(status: .ok, headers: [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", field("X-Accel-Buffering"): "no",
         ], body: body)
+    }
+
+    /// `Last-Event-ID`: the id of the last event the client saw, a whole number.
+    static func lastEventID(_ request: Request) throws -> Int64? {
+        guard let text = request.headers[field("Last-Event-ID")]?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let id = Int64(text) else {
+            throw APIError(status: .badRequest, code: "InvalidHeader", message: "Last-Event-ID must be the id of an event (a whole number), not \"\(text.prefix(40))\"")
+        }
+        return id
     }
 
     static func frame(_ event: EventRecord) -> ByteBuffer {

@@ -1,6 +1,13 @@
 /// `GET /api/v1/openapi.yaml`: the HTTP contract of `bosun serve`. A test checks that every
 /// route the server registers is here and every operation here answers as documented.
 enum OpenAPIDocument {
+    /// The error answers of one operation, each `{"error": {"code", "message"}}` (409: the
+    /// `Conflict` response), as YAML lines at the indentation of an operation's responses.
+    static func errors(_ codes: Int...) -> String {
+        codes.map { "\"\($0)\": { $ref: \"#/components/responses/\($0 == 409 ? "Conflict" : "Error")\" }" }
+            .joined(separator: "\n" + String(repeating: " ", count: 8))
+    }
+
     static let yaml = #"""
         openapi: 3.0.3
         info:
@@ -9,7 +16,7 @@ enum OpenAPIDocument {
           description: |
             The HTTP API of `bosun serve`: applications, syncs, history, events, webhooks, metrics.
             Send `Authorization: Bearer <token>`; tokens live in `server.tokens` with a role:
-            viewer reads, operator also syncs, rolls back, pins, unpins and refreshes, admin may do
+            viewer reads, operator also syncs, rolls back, terminates, pins, unpins and refreshes, admin may do
             everything. With no tokens configured the server listens on loopback only and allows
             every request. Every error is `{"error": {"code", "message"}}`.
         servers:
@@ -64,10 +71,9 @@ enum OpenAPIDocument {
               responses:
                 "200": { description: "ping, ignored event or repeated delivery", content: { application/json: { schema: { $ref: "#/components/schemas/WebhookAnswer" } } } }
                 "202": { description: push accepted; applications refreshing, content: { application/json: { schema: { $ref: "#/components/schemas/WebhookAnswer" } } } }
-                "400": { $ref: "#/components/responses/Error" }
+                \#(errors(400))
                 "401": { description: missing or wrong signature (nothing else is said) }
-                "404": { $ref: "#/components/responses/Error" }
-                "413": { $ref: "#/components/responses/Error" }
+                \#(errors(404, 413))
           /api/v1/openapi.yaml:
             get:
               tags: [applications]
@@ -81,7 +87,7 @@ enum OpenAPIDocument {
               summary: Every application with its sync and health (as `bosun apps -o json`).
               responses:
                 "200": { description: applications, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/ApplicationSummary" } } } } }
-                "401": { $ref: "#/components/responses/Error" }
+                \#(errors(401))
           /api/v1/applications/{name}:
             get:
               tags: [applications]
@@ -89,8 +95,7 @@ enum OpenAPIDocument {
               parameters: [{ $ref: "#/components/parameters/name" }]
               responses:
                 "200": { description: the application, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(401, 404))
           /api/v1/applications/{name}/resources:
             get:
               tags: [applications]
@@ -98,8 +103,7 @@ enum OpenAPIDocument {
               parameters: [{ $ref: "#/components/parameters/name" }]
               responses:
                 "200": { description: resources, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/ResourceStatus" } } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(401, 404))
           /api/v1/applications/{name}/diff:
             get:
               tags: [applications]
@@ -109,9 +113,7 @@ enum OpenAPIDocument {
                 - { name: serverSide, in: query, required: false, description: "true: dry-run each change through the target (Kubernetes server-side dry run) and compare what the server would hold with live", schema: { type: boolean } }
               responses:
                 "200": { description: the changed resources and the unified diff, content: { application/json: { schema: { $ref: "#/components/schemas/Diff" } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
-                "422": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 404, 422, 503))
           /api/v1/applications/{name}/history:
             get:
               tags: [applications]
@@ -121,8 +123,7 @@ enum OpenAPIDocument {
                 - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
               responses:
                 "200": { description: syncs, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/SyncSummary" } } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 404))
           /api/v1/applications/{name}/history/{id}:
             get:
               tags: [applications]
@@ -132,9 +133,7 @@ enum OpenAPIDocument {
                 - { name: id, in: path, required: true, schema: { type: integer, format: int64 } }
               responses:
                 "200": { description: the sync, content: { application/json: { schema: { $ref: "#/components/schemas/SyncDetail" } } } }
-                "400": { $ref: "#/components/responses/Error" }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 404))
           /api/v1/applications/{name}/sync:
             post:
               tags: [applications]
@@ -147,19 +146,14 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        revision: { type: string, description: "a branch, tag or commit (default: what the application tracks)" }
+                        revision: { type: string, minLength: 1, description: "a branch, tag or commit (default: what the application tracks)" }
                         dryRun: { type: boolean }
                         prune: { type: boolean, description: delete what Git no longer declares }
                         forcePrune: { type: boolean, description: prune past maxPrunePercent or an empty render; implies prune }
               responses:
                 "200": { description: dry run result, content: { application/json: { schema: { type: object } } } }
                 "202": { description: sync started, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
-                "400": { $ref: "#/components/responses/Error" }
-                "401": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
-                "409": { $ref: "#/components/responses/Conflict" }
-                "422": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 403, 404, 409, 413, 422, 503))
           /api/v1/applications/{name}/rollback:
             post:
               tags: [applications]
@@ -172,15 +166,20 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        to: { type: string, description: "a history id or a commit (default: the last good sync before the current one)" }
+                        to: { type: string, minLength: 1, description: "a history id or a commit (default: the last good sync before the current one)" }
               responses:
                 "202": { description: rollback sync started, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
-                "400": { $ref: "#/components/responses/Error" }
-                "401": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
-                "409": { $ref: "#/components/responses/Conflict" }
-                "422": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 403, 404, 409, 413, 422, 503))
+          /api/v1/applications/{name}/terminate:
+            post:
+              tags: [applications]
+              summary: >-
+                Stop the running sync between two steps (operator). It is recorded as Terminated,
+                runs no SyncFail hook, is not retried and never triggers auto-rollback.
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses:
+                "202": { description: the sync asked to stop, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
+                \#(errors(400, 401, 403, 404, 413))
           /api/v1/applications/{name}/pin:
             post:
               tags: [applications]
@@ -189,14 +188,10 @@ enum OpenAPIDocument {
               requestBody:
                 content:
                   application/json:
-                    schema: { type: object, additionalProperties: false, properties: { revision: { type: string } } }
+                    schema: { type: object, additionalProperties: false, properties: { revision: { type: string, minLength: 1 } } }
               responses:
                 "200": { description: the application, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
-                "400": { $ref: "#/components/responses/Error" }
-                "401": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
-                "422": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 403, 404, 413, 422))
           /api/v1/applications/{name}/unpin:
             post:
               tags: [applications]
@@ -204,10 +199,7 @@ enum OpenAPIDocument {
               parameters: [{ $ref: "#/components/parameters/name" }]
               responses:
                 "200": { description: the application, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
-                "400": { $ref: "#/components/responses/Error" }
-                "401": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 403, 404, 413))
           /api/v1/applications/{name}/refresh:
             post:
               tags: [applications]
@@ -215,10 +207,7 @@ enum OpenAPIDocument {
               parameters: [{ $ref: "#/components/parameters/name" }]
               responses:
                 "202": { description: refresh queued; the application as it stands, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationStatus" } } } }
-                "400": { $ref: "#/components/responses/Error" }
-                "401": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 403, 404, 413))
           /api/v1/events:
             get:
               tags: [events]
@@ -228,8 +217,7 @@ enum OpenAPIDocument {
                 - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
               responses:
                 "200": { description: events, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/Event" } } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 404))
           /api/v1/events/stream:
             get:
               tags: [events]
@@ -239,22 +227,30 @@ enum OpenAPIDocument {
                 - { name: app, in: query, schema: { type: string } }
                 - { name: Last-Event-ID, in: header, schema: { type: integer } }
               responses:
-                "200": { description: the stream, content: { text/event-stream: { schema: { type: string } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "404": { $ref: "#/components/responses/Error" }
+                "200":
+                  description: the stream
+                  content:
+                    text/event-stream:
+                      schema:
+                        description: one server-sent event; `data` is an Event as JSON
+                        type: object
+                        required: [data]
+                        properties:
+                          data: { type: string }
+                          id: { type: string }
+                          event: { type: string }
+                \#(errors(400, 401, 404))
           /api/v1/reload:
             post:
               tags: [operations]
               summary: Reload the config file now (admin).
               responses:
                 "200": { description: reloaded, content: { application/json: { schema: { type: object, properties: { file: { type: string }, applications: { type: array, items: { type: string } } } } } } }
-                "401": { $ref: "#/components/responses/Error" }
-                "403": { $ref: "#/components/responses/Error" }
-                "409": { $ref: "#/components/responses/Error" }
-                "422": { $ref: "#/components/responses/Error" }
+                \#(errors(400, 401, 403, 409, 413, 422))
           /:
             get:
               tags: [dashboard]
+              security: [{ session: [] }, { bearer: [] }]
               summary: "Dashboard: the applications."
               responses:
                 "200": { $ref: "#/components/responses/Page" }
@@ -262,6 +258,7 @@ enum OpenAPIDocument {
           /apps/{name}:
             get:
               tags: [dashboard]
+              security: [{ session: [] }, { bearer: [] }]
               summary: "Dashboard: one application (resources, live diff, history, events)."
               parameters: [{ $ref: "#/components/parameters/name" }]
               responses:
@@ -271,6 +268,7 @@ enum OpenAPIDocument {
           /apps/{name}/syncs/{id}:
             get:
               tags: [dashboard]
+              security: [{ session: [] }, { bearer: [] }]
               summary: "Dashboard: one sync in full."
               parameters:
                 - { $ref: "#/components/parameters/name" }
@@ -328,6 +326,7 @@ enum OpenAPIDocument {
         components:
           securitySchemes:
             bearer: { type: http, scheme: bearer }
+            session: { type: apiKey, in: cookie, name: bosun_token, description: "the token, set by POST /login" }
           parameters:
             name: { name: name, in: path, required: true, schema: { type: string }, description: the application }
           responses:
@@ -335,7 +334,7 @@ enum OpenAPIDocument {
               description: an error
               content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
             Conflict:
-              description: a sync of this application is running; `error.syncId` names it
+              description: "the request conflicts with the current state: a sync of this application is running (`error.syncId` names it), or there is nothing to roll back to"
               content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
             Page:
               description: an HTML page
@@ -403,7 +402,7 @@ enum OpenAPIDocument {
               properties:
                 id: { type: integer, format: int64 }
                 revision: { type: string }
-                result: { type: string, enum: [Running, Succeeded, Failed, Interrupted] }
+                result: { type: string, enum: [Running, Succeeded, Failed, Interrupted, Terminated] }
                 trigger: { type: string, enum: [interval, webhook, manual, config, selfHeal, rollback, autoRollback] }
                 startedAt: { type: string, format: date-time }
                 finishedAt: { type: string, format: date-time }

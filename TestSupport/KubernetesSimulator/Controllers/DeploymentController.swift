@@ -97,18 +97,16 @@ final class DeploymentController: Sendable {
         let ready: Int
         let updated: Int
         let total: Int
-        if rollout.failingImage != nil {
-            ready = min(rollout.previousReady, desired)
-            updated = ready > 0 ? min(desired, max(1, maxSurge)) : desired
-            total = ready + updated
-        } else if finished || desired == 0 {
+        if finished && rollout.failingImage == nil || desired == 0 {
             ready = desired
             updated = desired
             total = desired
         } else {
+            // Mid-rollout (or stuck): the old ready pods keep serving beside the surge of new,
+            // not yet ready ones, as the real controller reports it (replicas > updatedReplicas).
             ready = min(rollout.previousReady, desired)
-            updated = desired
-            total = desired
+            updated = ready > 0 ? min(desired, max(1, maxSurge)) : desired
+            total = ready + updated
         }
         var status = JSONObject()
         status["observedGeneration"] = .int(rollout.generation)

@@ -26,6 +26,9 @@ struct ScriptedResponse: Sendable {
     var body: [UInt8] = []
     /// Lines written one by one (a watch); the response ends when the stream does.
     var stream: AsyncStream<String>?
+    /// Nothing, not even the status line, is sent until this ends (a peer that accepted the
+    /// connection and never answers).
+    var holdUntil: AsyncStream<Void>?
 
     static func json(_ value: JSONValue, status: Int = 200) -> ScriptedResponse {
         ScriptedResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(value.jsonString().utf8))
@@ -76,6 +79,7 @@ final class ScriptedServer: Sendable {
                 body: Array(buffer: body))
             serverBox.get()?.recorded.update { $0.append(recordedRequest) }
             let answer = await handler(recordedRequest)
+            if let hold = answer.holdUntil { for await _ in hold {} }
             var fields = HTTPFields()
             for (name, value) in answer.headers {
                 if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }

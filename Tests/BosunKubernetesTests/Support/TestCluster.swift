@@ -37,8 +37,9 @@ extension Resource {
 }
 
 /// Waits until `condition` holds (watch events arrive on their own time); false if it never does.
-func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-    for _ in 0..<1000 {
+func eventually(seconds: Double = 60, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
         if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(10))
     }

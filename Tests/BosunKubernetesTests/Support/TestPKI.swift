@@ -13,16 +13,16 @@ struct TestPKI {
     var clientKey: String { folder.appending("client.key").path }
 
     /// `serverNames`: the subjectAltName entries of the server certificate.
-    init(serverNames: String = "DNS:localhost,IP:127.0.0.1") throws {
+    init(serverNames: String = "DNS:localhost,IP:127.0.0.1") async throws {
         folder = try TemporaryDirectory(prefix: "bosun-pki")
         let dir = folder.path
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try Shell.run(["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=bosun-test-ca"], in: dir)
+        try await Shell.run(["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=bosun-test-ca"], in: dir)
         try folder.write("server.ext", "subjectAltName=\(serverNames)\nextendedKeyUsage=serverAuth\n")
         try folder.write("client.ext", "extendedKeyUsage=clientAuth\n")
         for (name, subject) in [("server", "/CN=localhost"), ("client", "/O=system:masters/CN=bosun")] {
-            try Shell.run(["openssl", "req", "-new"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject], in: dir)
-            try Shell.run([
+            try await Shell.run(["openssl", "req", "-new"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject], in: dir)
+            try await Shell.run([
                 "openssl", "x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "\(name).crt", "-days", "2", "-extfile", "\(name).ext",
             ], in: dir)
