@@ -3,160 +3,163 @@ import BosunTesting
 import Foundation
 import Testing
 
-/// Health of custom resources driving the sync, end to end on the simulator: `bosun serve`
-/// with a Kubernetes target, a CRD and its objects in Git, and the test playing the operator
-/// by writing the objects' status through the API (`kubectl patch --subresource=status`).
-@Suite(.serialized) struct KubernetesCustomHealthTests {
-    static let crd = """
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata:
-          name: widgets.example.com
-        spec:
-          group: example.com
-          scope: Namespaced
-          names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              subresources: { status: {} }
-              schema:
-                openAPIV3Schema:
-                  type: object
-                  properties:
-                    spec: { type: object, properties: { version: { type: string } } }
-                    status: { type: object, x-kubernetes-preserve-unknown-fields: true }
-        """
+extension EndToEnd {
+    /// Health of custom resources driving the sync, end to end on the simulator: `bosun serve`
+    /// with a Kubernetes target, a CRD and its objects in Git, and the test playing the operator
+    /// by writing the objects' status through the API (`kubectl patch --subresource=status`).
+    @Suite(.serialized) struct KubernetesCustomHealthTests {
+        static let crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.example.com
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  subresources: { status: {} }
+                  schema:
+                    openAPIV3Schema:
+                      type: object
+                      properties:
+                        spec: { type: object, properties: { version: { type: string } } }
+                        status: { type: object, x-kubernetes-preserve-unknown-fields: true }
+            """
 
-    static func widget(_ name: String, version: String, wave: Int? = nil) -> String {
-        """
-        apiVersion: example.com/v1
-        kind: Widget
-        metadata:
-          name: \(name)\(KubeManifests.annotations(wave: wave))
-        spec:
-          version: "\(version)"
-        """
-    }
-
-    /// Declared in bosun.yaml: a Widget is ready when its operator says so, and waits until then.
-    static let widgetRules = """
-        healthRules:
-          - group: example.com
+        static func widget(_ name: String, version: String, wave: Int? = nil) -> String {
+            """
+            apiVersion: example.com/v1
             kind: Widget
-            rules:
-              - { when: { condition: Ready, status: "True" }, health: Healthy }
-              - { when: { condition: Ready, status: "False" }, health: Degraded }
-            default: Progressing
-        """
-
-    @Test("a wave waits on a custom resource until its operator reports it Ready (declared rule); healthTimeout names it")
-    func waveWaitsOnACustomResource() async throws {
-        let cluster = try await KubeCluster()
-        defer { cluster.stop() }
-        let files = { (_: String) in
-            ["app/crd.yaml": Self.crd, "app/gate.yaml": Self.widget("gate", version: "1", wave: 0),
-             "app/after.yaml": KubeManifests.configMap("after-gate", version: "1", wave: 1)]
+            metadata:
+              name: \(name)\(KubeManifests.annotations(wave: wave))
+            spec:
+              version: "\(version)"
+            """
         }
-        let app = try KubeApp(cluster: cluster, files: files, healthTimeout: "5s", extraConfig: Self.widgetRules)
-        defer { app.remove() }
-        let (serve, url) = try await app.serve()
-        defer { serve.stop() }
 
-        // The sync applies the Widget and waits: no status yet, so the rule's default holds it
-        // until healthTimeout, and the failure names it (retries then wait on it again).
-        var timedOut = ""
-        try await eventually("a sync that timed out waiting on Widget/gate", seconds: 90) {
-            timedOut = try app.history(url).first { $0["result"] == "Failed" }?["message"]?.stringValue ?? ""
-            return !timedOut.isEmpty
-        }
-        #expect(timedOut.contains("not healthy after 5s: Widget/\(app.namespace)/gate: Progressing: no health rule for Widget matched"), "\(timedOut)")
-        #expect(try app.get("widget", "gate") != nil)
-        #expect(try app.get("configmap", "after-gate") == nil, "wave 1 was applied before the Widget was healthy")
+        /// Declared in bosun.yaml: a Widget is ready when its operator says so, and waits until then.
+        static let widgetRules = """
+            healthRules:
+              - group: example.com
+                kind: Widget
+                rules:
+                  - { when: { condition: Ready, status: "True" }, health: Healthy }
+                  - { when: { condition: Ready, status: "False" }, health: Degraded }
+                default: Progressing
+            """
 
-        // The operator reports it ready: wave 1 follows and the sync succeeds.
-        try app.kubectl("patch", "widget", "gate", "--subresource=status", "--type=merge", "-p",
-                        #"{"status":{"conditions":[{"type":"Ready","status":"True","reason":"Provisioned","message":"widget is ready"}]}}"#)
-        let head = try app.repo.head()
-        try await app.waitSynced(url, at: head)
-        #expect(try app.configValue("after-gate") == "1")
-        let gate = try #require(try app.status(url)["resources"]?.arrayValue?.first { $0["kind"] == "Widget" })
-        #expect(gate["health"]?["status"] == "Healthy")
-        #expect(gate["health"]?["message"] == "Ready=True (Provisioned): widget is ready")
-        // The first sync, which timed out, applied wave 0 only; the one that succeeded went on to wave 1.
-        func applied(_ record: JSONValue?) throws -> [String] {
-            let results = try app.sync(url, id: try #require(record?["id"]?.intValue))["resources"]?.arrayValue ?? []
-            return results.compactMap { result -> String? in
-                guard let key = result["key"]?.stringValue else { return nil }
-                return "\(key.split(separator: "/", omittingEmptySubsequences: false).dropFirst().first ?? "")@\(result["wave"]?.intValue ?? -1)"
+        @Test("a wave waits on a custom resource until its operator reports it Ready (declared rule); healthTimeout names it")
+        func waveWaitsOnACustomResource() async throws {
+            let cluster = try await KubeCluster()
+            defer { cluster.stop() }
+            let files = { (_: String) in
+                ["app/crd.yaml": Self.crd, "app/gate.yaml": Self.widget("gate", version: "1", wave: 0),
+                 "app/after.yaml": KubeManifests.configMap("after-gate", version: "1", wave: 1)]
             }
-        }
-        let history = try app.history(url)
-        #expect(try applied(history.last { $0["result"] == "Failed" }) == ["CustomResourceDefinition@0", "Widget@0"])
-        #expect(try applied(history.first).contains("ConfigMap@1"))
-    }
+            let app = try KubeApp(cluster: cluster, files: files, healthTimeout: "5s", extraConfig: Self.widgetRules)
+            defer { app.remove() }
+            let (serve, url) = try await app.serve()
+            defer { serve.stop() }
 
-    @Test("a commit whose custom resource its operator reports Degraded is rolled back (generic rules)")
-    func autoRollbackOnADegradedCustomResource() async throws {
-        let cluster = try await KubeCluster()
-        defer { cluster.stop() }
-        let files = { (_: String) in
-            ["app/crd.yaml": Self.crd, "app/engine.yaml": Self.widget("engine", version: "1"),
-             "app/settings.yaml": KubeManifests.configMap("settings", version: "1")]
-        }
-        let app = try KubeApp(cluster: cluster, files: files, sync: ", autoRollback: true", healthTimeout: "90s")
-        defer { app.remove() }
-        // The operator: every spec it has not seen gets a status; version 2 fails its migration.
-        let namespace = app.namespace
-        let operatorLoop = Task.detached {
-            while !Task.isCancelled {
-                if let text = try? cluster.kubectl(["get", "widget", "engine", "-n", namespace, "-o", "json"]),
-                    let widget = try? json(text), let generation = widget["metadata"]?["generation"]?.intValue,
-                    widget["status"]?["observedGeneration"]?.intValue != generation
-                {
-                    let failing = widget["spec"]?["version"]?.stringValue == "2"
-                    let condition = failing
-                        ? #"{"type":"Ready","status":"False","reason":"MigrationFailed","message":"schema migration 0042 failed"}"#
-                        : #"{"type":"Ready","status":"True","reason":"Running","message":"engine is running"}"#
-                    _ = try? cluster.kubectl(["patch", "widget", "engine", "-n", namespace, "--subresource=status", "--type=merge", "-p",
-                                              #"{"status":{"observedGeneration":\#(generation),"conditions":[\#(condition)]}}"#])
+            // The sync applies the Widget and waits: no status yet, so the rule's default holds it
+            // until healthTimeout, and the failure names it (retries then wait on it again).
+            var timedOut = ""
+            try await eventually("a sync that timed out waiting on Widget/gate", seconds: 90) {
+                timedOut = try await app.history(url).first { $0["result"] == "Failed" }?["message"]?.stringValue ?? ""
+                return !timedOut.isEmpty
+            }
+            #expect(timedOut.contains("not healthy after 5s: Widget/\(app.namespace)/gate: Progressing: no health rule for Widget matched"), "\(timedOut)")
+            #expect(try await app.get("widget", "gate") != nil)
+            #expect(try await app.get("configmap", "after-gate") == nil, "wave 1 was applied before the Widget was healthy")
+
+            // The operator reports it ready: wave 1 follows and the sync succeeds.
+            try await app.kubectl("patch", "widget", "gate", "--subresource=status", "--type=merge", "-p",
+                            #"{"status":{"conditions":[{"type":"Ready","status":"True","reason":"Provisioned","message":"widget is ready"}]}}"#)
+            let head = try app.repo.head()
+            try await app.waitSynced(url, at: head)
+            #expect(try await app.configValue("after-gate") == "1")
+            let gate = try #require(try await app.status(url)["resources"]?.arrayValue?.first { $0["kind"] == "Widget" })
+            #expect(gate["health"]?["status"] == "Healthy")
+            #expect(gate["health"]?["message"] == "Ready=True (Provisioned): widget is ready")
+            // The first sync, which timed out, applied wave 0 only; the one that succeeded went on to wave 1.
+            func applied(_ record: JSONValue?) async throws -> [String] {
+                let results = try await app.sync(url, id: try #require(record?["id"]?.intValue))["resources"]?.arrayValue ?? []
+                return results.compactMap { result -> String? in
+                    guard let key = result["key"]?.stringValue else { return nil }
+                    return "\(key.split(separator: "/", omittingEmptySubsequences: false).dropFirst().first ?? "")@\(result["wave"]?.intValue ?? -1)"
                 }
-                try? await Task.sleep(for: .milliseconds(300))
             }
-        }
-        defer { operatorLoop.cancel() }
-        let (serve, url) = try await app.serve()
-        defer { serve.stop() }
-        let good = try app.repo.head()
-        try await app.waitSynced(url, at: good)
-        try await eventually("the operator reporting version 1 ready", seconds: 60) {
-            try app.get("widget", "engine")?.condition("Ready") == true
+            let history = try await app.history(url)
+            let firstSync = try await applied(history.last { $0["result"] == "Failed" })
+            #expect(firstSync == ["CustomResourceDefinition@0", "Widget@0"])
+            #expect(try await applied(history.first).contains("ConfigMap@1"))
         }
 
-        let bad = try app.commit("engine version 2") { _ in
-            ["app/engine.yaml": Self.widget("engine", version: "2"), "app/settings.yaml": KubeManifests.configMap("settings", version: "2")]
-        }
-        do {
-            try await eventually("rolled back", seconds: 150) {
-                let history = try app.history(url)
-                return history.first?["trigger"] == "autoRollback" && history.first?["result"] == "Succeeded"
+        @Test("a commit whose custom resource its operator reports Degraded is rolled back (generic rules)")
+        func autoRollbackOnADegradedCustomResource() async throws {
+            let cluster = try await KubeCluster()
+            defer { cluster.stop() }
+            let files = { (_: String) in
+                ["app/crd.yaml": Self.crd, "app/engine.yaml": Self.widget("engine", version: "1"),
+                 "app/settings.yaml": KubeManifests.configMap("settings", version: "1")]
             }
-        } catch {
-            Issue.record("history: \((try? app.history(url)) ?? []); status: \((try? app.status(url)) ?? .null)")
-            throw error
+            let app = try KubeApp(cluster: cluster, files: files, sync: ", autoRollback: true", healthTimeout: "90s")
+            defer { app.remove() }
+            // The operator: every spec it has not seen gets a status; version 2 fails its migration.
+            let namespace = app.namespace
+            let operatorLoop = Task.detached {
+                while !Task.isCancelled {
+                    if let text = try? await cluster.kubectl(["get", "widget", "engine", "-n", namespace, "-o", "json"]),
+                        let widget = try? json(text), let generation = widget["metadata"]?["generation"]?.intValue,
+                        widget["status"]?["observedGeneration"]?.intValue != generation
+                    {
+                        let failing = widget["spec"]?["version"]?.stringValue == "2"
+                        let condition = failing
+                            ? #"{"type":"Ready","status":"False","reason":"MigrationFailed","message":"schema migration 0042 failed"}"#
+                            : #"{"type":"Ready","status":"True","reason":"Running","message":"engine is running"}"#
+                        _ = try? await cluster.kubectl(["patch", "widget", "engine", "-n", namespace, "--subresource=status", "--type=merge", "-p",
+                                                  #"{"status":{"observedGeneration":\#(generation),"conditions":[\#(condition)]}}"#])
+                    }
+                    try? await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            defer { operatorLoop.cancel() }
+            let (serve, url) = try await app.serve()
+            defer { serve.stop() }
+            let good = try app.repo.head()
+            try await app.waitSynced(url, at: good)
+            try await eventually("the operator reporting version 1 ready", seconds: 60) {
+                try await app.get("widget", "engine")?.condition("Ready") == true
+            }
+
+            let bad = try app.commit("engine version 2") { _ in
+                ["app/engine.yaml": Self.widget("engine", version: "2"), "app/settings.yaml": KubeManifests.configMap("settings", version: "2")]
+            }
+            do {
+                try await eventually("rolled back", seconds: 150) {
+                    let history = try await app.history(url)
+                    return history.first?["trigger"] == "autoRollback" && history.first?["result"] == "Succeeded"
+                }
+            } catch {
+                Issue.record("history: \((try? await app.history(url)) ?? []); status: \((try? await app.status(url)) ?? .null)")
+                throw error
+            }
+            let history = try await app.history(url)
+            #expect(history[0]["revision"]?.stringValue == good)
+            let failed = try #require(history.first { $0["revision"]?.stringValue == bad && $0["result"] == "Failed" })
+            let message = failed["message"]?.stringValue ?? ""
+            #expect(message.contains("Widget/\(namespace)/engine is Degraded") && message.contains("Ready=False (MigrationFailed): schema migration 0042 failed"), "\(message)")
+            // The cluster holds version 1 again, and its operator reports it ready.
+            try await eventually("version 1 running again", seconds: 60) {
+                let widget = try await app.get("widget", "engine")
+                return widget?["spec"]?["version"]?.stringValue == "1" && widget?.condition("Ready") == true
+            }
+            #expect(try await app.configValue("settings") == "1")
+            #expect(try await app.status(url)["condition"]?["type"] == "RollbackBlocked")
         }
-        let history = try app.history(url)
-        #expect(history[0]["revision"]?.stringValue == good)
-        let failed = try #require(history.first { $0["revision"]?.stringValue == bad && $0["result"] == "Failed" })
-        let message = failed["message"]?.stringValue ?? ""
-        #expect(message.contains("Widget/\(namespace)/engine is Degraded") && message.contains("Ready=False (MigrationFailed): schema migration 0042 failed"), "\(message)")
-        // The cluster holds version 1 again, and its operator reports it ready.
-        try await eventually("version 1 running again", seconds: 60) {
-            let widget = try app.get("widget", "engine")
-            return widget?["spec"]?["version"]?.stringValue == "1" && widget?.condition("Ready") == true
-        }
-        #expect(try app.configValue("settings") == "1")
-        #expect(try app.status(url)["condition"]?["type"] == "RollbackBlocked")
     }
 }
