@@ -79,7 +79,7 @@ enum KubernetesHealthBenchmark {
     }
 
     static func metadata(_ name: String, generation: Int = 1, extra: String = "") -> String {
-        #""metadata":{"name":"\#(name)","namespace":"bench-\#(name.count % 50)","uid":"0f4c\#(name.count)","resourceVersion":"\#(name.count * 7)","generation":\#(generation),"labels":{"bosun.dev/app":"bench","app":"web"},"annotations":{"bosun.dev/tracking-id":"bench:x/\#(name)"\#(extra)}}"#
+        #""metadata":{"name":"\#(name)","namespace":"bench-\#(name.count % 50)","uid":"6b1f0c3e-5d2a-4c1e-9f00-\#(name)","resourceVersion":"\#(name.count * 7)","generation":\#(generation),"labels":{"bosun.dev/app":"bench","app":"web"},"annotations":{"bosun.dev/tracking-id":"bench:x/\#(name)"\#(extra)}}"#
     }
 
     static func builtInBodies() -> [(String, Int) -> String] {

@@ -1,16 +1,17 @@
 import BosunCore
 import Synchronization
 
-/// The health of live objects as last judged, by key and `resourceVersion`, with the declared
-/// rules it was judged under. Health is a pure function of the object and the rules, so an
-/// object that has not changed since is not judged again: a steady-state pass over 20,000
-/// cached objects costs a lookup each. New rules forget every answer.
+/// The health of live objects as last judged, by `metadata.uid` and `resourceVersion`, with the
+/// declared rules it was judged under. Health is a pure function of the object and the rules,
+/// so an object that has not changed since is not judged again: a steady-state pass over 20,000
+/// cached objects costs a lookup each (and the memo about 2 MiB). New rules forget every answer.
 final class HealthMemo: Sendable {
     struct State {
         var rules = DeclaredHealthRules()
         /// Counts rule changes, so an answer judged under older rules is not kept.
         var generation = 0
-        var answers: [ResourceKey: Answer] = [:]
+        /// By uid: unique to one object for its whole life, and a short key.
+        var answers: [String: Answer] = [:]
     }
 
     struct Answer {
@@ -23,18 +24,21 @@ final class HealthMemo: Sendable {
 
     private let state = Mutex(State())
 
-    /// The health of `object`, known under `key`.
-    func health(of object: Resource, key: ResourceKey) -> HealthStatus {
-        let version = object.resourceVersion
-        if !version.isEmpty, let known = state.withLock({ $0.answers[key] }), known.version == version { return known.health }
+    /// The health of `object`.
+    func health(of object: Resource) -> HealthStatus {
+        let metadata = object.metadata
+        let uid = metadata["uid"]?.stringValue ?? ""
+        let version = metadata["resourceVersion"]?.stringValue ?? ""
+        let remembered = !uid.isEmpty && !version.isEmpty
+        if remembered, let known = state.withLock({ $0.answers[uid] }), known.version == version { return known.health }
         let (rules, generation) = state.withLock { ($0.rules, $0.generation) }
         let health = HealthRules.health(of: object, declared: rules)
-        guard !version.isEmpty else { return health }
+        guard remembered else { return health }
         state.withLock { state in
             // Rules replaced meanwhile: the answer is already stale.
             guard state.generation == generation else { return }
             if state.answers.count >= Self.limit { state.answers.removeAll(keepingCapacity: true) }
-            state.answers[key] = Answer(version: version, health: health)
+            state.answers[uid] = Answer(version: version, health: health)
         }
         return health
     }

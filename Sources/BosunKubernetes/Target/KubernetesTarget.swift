@@ -50,7 +50,7 @@ public final class KubernetesTarget: DeploymentTarget {
     /// The health rules on the live object; Missing when there is none.
     public func health(of key: ResourceKey, live: Resource?, desired: Resource?, context: AppContext) async -> HealthStatus {
         guard let live else { return .missing("\(key.shortDescription) does not exist") }
-        return healthMemo.health(of: live, key: key)
+        return healthMemo.health(of: live)
     }
 
     /// Takes the rules users declared (`healthRules:`); they decide for their kinds from now on.
