@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // gzip for chart archives (.tgz); Foundation has none on Linux.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // The vocabulary: values, config, the DeploymentTarget protocol. No I/O beyond reading files.
@@ -48,16 +50,23 @@ let package = Package(
         .target(name: "BosunDiff", dependencies: ["BosunCore", crypto], swiftSettings: swiftSettings),
         .target(name: "BosunGit", dependencies: ["BosunCore", subprocess, logging], swiftSettings: swiftSettings),
         .target(name: "BosunRender", dependencies: ["BosunCore", "BosunGit", subprocess], swiftSettings: swiftSettings),
+        // Pure translations of Argo CD and Flux objects into Bosun config (`bosun import`).
+        .target(name: "BosunImport", dependencies: ["BosunCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "BosunCharts",
+            dependencies: ["BosunCore", ahc, crypto, .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: swiftSettings),
         .target(name: "BosunHost", dependencies: ["BosunCore", subprocess, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunKubernetes", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(name: "BosunNomad", dependencies: ["BosunCore", ahc, logging], swiftSettings: swiftSettings),
+        .target(name: "BosunPodman", dependencies: ["BosunCore", ahc, logging, crypto], swiftSettings: swiftSettings),
         .target(
             name: "BosunStore",
             dependencies: ["BosunCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunEngine",
-            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", logging, metrics],
+            dependencies: ["BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunCharts", "BosunStore", logging, metrics],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunServer",
@@ -71,13 +80,13 @@ let package = Package(
             name: "BosunCLI",
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunHost", "BosunKubernetes", "BosunNomad",
-                "BosunStore", "BosunEngine", "BosunServer", argumentParser, ahc, logging, serviceLifecycle, crypto,
+                "BosunPodman", "BosunStore", "BosunEngine", "BosunServer", "BosunImport", "BosunCharts", argumentParser, ahc, logging, serviceLifecycle, crypto,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
 
         // Test support: never linked into `bosun`.
-        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
+        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess, crypto], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
         .target(
             name: "KubernetesSimulator",
             dependencies: ["BosunCore", hummingbird, hummingbirdTLS, logging],
@@ -105,7 +114,7 @@ let package = Package(
             dependencies: [
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
-                "KubernetesSimulator", "BosunNomad", "BosunKubernetes",
+                "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),
@@ -120,6 +129,9 @@ let package = Package(
         .testTarget(
             name: "BosunRenderTests", dependencies: ["BosunRender", "BosunGit", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BosunChartsTests", dependencies: ["BosunCharts", "BosunCore", "BosunTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "BosunHostTests", dependencies: ["BosunHost", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunEngineTests",
@@ -132,6 +144,7 @@ let package = Package(
         .testTarget(
             name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting", "NomadSimulator"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "BosunPodmanTests", dependencies: ["BosunPodman", "BosunCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesSimulatorTests",
             dependencies: ["KubernetesSimulator", "BosunCore", "BosunTesting", "kubernetes-simulator"],

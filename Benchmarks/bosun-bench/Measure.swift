@@ -22,6 +22,7 @@ func residentMiB(pid: Int32? = nil, field: String = "VmRSS") -> Double {
 func figure(_ label: String, _ value: Double, _ unit: String, target: String? = nil) {
     let formatted = value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
     print("  \(label.padding(toLength: 52, withPad: " ", startingAt: 0)) \(formatted) \(unit)\(target.map { "   (target: \($0))" } ?? "")")
+    fflush(nil)  // figures show as they come, also into a pipe
 }
 
 /// Benchmarks print figures, not logs.

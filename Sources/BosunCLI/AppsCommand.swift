@@ -21,10 +21,14 @@ struct AppsCommand: AsyncParsableCommand {
             return
         }
         let color = Console.isTerminal
-        var table = Table("NAME", "TARGET", "SYNC", "HEALTH", "REVISION", "COMMIT")
+        // The SET column shows only when an application set generates some of them.
+        let sets = apps.contains { $0.applicationSet != nil }
+        var table = sets ? Table("NAME", "SET", "TARGET", "SYNC", "HEALTH", "REVISION", "COMMIT") : Table("NAME", "TARGET", "SYNC", "HEALTH", "REVISION", "COMMIT")
         for app in apps {
-            table.add(app.name, app.target, Color.sync(app.sync.status, enabled: color) + (app.pinned ? " (pinned)" : ""),
-                      Color.health(app.health.status, enabled: color), Format.short(app.sync.revision), app.subject ?? "")
+            var cells = [app.name, app.target, Color.sync(app.sync.status, enabled: color) + (app.pinned ? " (pinned)" : ""),
+                         Color.health(app.health.status, enabled: color), Format.short(app.sync.revision), app.subject ?? ""]
+            if sets { cells.insert(app.applicationSet ?? "-", at: 1) }
+            table.rows.append(cells)
         }
         print(apps.isEmpty ? "no applications" : table.rendered)
     }

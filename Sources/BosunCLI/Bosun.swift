@@ -16,6 +16,7 @@ public struct Bosun: AsyncParsableCommand {
             QuickstartCommand.self, ServeCommand.self, AppsCommand.self, StatusCommand.self, SyncCommand.self,
             DiffCommand.self, HistoryCommand.self, RollbackCommand.self, UnpinCommand.self, PinCommand.self,
             RefreshCommand.self, TerminateCommand.self, RenderCommand.self, ValidateCommand.self, HealthCommand.self, TokenCommand.self, EventsCommand.self,
+            AppSetsCommand.self, ImportCommand.self,
         ]
     )
 

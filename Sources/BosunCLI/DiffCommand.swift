@@ -1,6 +1,7 @@
 import ArgumentParser
 import BosunCore
 import BosunDiff
+import BosunEngine
 import BosunKubernetes
 import BosunRender
 import Foundation
@@ -15,6 +16,7 @@ struct DiffCommand: AsyncParsableCommand {
               bosun diff --desired FILE --live FILE [--last-applied FILE] what Bosun would call drift
                 [--namespace NS] [--target NAME]
               bosun diff APP [--server-side]                              desired against live, via `bosun serve`
+              bosun diff APP --from REV --to REV [--config FILE]          two source revisions of an application (chart versions or commits)
             Exits 0 when nothing changes, 1 when something does, 2 on an error (as `diff` does).
             With --desired, objects that name no namespace get --namespace, else the namespace of \
             the live object of the same kind and name, as the engine gives them destination.namespace.
@@ -52,6 +54,9 @@ struct DiffCommand: AsyncParsableCommand {
             } else if let repo {
                 guard let from, let to else { throw CLIError("--repo needs --from and --to") }
                 diffs = try await revisionDiff(repo: repo, from: from, to: to)
+            } else if let app, from != nil || to != nil {
+                guard let from, let to else { throw CLIError("APP --from needs --to (two source revisions: chart versions or commits)") }
+                diffs = try await appRevisionDiff(app, from: from, to: to)
             } else if let app {
                 diffs = try await serverDiff(app)
             } else if serverSide {
@@ -128,6 +133,28 @@ struct DiffCommand: AsyncParsableCommand {
         let new = try await source.render(request, commit: head.sha, in: repository).resources
         let oldByKey = Dictionary(old.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         Console.error("comparing \(base.sha.prefix(7)) (\(from)) with \(head.sha.prefix(7)) (\(to))")
+        return Differ.diff(desired: new, live: oldByKey, lastApplied: oldByKey, options: DiffOptions())
+    }
+
+    /// Two source revisions of one application (chart versions, commits, or combined
+    /// revisions from history), rendered here from --config.
+    func appRevisionDiff(_ app: String, from: String, to: String) async throws -> [ResourceDiff] {
+        // --config (shared with the server options) names the file the application is read from.
+        let loaded = try ConfigLoader.load(file: server.config)
+        let renderer = try AppSourceRenderer(config: loaded, app: app, configFile: server.config)
+        let base: CommitInfo, head: CommitInfo, old: [Resource], new: [Resource]
+        do {
+            base = try await renderer.resolve(from)
+            head = try await renderer.resolve(to)
+            old = try await renderer.render(base).resources
+            new = try await renderer.render(head).resources
+        } catch {
+            await renderer.shutdown()
+            throw error
+        }
+        await renderer.shutdown()
+        let oldByKey = Dictionary(old.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        Console.error("comparing \(SourceRevision.short(base.sha)) (\(from)) with \(SourceRevision.short(head.sha)) (\(to))")
         return Differ.diff(desired: new, live: oldByKey, lastApplied: oldByKey, options: DiffOptions())
     }
 

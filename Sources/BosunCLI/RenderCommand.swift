@@ -1,5 +1,6 @@
 import ArgumentParser
 import BosunCore
+import BosunEngine
 import BosunRender
 import Foundation
 
@@ -15,6 +16,7 @@ struct RenderCommand: AsyncParsableCommand {
               bosun render --repo . --path examples/guestbook
               bosun render --repo https://github.com/acme/deploy.git --revision v1.4.0 --path apps/shop -o json
               bosun render guestbook --config bosun.yaml
+              bosun render podinfo --revision 6.1.0     (a chart application: a version or range)
             """)
 
     @Argument(help: "An application of --config to render (instead of --repo).") var app: String?
@@ -36,6 +38,24 @@ struct RenderCommand: AsyncParsableCommand {
         let revisionSpec: RevisionSpec
         var request: RenderRequest
         var directory = cache.directory
+        if let app {
+            let loaded = try ConfigLoader.load(file: config)
+            let appRenderer = try AppSourceRenderer(config: loaded, app: app, configFile: config)
+            let rendered: RenderOutput
+            let commit: CommitInfo
+            do {
+                commit = try await appRenderer.resolve(revision == "HEAD" ? nil : revision)
+                rendered = try await appRenderer.render(commit)
+            } catch {
+                await appRenderer.shutdown()
+                throw error
+            }
+            await appRenderer.shutdown()
+            print(output == .json ? JSONValue.array(rendered.resources.map(\.value)).prettyJSONString()
+                  : YAMLWriter.documents(rendered.resources.map(\.value)), terminator: output == .json ? "\n" : "")
+            Console.error("rendered \(plural(rendered.resources.count, "resource")) (\(rendered.renderer.rawValue)) of \(app) at \(SourceRevision.short(commit.sha))")
+            return
+        }
         if let app {
             let loaded = try ConfigLoader.load(file: config)
             guard let spec = loaded.application(named: app) else {

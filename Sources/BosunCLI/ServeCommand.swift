@@ -4,6 +4,7 @@ import BosunEngine
 import BosunHost
 import BosunKubernetes
 import BosunNomad
+import BosunPodman
 import BosunServer
 import Foundation
 import Logging
@@ -57,6 +58,7 @@ enum TargetRegistry {
         factory.register("host") { spec, environment in try HostTarget.make(spec, environment) }
         factory.register("kubernetes") { spec, environment in try KubernetesTargetFactory.make(spec, environment) }
         factory.register("nomad") { spec, environment in try NomadTargetFactory.make(spec, environment) }
+        factory.register("podman") { spec, environment in try PodmanTargetFactory.make(spec, environment) }
         return factory
     }
 }

@@ -38,7 +38,8 @@ enum Format {
 
     static func short(_ sha: String?) -> String {
         guard let sha, !sha.isEmpty else { return "-" }
-        return String(sha.prefix(7))
+        // A chart's revision (`podinfo@6.1.0`, or several sources' joined) reads whole.
+        return SourceRevision.short(sha)
     }
 
     static func duration(_ start: Date, _ end: Date?) -> String {

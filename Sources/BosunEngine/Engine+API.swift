@@ -114,7 +114,7 @@ extension Engine {
         }
         apps[name]?.persisted.pinnedRevision = sha
         await persist(name)
-        await emit(app: name, .normal, "Pinned", "pinned at \(sha.prefix(7)); automatic syncs pause until unpinned")
+        await emit(app: name, .normal, "Pinned", "pinned at \(short(sha)); automatic syncs pause until unpinned")
     }
 
     public func unpin(_ name: String) async throws {
@@ -203,6 +203,11 @@ extension Engine {
     /// Applications whose repository is `url` and whose revision could be `ref` (a webhook push).
     public func applications(repositoryURL: String, ref: String?) -> [String] {
         apps.values.filter { runtime in
+            // A push to a repository the values come from is a new desired revision too.
+            let values = (runtime.spec.source.helm?.valuesFrom ?? []).filter {
+                config.repository(named: $0.repository).map { sameRepository($0.url, url: repositoryURL) } ?? false
+            }
+            if !values.isEmpty { return ref.map { ref in values.contains { Self.mayTrack($0.revision, ref: ref) } } ?? true }
             guard let repo = config.repository(named: runtime.spec.source.repository), sameRepository(repo.url, url: repositoryURL) else { return false }
             guard let ref else { return true }
             return Self.mayTrack(runtime.spec.source.revision, ref: ref)

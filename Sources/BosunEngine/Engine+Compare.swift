@@ -76,7 +76,7 @@ extension Engine {
             }
         }
         let target = runtime.targetCommit ?? obs?.commit
-        return ApplicationStatus(
+        var status = ApplicationStatus(
             name: runtime.spec.name, target: runtime.spec.destination.target,
             sync: SyncInfo(status: syncCode, revision: synced, targetRevision: target?.sha),
             health: HealthInfo(obs?.appHealth ?? .unknown("not compared yet")),
@@ -86,6 +86,8 @@ extension Engine {
             condition: runtime.condition, operation: runtime.operation, autoSync: runtime.spec.sync.auto,
             repository: runtime.spec.source.repository, path: runtime.spec.source.path,
             revisionSpec: runtime.spec.source.revision.description)
+        status.applicationSet = declarations.owner[runtime.spec.name]
+        return status
     }
 
     /// Records status changes worth an event: drift, health turning.
@@ -95,7 +97,7 @@ extension Engine {
         if current.sync.status != runtime.lastReportedSync {
             if current.sync.status == .outOfSync, runtime.lastReportedSync == .synced, obs.commit.sha == runtime.persisted.syncedRevision {
                 let keys = obs.diffs.filter { $0.action != .unchanged }.map(\.key.shortDescription)
-                await emit(app: name, .warning, "DriftDetected", "live state differs from Git at \(obs.commit.sha.prefix(7)): \(keys.prefix(5).joined(separator: ", "))\(keys.count > 5 ? " and \(keys.count - 5) more" : "")")
+                await emit(app: name, .warning, "DriftDetected", "live state differs from Git at \(short(obs.commit.sha)): \(keys.prefix(5).joined(separator: ", "))\(keys.count > 5 ? " and \(keys.count - 5) more" : "")")
             }
             apps[name]?.lastReportedSync = current.sync.status
         }

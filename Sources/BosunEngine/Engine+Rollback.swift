@@ -13,7 +13,7 @@ extension Engine {
         await persist(name)
         guard let healthy = runtime.persisted.healthyRevision, healthy != failed.sha else {
             await setCondition(name, "RollbackBlocked",
-                               "commit \(failed.sha.prefix(7)) is unhealthy (\(reason)) and there is no earlier healthy commit to go back to",
+                               "commit \(short(failed.sha)) is unhealthy (\(reason)) and there is no earlier healthy commit to go back to",
                                revision: failed.sha)
             return
         }
@@ -23,18 +23,18 @@ extension Engine {
             let desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
             let observation = try await compare(spec, desired: desired)
             await emit(app: name, .warning, "RollingBack",
-                       "commit \(failed.sha.prefix(7)) did not become healthy (\(reason)); rolling back to \(healthy.prefix(7))")
+                       "commit \(short(failed.sha)) did not become healthy (\(reason)); rolling back to \(short(healthy))")
             let outcome = await performSync(name, desired: desired, observation: observation, trigger: .autoRollback,
                                             prune: spec.sync.prune, onStart: nil)
             if case .succeeded = outcome {
                 await emit(app: name, .warning, "RolledBack",
-                           "rolled back from \(failed.sha.prefix(7)) to \(healthy.prefix(7)): \(reason); \(failed.sha.prefix(7)) is not retried until a newer commit arrives")
+                           "rolled back from \(short(failed.sha)) to \(short(healthy)): \(reason); \(short(failed.sha)) is not retried until a newer commit arrives")
                 await setCondition(name, "RollbackBlocked",
-                                   "commit \(failed.sha.prefix(7)) failed (\(reason)) and was rolled back to \(healthy.prefix(7)); waiting for a newer commit",
+                                   "commit \(short(failed.sha)) failed (\(reason)) and was rolled back to \(short(healthy)); waiting for a newer commit",
                                    revision: failed.sha)
             }
         } catch {
-            await setCondition(name, "SyncError", "rollback to \(healthy.prefix(7)) failed: \(error)", revision: failed.sha)
+            await setCondition(name, "SyncError", "rollback to \(short(healthy)) failed: \(error)", revision: failed.sha)
         }
     }
 

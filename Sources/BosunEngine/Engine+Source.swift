@@ -1,3 +1,4 @@
+import BosunCharts
 import BosunCore
 import BosunDiff
 import BosunGit
@@ -22,6 +23,15 @@ extension Engine {
         guard let repository = config.repository(named: spec.source.repository) else {
             throw EngineError(.invalid, "repository \"\(spec.source.repository)\" is not in the config")
         }
+        if !ApplicationSources.isGitOnly(spec, in: config) {
+            // A chart, or values from other repositories: every source's revision, each
+            // repository fetched at most once per window as Git repositories are.
+            let resolved = try await sources.resolve(spec, revision: revision) { [self] repository in
+                try await self.fetchOrWarning(repository, force: forceFetch, fetch: fetch)
+            }
+            try await verifySources(spec, revision: revision, commit: resolved.0)
+            return resolved
+        }
         var warning: String?
         if fetch {
             warning = try await fetchIfDue(repository, force: forceFetch)
@@ -36,7 +46,7 @@ extension Engine {
     /// A forced fetch (a webhook push, `bosun refresh`) never settles for a fetch that began
     /// before it was asked for, which could miss the pushed commit: it waits for that one, then
     /// shares the next, so a burst of pushes costs one fetch more, not one per push.
-    func fetchIfDue(_ repository: RepositorySpec, force: Bool) async throws -> String? {
+    func fetchIfDue(_ repository: RepositorySpec, force: Bool, notify: Bool = true) async throws -> String? {
         if let inFlight = fetches[repository.name] {
             guard force else { return try await inFlight.value.warning }
             _ = try? await inFlight.value
@@ -47,8 +57,7 @@ extension Engine {
         if !force, let last = lastFetch[repository.name], clock.now.timeIntervalSince(last) < fetchWindow(repository.name).seconds {
             return fetchWarnings[repository.name]
         }
-        let git = self.git
-        let task = Task { try await git.fetch(repository) }
+        let task = fetchTask(repository)
         fetches[repository.name] = task
         defer { if fetches[repository.name] == task { fetches[repository.name] = nil } }
         let started = ContinuousClock.now
@@ -57,6 +66,8 @@ extension Engine {
             EngineMetrics.fetched(repository: repository.name, succeeded: true, duration: ContinuousClock.now - started)
             lastFetch[repository.name] = clock.now
             fetchWarnings[repository.name] = outcome.warning
+            // Sets and includes reading this repository list it again from the same fetch.
+            if notify { declarationsFetched(repository.name) }
             return outcome.warning
         } catch {
             EngineMetrics.fetched(repository: repository.name, succeeded: false, duration: ContinuousClock.now - started)
@@ -68,7 +79,7 @@ extension Engine {
 
     /// Half the shortest interval of the applications reading the repository.
     func fetchWindow(_ repository: String) -> Duration {
-        let shortest = specIndex.shortestInterval[repository] ?? SyncPolicy.defaultInterval
+        let shortest = specIndex.shortestInterval[repository] ?? declarationInterval()
         return .milliseconds(Int64(shortest.seconds * options.fetchWindowFraction * 1000))
     }
 
@@ -83,12 +94,21 @@ extension Engine {
         guard let target = targets[spec.destination.target] else {
             throw EngineError(.invalid, "target \"\(spec.destination.target)\" is not available")
         }
-        let request = RenderRequest(
+        var request = RenderRequest(
             path: spec.source.path, kind: spec.source.render, helm: spec.source.helm, releaseName: spec.name,
             namespace: spec.destination.namespace, varsFile: spec.source.varsFile)
-        let output = try await render(request, repository: repository, commit: commit.sha)
+        request.jsonnet = spec.source.jsonnet
+        request.directory = spec.source.directory
+        if spec.source.render == nil || spec.source.render == .helm { request.capabilities = await target.capabilities() }
+        let output: RenderOutput
+        if commit.sources != nil {
+            output = try await sources.render(spec, commit: commit, capabilities: request.capabilities)
+        } else {
+            output = try await render(request, repository: repository, commit: commit.sha)
+        }
         if output.resources.isEmpty && !spec.sync.allowEmpty && !allowEmpty {
-            throw EngineError(.invalid, "the render of \(spec.source.path) at \(commit.sha.prefix(7)) is empty; refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")
+            let notes = output.notes.isEmpty ? "" : " (\(output.notes.joined(separator: "; ")))"
+            throw EngineError(.invalid, "the render of \(spec.source.chart ?? spec.source.path) at \(short(commit.sha)) is empty\(notes); refusing to treat that as \"delete everything\" (set sync.allowEmpty: true, or `bosun sync \(spec.name) --force-prune`, if it is meant)")
         }
         let prepared = try await target.prepare(output.resources, context: context)
         var resources: [Resource] = []
@@ -121,6 +141,13 @@ extension Engine {
         }
         renderCount += 1
         let started = ContinuousClock.now
+        // A chart in Git gets its dependencies (chart repositories, OCI, file://) in charts/.
+        var renderer = self.renderer
+        let charts = self.charts
+        let accesses = config.repositories.filter { $0.type != .git }.map(sources.access)
+        renderer.prepareChart = { folder in
+            try await charts.vendorDependencies(in: folder, repositories: accesses, displayName: repository.name)
+        }
         let output = try await renderer.render(request, from: source)
         EngineMetrics.rendered(renderer: output.renderer.rawValue, duration: ContinuousClock.now - started)
         await renders.put(commitKey, output)
@@ -128,3 +155,44 @@ extension Engine {
         return output
     }
 }
+
+extension Engine {
+    /// The chart and values sources of applications that are not Git alone.
+    var sources: ApplicationSources {
+        ApplicationSources(config: config, git: git, charts: charts, renderer: renderer, renders: renders)
+    }
+
+    /// Signature checks of every Git source that asks for them (`verify`), each at its commit.
+    func verifySources(_ spec: ApplicationSpec, revision: RevisionSpec, commit: Commit) async throws {
+        let names = [spec.source.repository] + (spec.source.helm?.valuesFrom.map(\.repository) ?? [])
+        let asked = sources.revisions(spec, revision)
+        let specs = [asked.main] + asked.values
+        for (i, source) in (commit.sources ?? []).enumerated() where i < names.count {
+            guard let repository = config.repository(named: names[i]), repository.type == .git, repository.verify != nil else { continue }
+            let part = Commit(sha: source.revision, author: "", date: commit.date, subject: "")
+            try await verifySignature(i < specs.count ? specs[i] : .ref(source.revision), commit: part, in: repository)
+        }
+    }
+
+    /// A fetch when due (`fetch`), else the last fetch's warning.
+    func fetchOrWarning(_ repository: RepositorySpec, force: Bool, fetch: Bool) async throws -> String? {
+        fetch ? try await fetchIfDue(repository, force: force) : fetchWarnings[repository.name]
+    }
+
+    /// Git repositories fetch their mirror; chart repositories read their index again (a
+    /// conditional GET) and OCI registries their tags.
+    func fetchTask(_ repository: RepositorySpec) -> Task<FetchOutcome, any Error> {
+        let git = self.git
+        guard repository.type != .git else { return Task { try await git.fetch(repository) } }
+        let charts = self.charts
+        let access = sources.access(repository)
+        return Task {
+            let started = ContinuousClock.now
+            let warning = try await charts.refresh(access)
+            return FetchOutcome(fetched: warning == nil, warning: warning, duration: ContinuousClock.now - started)
+        }
+    }
+}
+
+/// A revision as people write it: seven characters of a SHA, a chart version whole.
+func short(_ revision: String) -> String { SourceRevision.short(revision) }

@@ -46,7 +46,7 @@ extension Engine {
         let syncID: Int64
         do {
             syncID = try await store.beginSync(app: name, trigger: trigger, revision: commit.sha, author: commit.author,
-                                               subject: commit.subject, diff: diffText, at: clock.now)
+                                               subject: commit.subject, diff: diffText, sources: commit.sources, at: clock.now)
         } catch {
             await syncSlots.release()
             await setCondition(name, "StoreError", "\(error)", revision: commit.sha)
@@ -57,8 +57,9 @@ extension Engine {
         let total = plan.waves.reduce(0) { $0 + $1.steps.count } + plan.prunes.count + plan.hooks.count
         apps[name]?.operation = SyncProgress(syncID: syncID, phase: "PreSync", done: 0, total: total)
         apps[name]?.lastSync = SyncSummary(id: syncID, revision: commit.sha, result: .running, trigger: trigger,
-                                           startedAt: clock.now, finishedAt: nil, message: "", author: commit.author, subject: commit.subject)
-        await emit(app: name, .normal, "SyncStarted", "sync \(syncID) of \(commit.sha.prefix(7)) (\(commit.subject)) started (\(trigger.rawValue))")
+                                           startedAt: clock.now, finishedAt: nil, message: "", author: commit.author, subject: commit.subject,
+                                           sources: commit.sources)
+        await emit(app: name, .normal, "SyncStarted", "sync \(syncID) of \(short(commit.sha)) (\(commit.subject)) started (\(trigger.rawValue))")
 
         var outcome: SyncOutcome
         do {
@@ -297,14 +298,27 @@ extension Engine {
         progress(name, phase: phase.rawValue, wave: nil)
         for hook in hooks {
             try stopIfTerminated(name, syncID: syncID)
-            let key = hook.resource.key
+            // A hook under metadata.generateName is a new object each run: it is waited for,
+            // recorded and deleted under the name the server gave it.
+            var key = hook.resource.key
             let policies = hook.deletePolicies.isEmpty ? [HookDeletePolicy.beforeHookCreation] : hook.deletePolicies
             var succeeded = false
             var failure: SyncFailure?
             do {
-                if policies.contains(.beforeHookCreation) { try await target.delete(key, context: ctx) }
-                _ = try await target.apply(hook.resource, context: ctx, dryRun: false)
-                try await waitForHealth([hook.resource], name: name, target: target, ctx: ctx, timeout: timeout, syncID: syncID,
+                if policies.contains(.beforeHookCreation) {
+                    if hook.resource.hasGeneratedName {
+                        try await deleteEarlierRuns(of: hook.resource, target: target, ctx: ctx)
+                    } else {
+                        try await target.delete(key, context: ctx)
+                    }
+                }
+                let created = try await target.apply(hook.resource, context: ctx, dryRun: false)
+                var waited = hook.resource
+                if hook.resource.hasGeneratedName, !created.name.isEmpty, created.name != hook.resource.name {
+                    waited.setMetadata("name", .string(created.name))
+                    key = waited.key
+                }
+                try await waitForHealth([waited], name: name, target: target, ctx: ctx, timeout: timeout, syncID: syncID,
                                         scope: HealthWaitScope(hook: key))
                 succeeded = true
                 try? await store.recordResult(syncID: syncID, ResourceResult(
@@ -338,7 +352,7 @@ extension Engine {
         switch outcome {
         case .succeeded:
             result = .succeeded
-            message = "synced \(commit.sha.prefix(7)) and healthy"
+            message = "synced \(short(commit.sha)) and healthy"
         case .failed(let why, _, _):
             result = .failed
             message = why
@@ -394,7 +408,7 @@ extension Engine {
             await clearCondition(name)
             await emit(app: name, .normal, "SyncSucceeded", "sync \(syncID): \(message)")
         case .failed(let why, let health, let retryable):
-            await emit(app: name, .warning, "SyncFailed", "sync \(syncID) of \(commit.sha.prefix(7)) failed: \(why)")
+            await emit(app: name, .warning, "SyncFailed", "sync \(syncID) of \(short(commit.sha)) failed: \(why)")
             if health {
                 // Applied but unhealthy: the commit is what runs now (recorded above), and it is bad.
                 await persist(name)

@@ -1,3 +1,4 @@
+import BosunCharts
 import BosunCore
 import BosunDiff
 import BosunGit
@@ -20,6 +21,8 @@ public actor Engine {
     let git: GitMirrors
     let renders: RenderCache
     let renderer: Renderer
+    /// Charts from chart repositories and OCI registries, cached by digest.
+    public let charts: ChartSources
     let options: EngineOptions
     let syncSlots: AsyncSemaphore
     let refreshSlots: AsyncSemaphore
@@ -33,13 +36,17 @@ public actor Engine {
     var subscribers: [UUID: AsyncStream<EventRecord>.Continuation] = [:]
     var listeners: [Task<Void, Never>] = []
     var running = false
+    /// The local config, includes and application sets, and what they last generated.
+    var declarations: DeclarationState
     /// Renders actually run (not answered by the cache): what benchmarks count.
     public internal(set) var renderCount = 0
 
     public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
-                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions()) {
+                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions(), charts: ChartSources? = nil) {
+        self.charts = charts ?? ChartSources(cacheDirectory: renderer.workDirectory.deletingLastPathComponent().appendingPathComponent("charts"))
         self.config = config
         specIndex = SpecIndex(config)
+        declarations = DeclarationState(local: config)
         self.targets = targets
         self.store = store
         self.git = git
@@ -77,12 +84,14 @@ public actor Engine {
         }
         for spec in config.applications { await add(spec) }
         await emit(app: nil, .normal, "Started", "Bosun started with \(plural(config.applications.count, "application"))")
+        startDeclarations()
     }
 
     /// Stops the loops, lets running syncs finish their current step, and stops the targets.
     public func stop() async {
         guard running else { return }
         running = false
+        await stopDeclarations()
         let loops = apps.values.compactMap(\.loop)
         for ticker in tickers.values { ticker.cancel() }
         for app in apps.values { app.wakes.finish() }
@@ -90,32 +99,58 @@ public actor Engine {
         for loop in loops { await loop.value }
         for listener in listeners { listener.cancel() }
         for target in targets.values { await target.shutdown() }
+        await charts.shutdown()
         for subscriber in subscribers.values { subscriber.finish() }
         subscribers.removeAll()
     }
 
-    /// Applies a new config: applications added, changed (looked at now, trigger `config`) and
-    /// removed (their resources kept and reported as orphaned unless `pruneOnDelete`).
+    /// Applies a new local config: its applications at once, with the included and generated
+    /// ones as last read (new sets and includes are listed right after).
     public func reload(_ newConfig: Config) async {
+        let oldNames = Set(config.applications.map(\.name))
+        declarations.local = newConfig
+        declarations.localVersion += 1
+        declarations.changed = true
+        let (effective, owner, keep) = composeDeclarations()
+        declarations.owner = owner
+        await apply(effective, orphaning: keep)
+        let newNames = Set(effective.applications.map(\.name))
+        await emit(app: nil, .normal, "ConfigReloaded",
+                   "config reloaded: \(plural(effective.applications.count, "application")) (\(newNames.subtracting(oldNames).count) added, \(oldNames.subtracting(newNames).count) removed)")
+        await reportDeclarationConditions()
+        if running {
+            startDeclarationTicker()
+            requestDeclarations()
+        }
+    }
+
+    /// Makes a new list of applications the one in force: applications added, changed (looked
+    /// at now, trigger `config`) and removed (their resources kept and reported as orphaned
+    /// unless `pruneOnDelete`; always kept for those in `orphaning`). A config reload and every
+    /// refresh of the declarations in Git come through here.
+    func apply(_ newConfig: Config, orphaning: Set<String> = []) async {
         let old = config
         config = newConfig
         if newConfig.healthRules != old.healthRules {
             for target in targets.values { await target.useHealthRules(newConfig.healthRules) }
         }
-        let oldNames = Set(old.applications.map(\.name))
+        let oldSpecs = Dictionary(old.applications.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newNames = Set(newConfig.applications.map(\.name))
-        for name in oldNames.subtracting(newNames).sorted() { await remove(name) }
+        for name in oldSpecs.keys.filter({ !newNames.contains($0) }).sorted() {
+            if orphaning.contains(name) { apps[name]?.spec.pruneOnDelete = false }
+            await remove(name)
+        }
         for spec in newConfig.applications {
-            if !oldNames.contains(spec.name) {
+            guard let previous = oldSpecs[spec.name] else {
                 await add(spec)
-            } else if old.application(named: spec.name) != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository) {
+                continue
+            }
+            if previous != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository) {
                 apps[spec.name]?.spec = spec
                 apps[spec.name]?.observation = nil
                 wake(spec.name, .scheduled(.config))
             }
         }
-        await emit(app: nil, .normal, "ConfigReloaded",
-                   "config reloaded: \(plural(newConfig.applications.count, "application")) (\(newNames.subtracting(oldNames).count) added, \(oldNames.subtracting(newNames).count) removed)")
     }
 
     func add(_ spec: ApplicationSpec) async {

@@ -11,8 +11,10 @@ struct SpecIndex: Sendable {
     init(_ config: Config) {
         for spec in config.applications {
             for dependency in spec.dependsOn { dependents[dependency, default: []].append(spec.name) }
-            let repository = spec.source.repository
-            shortestInterval[repository] = min(shortestInterval[repository] ?? spec.sync.interval, spec.sync.interval)
+            // Repositories values come from are read as often as the application's own.
+            for repository in [spec.source.repository] + (spec.source.helm?.valuesFrom.map(\.repository) ?? []) {
+                shortestInterval[repository] = min(shortestInterval[repository] ?? spec.sync.interval, spec.sync.interval)
+            }
         }
     }
 }

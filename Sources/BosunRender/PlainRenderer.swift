@@ -6,15 +6,20 @@ import Foundation
 struct PlainRenderer {
     static let maxDocumentBytes = 10 << 20
     static let manifestExtensions: Set<String> = ["yaml", "yml", "json"]
+    var options = DirectoryOptions()
 
     func render(path: String, from source: any ManifestSource) async throws -> RenderOutput {
-        let files = try await source.list(path: path)
+        let files = options.selected(try await source.list(path: path), under: path)
         var notes: [String] = []
         var wanted: [(file: String, readFrom: String)] = []
+        var ignored: [String] = []
         for file in files.sorted(by: { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }) {
             guard let ext = file.path.split(separator: ".").last.map({ $0.lowercased() }),
                 Self.manifestExtensions.contains(ext), file.path.split(separator: "/").last?.contains(".") == true
-            else { continue }
+            else {
+                ignored.append(file.path)
+                continue
+            }
             switch file.kind {
             case .regular:
                 wanted.append((file.path, file.path))
@@ -46,6 +51,11 @@ struct PlainRenderer {
                 seen[key] = resource.source
                 resources.append(resource)
             }
+        }
+        // A folder that yields nothing says what it passed over and why, never "0 resources" alone.
+        if resources.isEmpty && !ignored.isEmpty {
+            let shown = ignored.prefix(10).joined(separator: ", ") + (ignored.count > 10 ? " and \(ignored.count - 10) more" : "")
+            notes.append("skipped \(ignored.count == 1 ? "1 file" : "\(ignored.count) files") that are not .yaml, .yml or .json manifests: \(shown)")
         }
         return RenderOutput(resources: resources, renderer: .plain, notes: notes)
     }
@@ -109,7 +119,18 @@ struct PlainRenderer {
         var missing: [String] = []
         if resource.body["apiVersion"]?.stringValue?.isEmpty != false { missing.append("apiVersion") }
         if resource.body["kind"]?.stringValue?.isEmpty != false { missing.append("kind") }
-        if resource.metadata["name"]?.stringValue?.isEmpty != false { missing.append("metadata.name") }
+        let generated = resource.metadata["name"]?.stringValue?.isEmpty != false && resource.metadata["generateName"]?.stringValue?.isEmpty == false
+        if generated {
+            // A new object each run: only hooks are run that way; a kept resource needs a name to be kept by.
+            let isHook = resource.annotation(Annotations.hook, or: Annotations.argoHook) != nil || resource.annotation("helm.sh/hook") != nil
+            if !isHook {
+                throw RenderError(
+                    file: location.file, line: location.line,
+                    message: "\(resource.kind) with metadata.generateName \"\(resource.metadata["generateName"]?.stringValue ?? "")\" is not a hook; only hooks (bosun.dev/hook, argocd.argoproj.io/hook, helm.sh/hook) may have a generated name: give it metadata.name, or make it a hook")
+            }
+        } else if resource.metadata["name"]?.stringValue?.isEmpty != false {
+            missing.append("metadata.name")
+        }
         if !missing.isEmpty {
             throw RenderError(
                 file: location.file, line: location.line,

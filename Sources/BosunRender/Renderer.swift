@@ -12,6 +12,12 @@ public struct RenderRequest: Sendable, Hashable {
     public var namespace: String?
     /// HCL2 variable values for Nomad job files: a file relative to the repository root.
     public var varsFile: String?
+    /// Helm values files from other repositories (`helm.valuesFrom`), in order.
+    public var externalValues: [ExternalValues] = []
+    /// What the cluster serves, for Helm's `.Capabilities` (`--api-versions`, `--kube-version`).
+    public var capabilities: TargetCapabilities?
+    public var jsonnet: JsonnetOptions?
+    public var directory: DirectoryOptions?
 
     public init(path: String = ".", kind: RenderKind? = nil, helm: HelmOptions? = nil, releaseName: String = "release", namespace: String? = nil,
                 varsFile: String? = nil) {
@@ -26,13 +32,27 @@ public struct RenderRequest: Sendable, Hashable {
     /// The parameters that change the output, as a stable string (part of the cache key).
     public var parameters: String {
         var parts = ["path=\(path)", "kind=\(kind?.rawValue ?? "auto")"]
+        // Helm renders name the release (and so do charts with no helm options): never shared
+        // between applications of one chart.
+        if helm != nil || kind == .helm || kind == nil { parts.append("release=\(helm?.releaseName ?? releaseName)") }
         if let helm {
-            parts.append("release=\(helm.releaseName ?? releaseName)")
             parts.append("values=\(helm.valuesFiles.joined(separator: ","))")
             parts.append("inline=\(JSONValue.object(helm.values.sortedByKey()).jsonString())")
         }
         if let namespace { parts.append("namespace=\(namespace)") }
         if let varsFile { parts.append("varsFile=\(varsFile)") }
+        // Labels name the file at a commit, so a new commit is a new key.
+        if !externalValues.isEmpty { parts.append("valuesFrom=\(externalValues.map(\.label).joined(separator: ","))") }
+        if let capabilities {
+            // A stable digest (hashValue is seeded per process; the cache outlives it).
+            var hash: UInt64 = 0xcbf29ce484222325
+            for byte in capabilities.apiVersions.joined(separator: ",").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+            parts.append("kube=\(capabilities.kubeVersion ?? "");apis=\(capabilities.apiVersions.count):\(String(hash, radix: 16))")
+        }
+        if let jsonnet {
+            parts.append("jsonnet=\(jsonnet.extVars.sorted { $0.key < $1.key })|\(jsonnet.tlas.sorted { $0.key < $1.key })|\(jsonnet.libs)")
+        }
+        if let directory { parts.append("directory=\(directory.recurse)|\(directory.include ?? "")|\(directory.exclude ?? "")") }
         return parts.joined(separator: ";")
     }
 }
@@ -54,6 +74,10 @@ public struct RenderOutput: Sendable {
 public struct Renderer: Sendable {
     /// Where tools get a private copy of the tree (under the data directory).
     public let workDirectory: URL
+    /// Runs on a chart's folder before `helm template` (the engine places its dependencies in `charts/`).
+    public var prepareChart: (@Sendable (URL) async throws -> Void)?
+    /// Where to look for `helm`, `jsonnet`, `kustomize` (a PATH); nil: the process's PATH.
+    public var toolPath: String?
 
     public init(workDirectory: URL) { self.workDirectory = workDirectory }
 
@@ -63,7 +87,11 @@ public struct Renderer: Sendable {
         if let requested = request.kind { kind = requested } else { kind = try await detect(path: path, in: source) }
         switch kind {
         case .plain:
-            return try await PlainRenderer().render(path: path, from: source)
+            return try await PlainRenderer(options: request.directory ?? DirectoryOptions()).render(path: path, from: source)
+        case .jsonnet:
+            return try await JsonnetRenderer(toolPath: toolPath).render(path: path, options: request.jsonnet ?? JsonnetOptions(),
+                                                      directory: request.directory ?? DirectoryOptions(), from: source,
+                                                      workDirectory: workDirectory)
         case .kustomize, .helm:
             let scratch = workDirectory.appendingPathComponent("render-\(UUID().uuidString.prefix(12))")
             defer { try? FileManager.default.removeItem(at: scratch) }
@@ -75,9 +103,10 @@ public struct Renderer: Sendable {
             if kind == .kustomize {
                 return try await KustomizeRenderer().render(directory: scratch, path: path, displayPath: path)
             }
-            return try await HelmRenderer().render(
+            if let prepareChart { try await prepareChart(scratch.appendingPathComponent(path)) }
+            return try await HelmRenderer(toolPath: toolPath).render(
                 directory: scratch, path: path, options: request.helm ?? HelmOptions(), releaseName: request.releaseName,
-                namespace: request.namespace)
+                namespace: request.namespace, externalValues: request.externalValues, capabilities: request.capabilities)
         case .nomad:
             return try await NomadJobFileRenderer().render(path: path, varsFile: request.varsFile, from: source)
         }
@@ -94,6 +123,7 @@ public struct Renderer: Sendable {
         })
         if !names.isDisjoint(with: ["kustomization.yaml", "kustomization.yml", "Kustomization"]) { return .kustomize }
         if names.contains("Chart.yaml") { return .helm }
+        if names.contains(where: { $0.hasSuffix(".jsonnet") }) { return .jsonnet }
         if names.contains(where: NomadJobFileRenderer.isJobFile) { return .nomad }
         return .plain
     }

@@ -4,16 +4,18 @@ import GRDB
 
 extension Store {
     /// Records the start of a sync (result Running) and returns its id.
+    /// `sources`: every source's revision, for applications that are not one Git source.
     public func beginSync(app: String, trigger: SyncTrigger, revision: String, author: String?, subject: String?,
-                          dryRun: Bool = false, diff: String = "", at date: Date = Date()) async throws -> Int64
+                          dryRun: Bool = false, diff: String = "", sources: [SourceRevision]? = nil, at date: Date = Date()) async throws -> Int64
     {
-        try await write("recording a sync") { db in
+        let sourcesJSON = sources.map { JSONValue.array($0.map(\.json)).jsonString() }
+        return try await write("recording a sync") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO syncs (app, trigger, revision, author, subject, started_at, result, dry_run, diff)
-                    VALUES (?, ?, ?, ?, ?, ?, 'Running', ?, ?)
+                    INSERT INTO syncs (app, trigger, revision, author, subject, started_at, result, dry_run, diff, sources)
+                    VALUES (?, ?, ?, ?, ?, ?, 'Running', ?, ?, ?)
                     """,
-                arguments: [app, trigger.rawValue, revision, author, subject, date.timeIntervalSince1970, dryRun, diff])
+                arguments: [app, trigger.rawValue, revision, author, subject, date.timeIntervalSince1970, dryRun, diff, sourcesJSON])
             return db.lastInsertedRowID
         }
     }
@@ -92,7 +94,8 @@ extension Store {
             id: row["id"], revision: row["revision"], result: SyncResult(rawValue: row["result"]) ?? .failed,
             trigger: SyncTrigger(rawValue: row["trigger"]) ?? .manual,
             startedAt: Date(timeIntervalSince1970: row["started_at"]), finishedAt: finished.map(Date.init(timeIntervalSince1970:)),
-            message: row["message"], author: row["author"], subject: row["subject"], dryRun: (row["dry_run"] as Bool?) == true ? true : nil)
+            message: row["message"], author: row["author"], subject: row["subject"], dryRun: (row["dry_run"] as Bool?) == true ? true : nil,
+            sources: (row["sources"] as String?).flatMap(SourceRevision.list(json:)))
     }
 
     /// Deletes an application's history, inventory and state (the application left the config).

@@ -118,6 +118,11 @@ public final class Store: Sendable {
                 );
                 """)
         }
+        // Every source's revision of a sync, as JSON, for applications that are not one Git
+        // source (issue 12); NULL for Git-only applications.
+        migrator.registerMigration("sync-sources") { db in
+            try db.execute(sql: "ALTER TABLE syncs ADD COLUMN sources TEXT")
+        }
         return migrator
     }
 

@@ -81,7 +81,7 @@ extension EndToEnd {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let big = folder.appendingPathComponent("huge.yaml")
             // A ConfigMap whose one value is 100 MB long (compresses to almost nothing in Git).
-            FileManager.default.createFile(atPath: big.path, contents: Data("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: huge }\ndata:\n  v: \"".utf8))
+            _ = FileManager.default.createFile(atPath: big.path, contents: Data("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: huge }\ndata:\n  v: \"".utf8))
             let handle = try FileHandle(forWritingTo: big)
             try handle.seekToEnd()
             let chunk = Data(repeating: UInt8(ascii: "a"), count: 1 << 20)

@@ -58,7 +58,10 @@ extension EndToEnd {
             let empty = try setup.repo.commit("empty")
             try await eventually("the empty render is refused", seconds: 60) {
                 let condition = try await Reliability.status(serve.url)["condition"]
-                return condition?["revision"]?.stringValue == empty && condition?["message"]?.stringValue?.contains("is empty; refusing") == true
+                let message = condition?["message"]?.stringValue ?? ""
+                // The refusal names what the render skipped, so the cause is plain.
+                return condition?["revision"]?.stringValue == empty && message.contains("is empty (skipped 1 file")
+                    && message.contains("README.md") && message.contains("refusing")
             }
             #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
 
@@ -150,7 +153,7 @@ extension EndToEnd {
             let local = try await validate("/srv/deploy")
             #expect(local.status == 1)
             #expect(local.stdout.contains("repositories[0].url") && local.stdout.contains("off by default")
-                    && local.stdout.contains("repositorySchemes: [https, ssh, file]"), "\(local.stdout)")
+                    && local.stdout.contains("repositorySchemes: [https, oci, ssh, file]"), "\(local.stdout)")
             let plain = try await validate("http://git.example.com/acme/deploy.git")
             #expect(plain.status == 1)
             #expect(plain.stdout.contains("uses http, which is off by default"), "\(plain.stdout)")

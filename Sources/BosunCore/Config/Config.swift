@@ -10,6 +10,10 @@ public struct Config: Sendable {
     public var notifications: [NotificationSpec]
     /// Health rules declared per kind (`healthRules:`), for the targets that judge such objects.
     public var healthRules: [HealthRuleSet] = []
+    /// Sets that generate applications (those of included files are added by the engine).
+    public var applicationSets: [ApplicationSetSpec] = []
+    /// Files of applications and sets read from Git.
+    public var includes: [IncludeSpec] = []
     /// Which kinds of repository URL the config may name.
     public var repositorySchemes: Set<RepositoryScheme> = RepositoryScheme.defaults
     /// The file it was read from, when it was.
@@ -107,13 +111,17 @@ public struct TargetSpec: Sendable, Hashable {
 
     public func string(_ key: String) -> String? { options[key]?.stringValue }
     public func bool(_ key: String) -> Bool? { options[key]?.boolValue }
+    /// A list option (`hostPathAllowed: [/srv/data]`); nil when absent or not a list of strings.
+    public func strings(_ key: String) -> [String]? {
+        options[key]?.arrayValue.map { $0.compactMap(\.stringValue) }
+    }
 
     /// The option fields each target type accepts, so validation can name a typo.
     public static let knownOptions: [String: [String]] = [
         "host": ["root"],
         "kubernetes": ["kubeconfig", "context", "inCluster", "namespace", "qps", "requestTimeout"],
         "nomad": ["address", "namespace", "region", "tokenEnv", "caCert", "clientCert", "clientKey", "tlsSkipVerify", "tlsServerName", "purge"],
-        "podman": ["socket"],
+        "podman": ["socket", "hostPathAllowed", "allowPrivileged", "insecureRegistries", "registryUsernameEnv", "registryPasswordEnv", "requestTimeout"],
     ]
 }
 
@@ -124,13 +132,24 @@ public struct RepositorySpec: Sendable, Hashable {
     public var webhook: WebhookSpec?
     public var verify: VerifySpec?
     public var fetchTimeout: Duration
+    /// Git (default), a Helm chart repository, or an OCI registry.
+    public var type: RepositoryType
+    /// PEM file of the certificate authorities to trust for a chart repository or registry.
+    public var caFile: String?
+    /// An OCI registry spoken to over plain HTTP (Helm's `--plain-http`); needs `http` in
+    /// `security.repositorySchemes`.
+    public var plainHTTP: Bool
 
     public init(
         name: String, url: String, credentials: GitCredentials? = nil, webhook: WebhookSpec? = nil,
-        verify: VerifySpec? = nil, fetchTimeout: Duration = .seconds(120)
+        verify: VerifySpec? = nil, fetchTimeout: Duration = .seconds(120), type: RepositoryType = .git,
+        caFile: String? = nil, plainHTTP: Bool = false
     ) {
         self.name = name
         self.url = url
+        self.type = type
+        self.caFile = caFile
+        self.plainHTTP = plainHTTP
         self.credentials = credentials
         self.webhook = webhook
         self.verify = verify
@@ -183,17 +202,21 @@ public enum RevisionSpec: Sendable, Hashable, CustomStringConvertible {
 }
 
 public enum RenderKind: String, Sendable, CaseIterable, Codable {
-    case plain, kustomize, helm, nomad
+    case plain, kustomize, helm, nomad, jsonnet
 }
 
 public struct HelmOptions: Sendable, Hashable {
     public var releaseName: String?
     public var valuesFiles: [String]
     public var values: JSONObject
-    public init(releaseName: String? = nil, valuesFiles: [String] = [], values: JSONObject = JSONObject()) {
+    /// Values files from other repositories, applied after `valuesFiles` and before `values`.
+    public var valuesFrom: [ValuesSource]
+    public init(releaseName: String? = nil, valuesFiles: [String] = [], values: JSONObject = JSONObject(),
+                valuesFrom: [ValuesSource] = []) {
         self.releaseName = releaseName
         self.valuesFiles = valuesFiles
         self.values = values
+        self.valuesFrom = valuesFrom
     }
 }
 
@@ -206,9 +229,17 @@ public struct SourceSpec: Sendable, Hashable {
     public var helm: HelmOptions?
     /// A file of HCL2 variables for Nomad jobs, relative to the repository root.
     public var varsFile: String?
+    /// The chart's name, for a repository of type helm or oci (`path` is then not used).
+    public var chart: String?
+    public var jsonnet: JsonnetOptions?
+    public var directory: DirectoryOptions?
 
     public init(repository: String, revision: RevisionSpec = .ref("HEAD"), path: String = ".", render: RenderKind? = nil,
-                helm: HelmOptions? = nil, varsFile: String? = nil) {
+                helm: HelmOptions? = nil, varsFile: String? = nil, chart: String? = nil, jsonnet: JsonnetOptions? = nil,
+                directory: DirectoryOptions? = nil) {
+        self.chart = chart
+        self.jsonnet = jsonnet
+        self.directory = directory
         self.repository = repository
         self.revision = revision
         self.path = path
@@ -347,9 +378,10 @@ public struct NotificationSpec: Sendable, Hashable {
 /// `http://` is unencrypted, so both are off unless the config lists them under
 /// `security.repositorySchemes`.
 public enum RepositoryScheme: String, Sendable, CaseIterable, Hashable {
-    case https, ssh, http, file
+    case https, ssh, http, file, oci
 
-    public static let defaults: Set<RepositoryScheme> = [.https, .ssh]
+    /// `oci://` is HTTPS to a registry unless the repository says `plainHTTP: true`.
+    public static let defaults: Set<RepositoryScheme> = [.https, .ssh, .oci]
 
     /// The scheme of a URL as written in the config (`git@host:org/repo` is ssh; a path is file).
     public init?(url: String) {
@@ -358,6 +390,7 @@ public enum RepositoryScheme: String, Sendable, CaseIterable, Hashable {
         else if lower.hasPrefix("http://") { self = .http }
         else if lower.hasPrefix("ssh://") || lower.hasPrefix("git+ssh://") { self = .ssh }
         else if lower.hasPrefix("file://") { self = .file }
+        else if lower.hasPrefix("oci://") { self = .oci }
         else if lower.contains("://") { return nil }
         else if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { self = .ssh }
         else { self = .file }

@@ -49,7 +49,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "healthRules"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include", "healthRules"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -73,6 +73,9 @@ public enum ConfigLoader {
             config.applications = top.list("applications").compactMap { readApplication($0.node, $0.path, reader) }
             config.notifications = top.list("notifications").compactMap { readNotification($0.node, $0.path, reader) }
             config.healthRules = readHealthRules(top.list("healthRules"), reader)
+            let origin = DefinitionOrigin(file: file, line: 1, column: 1)
+            config.applicationSets = top.list("applicationSets").compactMap { readApplicationSet($0.node, $0.path, reader, origin: origin) }
+            config.includes = top.list("include").compactMap { readInclude($0.node, $0.path, reader) }
             crossCheck(config, top, reader)
         }
         if !reader.diagnostics.isEmpty {
@@ -137,7 +140,10 @@ public enum ConfigLoader {
         _ = typeNode
         var options = JSONObject()
         for pair in m.pairs where pair.key != "name" && pair.key != "type" {
-            if case .scalar(let s) = pair.value { options[pair.key] = YAMLDecoder.resolve(s) } else {
+            if case .scalar(let s) = pair.value { options[pair.key] = YAMLDecoder.resolve(s) } else if case .sequence = pair.value {
+                // Target options may be lists of strings (`hostPathAllowed: [/srv/data]`).
+                options[pair.key] = .array((m.strings(pair.key) ?? []).map { .string($0) })
+            } else {
                 reader.report(pair.value, m.childPath(pair.key), "expected a single value, found \(ConfigReader.describe(pair.value))")
             }
         }
@@ -145,7 +151,7 @@ public enum ConfigLoader {
     }
 
     static func readRepository(_ node: Node, _ path: String, _ reader: ConfigReader) -> RepositorySpec? {
-        guard let m = reader.mapping(node, path, known: ["name", "url", "credentials", "webhook", "verify", "fetchTimeout"]) else { return nil }
+        guard let m = reader.mapping(node, path, known: ["name", "url", "type", "credentials", "webhook", "verify", "fetchTimeout", "caFile", "plainHTTP"]) else { return nil }
         guard let name = m.string("name", required: "deploy"), let url = m.string("url", required: "https://git.example.com/acme/deploy.git")
         else { return nil }
         var repo = RepositorySpec(name: name, url: url)
@@ -170,6 +176,7 @@ public enum ConfigLoader {
             if let mode { repo.verify = VerifySpec(mode: mode, gpgKeys: keys, sshAllowedSigners: signers) }
         }
         if let t = m.duration("fetchTimeout") { repo.fetchTimeout = t }
+        readChartRepositoryFields(m, into: &repo)
         return repo
     }
 
@@ -233,7 +240,7 @@ public enum ConfigLoader {
     }
 
     static func readSource(_ node: Node, _ path: String, _ reader: ConfigReader) -> SourceSpec? {
-        guard let s = reader.mapping(node, path, known: ["repository", "revision", "path", "render", "helm", "varsFile"]),
+        guard let s = reader.mapping(node, path, known: ["repository", "revision", "path", "render", "helm", "varsFile", "chart", "jsonnet", "directory"]),
             let repository = s.string("repository", required: "deploy")
         else { return nil }
         var source = SourceSpec(repository: repository)
@@ -268,7 +275,7 @@ public enum ConfigLoader {
             }
         }
         source.render = s.oneOf("render", RenderKind.self)
-        if let h = s.mapping("helm", known: ["releaseName", "valuesFiles", "values"]) {
+        if let h = s.mapping("helm", known: ["releaseName", "valuesFiles", "values", "valuesFrom"]) {
             var helm = HelmOptions(releaseName: h.string("releaseName"), valuesFiles: h.strings("valuesFiles") ?? [])
             if let valuesNode = h.value("values") {
                 do {
@@ -281,9 +288,11 @@ public enum ConfigLoader {
                     reader.report(valuesNode, h.childPath("values"), "cannot read the values: \(error)")
                 }
             }
+            helm.valuesFrom = readValuesFrom(h)
             source.helm = helm
         }
         source.varsFile = s.string("varsFile")
+        readSourceOptions(s, into: &source)
         return source
     }
 
@@ -349,7 +358,7 @@ public enum ConfigLoader {
         }
         for (i, repo) in config.repositories.enumerated() {
             let node = listNodes("repositories").indices.contains(i) ? field(listNodes("repositories")[i], ["url"]) : nil
-            guard let scheme = RepositoryScheme(url: repo.url) else {
+            guard let scheme = RepositoryScheme(url: repo.url).map({ $0 == .oci && repo.plainHTTP ? .http : $0 }) else {
                 reader.report(node, "repositories[\(i)].url", "\"\(repo.url)\" has a scheme Bosun does not fetch", fix: "use https://, ssh:// or git@host:org/repo")
                 continue
             }
@@ -360,9 +369,13 @@ public enum ConfigLoader {
                               fix: "to allow it, add `security: { repositorySchemes: [\((config.repositorySchemes.map(\.rawValue).sorted() + [scheme.rawValue]).joined(separator: ", "))] }`")
             }
         }
+        crossCheckSources(config, repositoryNodes: listNodes("repositories"), applicationNodes: listNodes("applications"), reader)
         let targetNames = names("targets")
         let repoNames = names("repositories")
         let appNames = names("applications")
+        crossCheckDeclarations(top, targets: targetNames, repositories: repoNames, reader: reader)
+        // Names that sets generate or files in Git define are known only once listed: the engine checks them then.
+        let namesComeLater = top.has("applicationSets") || top.has("include")
         let appNodes = listNodes("applications")
         for (i, node) in appNodes.enumerated() {
             guard case .scalar(let nameScalar)? = field(node, ["name"]) else { continue }
@@ -382,7 +395,7 @@ public enum ConfigLoader {
                     guard case .scalar(let s) = dep else { continue }
                     if s.string == appName {
                         reader.report(dep, "applications[\(i)].dependsOn[\(j)]", "an application cannot depend on itself")
-                    } else if !appNames.contains(s.string) {
+                    } else if !appNames.contains(s.string) && !namesComeLater {
                         reader.report(dep, "applications[\(i)].dependsOn[\(j)]", "no application named \"\(s.string)\"",
                                       fix: closestMatch(to: s.string, in: appNames).map { "did you mean \"\($0)\"?" })
                     }
@@ -405,7 +418,7 @@ public enum ConfigLoader {
                           fix: "add server.tokens (`bosun token create NAME --role admin` prints an entry), or listen on 127.0.0.1")
         }
         for (i, n) in config.notifications.enumerated() {
-            for app in n.applications where !appNames.contains(app) {
+            for app in n.applications where !appNames.contains(app) && !namesComeLater {
                 reader.report(listNodes("notifications").indices.contains(i) ? field(listNodes("notifications")[i], ["applications"]) : nil,
                               "notifications[\(i)].applications", "no application named \"\(app)\"")
             }

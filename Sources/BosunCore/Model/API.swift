@@ -27,9 +27,14 @@ public struct SyncSummary: Sendable, Codable, Hashable {
     public var author: String?
     public var subject: String?
     public var dryRun: Bool?
+    /// Every source's revision, for an application that is not one Git source (a chart, values
+    /// from other repositories); absent for Git-only applications, whose JSON stays as it was.
+    public var sources: [SourceRevision]?
 
     public init(id: Int64, revision: String, result: SyncResult, trigger: SyncTrigger, startedAt: Date, finishedAt: Date?,
-                message: String, author: String? = nil, subject: String? = nil, dryRun: Bool? = nil) {
+                message: String, author: String? = nil, subject: String? = nil, dryRun: Bool? = nil,
+                sources: [SourceRevision]? = nil) {
+        self.sources = sources
         self.id = id
         self.revision = revision
         self.result = result
@@ -139,7 +144,11 @@ public struct CommitInfo: Sendable, Codable, Hashable {
     public var author: String
     public var date: Date
     public var subject: String
-    public init(sha: String, author: String, date: Date, subject: String) {
+    /// Every source's revision when the application is not one Git source; `sha` is then their
+    /// combined revision (`podinfo@6.1.0`, or `podinfo@6.1.0,<values commit>`).
+    public var sources: [SourceRevision]?
+    public init(sha: String, author: String, date: Date, subject: String, sources: [SourceRevision]? = nil) {
+        self.sources = sources
         self.sha = sha
         self.author = author
         self.date = date
@@ -167,6 +176,8 @@ public struct ApplicationStatus: Sendable, Codable {
     public var repository: String
     public var path: String
     public var revisionSpec: String
+    /// The application set that generates it (absent for a listed application).
+    public var applicationSet: String?
 
     public struct Condition: Sendable, Codable, Hashable {
         /// SourceUnavailable, ComparisonError, SyncError, RollbackBlocked, PruneRefused…
@@ -212,6 +223,8 @@ public struct ApplicationSummary: Sendable, Codable {
     public var health: Health
     public var pinned: Bool
     public var subject: String?
+    /// The application set that generates it (absent for a listed application).
+    public var applicationSet: String?
 
     public init(_ status: ApplicationStatus) {
         name = status.name
@@ -220,6 +233,7 @@ public struct ApplicationSummary: Sendable, Codable {
         health = Health(status: status.health.status)
         pinned = status.pinned
         subject = status.commit?.subject
+        applicationSet = status.applicationSet
     }
 }
 

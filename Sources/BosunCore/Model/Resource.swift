@@ -38,7 +38,11 @@ public struct Resource: Sendable, Hashable {
     }
 
     public var metadata: JSONObject { body["metadata"]?.objectValue ?? JSONObject() }
-    public var name: String { metadata["name"]?.stringValue ?? "" }
+    /// `metadata.name`; for a hook created under `metadata.generateName`, that prefix (the
+    /// server picks the name when it creates the object).
+    public var name: String { metadata["name"]?.stringValue ?? metadata["generateName"]?.stringValue ?? "" }
+    /// Whether the server names the object on creation (`generateName` and no `name`).
+    public var hasGeneratedName: Bool { metadata["name"] == nil && metadata["generateName"]?.stringValue?.isEmpty == false }
     public var namespace: String { metadata["namespace"]?.stringValue ?? "" }
 
     public var labels: [String: String] { stringMap(metadata["labels"]) }

@@ -194,7 +194,7 @@ public struct SemVerRange: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A version with 1 to 3 fields given (`1`, `1.2`, `1.2.x`); the count of fields given.
-    static func partial(_ token: String, in text: String) throws(ParseError) -> (SemVer, Int) {
+    public static func partial(_ token: String, in text: String) throws(ParseError) -> (SemVer, Int) {
         if let full = SemVer(token) { return (full, 3) }
         var s = Substring(token)
         if s.first == "v" || s.first == "V" { s = s.dropFirst() }

@@ -105,6 +105,9 @@ public protocol DeploymentTarget: Sendable {
     /// The health rules users declared per kind (config `healthRules:`), given at start and
     /// whenever they change; a target whose objects have no such kinds ignores them.
     func useHealthRules(_ rules: [HealthRuleSet]) async
+
+    /// What the target serves (API versions, server version), for Helm's `.Capabilities`.
+    func capabilities() async -> TargetCapabilities?
 }
 
 extension DeploymentTarget {
@@ -150,4 +153,20 @@ public struct TargetFactory: Sendable {
         }
         return try make(spec, environment)
     }
+}
+
+/// What a target serves, for renderers that ask (Helm's `.Capabilities`): the API versions
+/// (`apps/v1`, `apps/v1/Deployment`) and the server's version (`v1.31.0`).
+public struct TargetCapabilities: Sendable, Hashable {
+    public var apiVersions: [String]
+    public var kubeVersion: String?
+    public init(apiVersions: [String], kubeVersion: String?) {
+        self.apiVersions = apiVersions
+        self.kubeVersion = kubeVersion
+    }
+}
+
+extension DeploymentTarget {
+    /// What the target serves; nil for targets without API discovery (host, Nomad).
+    public func capabilities() async -> TargetCapabilities? { nil }
 }

@@ -95,6 +95,18 @@ public actor APIDiscovery {
         return fetched
     }
 
+    /// Every group version the server serves (`v1`, `apps/v1`), as Helm's `--api-versions` takes them.
+    public func groupVersions() async throws -> [String] {
+        try await groupInfo(refresh: false).flatMap { group, info in
+            info.versions.map { group.isEmpty ? $0 : "\(group)/\($0)" }
+        }.sorted()
+    }
+
+    /// The server's `gitVersion` (`v1.31.0`) from `/version`; nil when it does not say.
+    public func serverVersion() async throws -> String? {
+        try await transport.json(.discovery("/version"))?["gitVersion"]?.stringValue
+    }
+
     private func groupInfo(refresh: Bool) async throws -> [String: GroupInfo] {
         if let groups, !refresh || !isStale(groupsFetched) { return groups }
         var fetched: [String: GroupInfo] = [:]

@@ -10,6 +10,15 @@ extension KubernetesTarget {
             // A dry run cannot ask the server about an object in a namespace that does not exist yet.
             if !exists { return resource }
         }
+        // A hook under generateName: the server names it on creation (apply needs a name).
+        if resource.hasGeneratedName {
+            if dryRun { return resource }
+            guard let created = try await client.create(resource, as: served) else {
+                throw TargetError(.conflict, "the server generated a name that is taken; the next sync tries again", key: resource.key)
+            }
+            await cache.record(created)
+            return created
+        }
         guard !dryRun else { return try await submit(resource, as: served, context: context, dryRun: true) }
         await cache.beginApply(resource.key)
         let answer: Resource

@@ -19,7 +19,11 @@ extension KubernetesTarget {
         guard let live else { return }
         let expected = Annotations.trackingID(app: context.app, key: key)
         let tracking = live.annotation(Annotations.trackingID)
-        guard tracking == expected else {
+        // A hook created under generateName carries the tracking id of its prefix (its name was
+        // not known when it was annotated).
+        var generated = key
+        if let prefix = live.metadata["generateName"]?.stringValue, !prefix.isEmpty, key.name.hasPrefix(prefix) { generated.name = prefix }
+        guard tracking == expected || tracking == Annotations.trackingID(app: context.app, key: generated) else {
             let found = tracking.map { "tracking id \"\($0)\"" } ?? "no tracking id"
             throw TargetError(.conflict, "not deleting \(key.shortDescription): it has \(found), not \"\(expected)\"; it belongs to another application or was not created by Bosun", key: key)
         }

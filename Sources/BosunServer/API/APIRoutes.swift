@@ -110,6 +110,7 @@ extension APIServer {
                 return APIResponse.json(try await engine.events(app: app, limit: limit))
             }
         }
+        addApplicationSetRoutes(to: api)
         let stream = EventStream(engine: engine, keepAlive: options.keepAlive)
         api.get("/events/stream") { request, _ in await stream.response(for: request) }
         api.post("/reload") { request, context in

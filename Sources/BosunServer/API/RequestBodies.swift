@@ -55,7 +55,7 @@ extension RequestBody {
 
     /// The type a field takes, in words, for the 400 message.
     static func expectedType(of field: String) -> String {
-        ["dryRun", "prune", "forcePrune"].contains(field) ? "true or false" : "a string"
+        ["dryRun", "prune", "forcePrune", "forceDelete"].contains(field) ? "true or false" : "a string"
     }
 }
 

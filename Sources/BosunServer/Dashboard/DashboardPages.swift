@@ -73,6 +73,7 @@ enum DashboardPages {
         var facts: [(String, String)] = []
         facts.append(("Target", HTML.esc(s.target)))
         facts.append(("Source", "\(HTML.esc(s.repository)) · <code>\(HTML.esc(s.path))</code> @ \(HTML.esc(s.revisionSpec))"))
+        if let set = s.applicationSet { facts.append(("Application set", HTML.esc(set))) }
         if let c = s.commit {
             facts.append(("Commit", "\(HTML.sha(c.sha)) \(HTML.esc(c.subject)) <span class=\"muted\">by \(HTML.esc(c.author)), \(HTML.time(c.date, now: now))</span>"))
         }

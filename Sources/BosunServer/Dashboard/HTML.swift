@@ -61,7 +61,7 @@ enum HTML {
     /// A short SHA in a monospace chip, the full one in its title.
     static func sha(_ revision: String?) -> String {
         guard let revision, !revision.isEmpty else { return #"<span class="muted">—</span>"# }
-        return #"<code class="sha" title="\#(esc(revision))">\#(esc(String(revision.prefix(7))))</code>"#
+        return #"<code class="sha" title="\#(esc(revision))">\#(esc(SourceRevision.short(revision)))</code>"#
     }
 
     static func duration(from start: Date, to end: Date?) -> String {

@@ -58,7 +58,7 @@ struct NotificationMessage: Sendable, Equatable {
         let icon = good ? ":white_check_mark:" : event == .driftDetected ? ":warning:" : event == .rolledBack ? ":rewind:" : ":x:"
         var fields: [JSONValue] = []
         if let revision, !revision.isEmpty {
-            fields.append(["title": "Commit", "value": .string("\(revision.prefix(7))\(subject.map { " \($0)" } ?? "")"), "short": false])
+            fields.append(["title": "Commit", "value": .string("\(SourceRevision.short(revision))\(subject.map { " \($0)" } ?? "")"), "short": false])
         }
         if let target { fields.append(["title": "Target", "value": .string(target), "short": true]) }
         if let health { fields.append(["title": "Health", "value": .string(health), "short": true]) }

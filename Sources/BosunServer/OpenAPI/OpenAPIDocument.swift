@@ -26,6 +26,8 @@ enum OpenAPIDocument {
         tags:
           - name: applications
           - name: events
+          - name: applicationsets
+            description: applications generated from folders, files and lists, and files of applications read from Git
           - name: operations
             description: probes, metrics and webhooks (no API token)
           - name: dashboard
@@ -146,7 +148,7 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        revision: { type: string, minLength: 1, description: "a branch, tag or commit (default: what the application tracks)" }
+                        revision: { type: string, minLength: 1, description: "a branch, tag or commit; a chart version or range; or a combined source revision from history (default: what the application tracks)" }
                         dryRun: { type: boolean }
                         prune: { type: boolean, description: delete what Git no longer declares }
                         forcePrune: { type: boolean, description: prune past maxPrunePercent or an empty render; implies prune }
@@ -166,7 +168,7 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        to: { type: string, minLength: 1, description: "a history id or a commit (default: the last good sync before the current one)" }
+                        to: { type: string, minLength: 1, description: "a history id (every source's recorded revision is restored) or a revision: a commit, a chart version, or a combined source revision (default: the last good sync before the current one)" }
               responses:
                 "202": { description: rollback sync started, content: { application/json: { schema: { $ref: "#/components/schemas/SyncStarted" } } } }
                 \#(errors(400, 401, 403, 404, 409, 413, 422, 503))
@@ -240,6 +242,39 @@ enum OpenAPIDocument {
                           id: { type: string }
                           event: { type: string }
                 \#(errors(400, 401, 404))
+          /api/v1/applicationsets:
+            get:
+              tags: [applicationsets]
+              summary: Every application set with its generators' last results and conditions (as `bosun appsets -o json`).
+              responses:
+                "200": { description: application sets, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/ApplicationSet" } } } } }
+                \#(errors(401))
+          /api/v1/applicationsets/{name}:
+            get:
+              tags: [applicationsets]
+              summary: One application set.
+              parameters: [{ name: name, in: path, required: true, schema: { type: string }, description: the application set }]
+              responses:
+                "200": { description: the application set, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationSet" } } } }
+                \#(errors(401, 404))
+          /api/v1/applicationsets/{name}/sync:
+            post:
+              tags: [applicationsets]
+              summary: Fetch the set's repositories now, list and generate again (operator); `forceDelete` removes applications beyond `maxDeletePercent`.
+              parameters: [{ name: name, in: path, required: true, schema: { type: string }, description: the application set }]
+              requestBody:
+                required: false
+                content: { application/json: { schema: { type: object, additionalProperties: false, properties: { forceDelete: { type: boolean } } } } }
+              responses:
+                "200": { description: the application set after listing, content: { application/json: { schema: { $ref: "#/components/schemas/ApplicationSet" } } } }
+                \#(errors(400, 401, 403, 404, 413))
+          /api/v1/includes:
+            get:
+              tags: [applicationsets]
+              summary: Every `include:` entry with the files in force, the commit they were read at, and its condition (ConfigInvalid, SourceUnavailable).
+              responses:
+                "200": { description: includes, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/Include" } } } } }
+                \#(errors(401))
           /api/v1/reload:
             post:
               tags: [operations]
@@ -386,6 +421,7 @@ enum OpenAPIDocument {
                 health: { $ref: "#/components/schemas/Health" }
                 pinned: { type: boolean }
                 subject: { type: string }
+                applicationSet: { type: string, description: the application set that generates it (absent for a listed application) }
             ResourceStatus:
               type: object
               required: [key, sync, health, kind, namespace, name]
@@ -396,12 +432,26 @@ enum OpenAPIDocument {
                 kind: { type: string }
                 namespace: { type: string }
                 name: { type: string }
+            SourceRevision:
+              type: object
+              description: one source's part of what an application is synced to
+              required: [repository, revision]
+              properties:
+                repository: { type: string }
+                revision: { type: string, description: "a full commit SHA (Git), or <chart>@<version> (chart repository, OCI)" }
+                digest: { type: string, description: "sha256:<hex> of the chart archive (charts only)" }
             SyncSummary:
               type: object
               required: [id, revision, result, trigger, startedAt, message]
               properties:
                 id: { type: integer, format: int64 }
-                revision: { type: string }
+                revision:
+                  type: string
+                  description: "the source revision: a commit SHA for a Git-only application; <chart>@<version> for a chart; every source's revision joined by commas (the application's own first) when values come from other repositories"
+                sources:
+                  type: array
+                  description: every source's revision; absent for Git-only applications
+                  items: { $ref: "#/components/schemas/SourceRevision" }
                 result: { type: string, enum: [Running, Succeeded, Failed, Interrupted, Terminated] }
                 trigger: { type: string, enum: [interval, webhook, manual, config, selfHeal, rollback, autoRollback] }
                 startedAt: { type: string, format: date-time }
@@ -440,7 +490,12 @@ enum OpenAPIDocument {
                 lastSync: { $ref: "#/components/schemas/SyncSummary" }
                 commit:
                   type: object
-                  properties: { sha: { type: string }, author: { type: string }, date: { type: string, format: date-time }, subject: { type: string } }
+                  properties:
+                    sha: { type: string, description: "the commit SHA, or the source revision of a chart application" }
+                    author: { type: string }
+                    date: { type: string, format: date-time }
+                    subject: { type: string }
+                    sources: { type: array, items: { $ref: "#/components/schemas/SourceRevision" }, description: absent for Git-only applications }
                 condition:
                   type: object
                   properties: { type: { type: string }, message: { type: string }, revision: { type: string } }
@@ -457,6 +512,54 @@ enum OpenAPIDocument {
                 repository: { type: string }
                 path: { type: string }
                 revisionSpec: { type: string }
+                applicationSet: { type: string, description: the application set that generates it (absent for a listed application) }
+            Condition:
+              type: object
+              required: [type, message]
+              properties: { type: { type: string }, message: { type: string }, revision: { type: string } }
+            Generator:
+              type: object
+              required: [type]
+              properties:
+                type: { type: string, enum: [directories, files, list, matrix] }
+                repository: { type: string }
+                revision: { type: string }
+                include: { type: array, items: { type: string } }
+                exclude: { type: array, items: { type: string } }
+                result:
+                  type: object
+                  description: the last good listing
+                  required: [entries]
+                  properties: { commit: { type: string }, entries: { type: integer }, listedAt: { type: string, format: date-time } }
+                condition: { $ref: "#/components/schemas/Condition" }
+                generators: { type: array, items: { $ref: "#/components/schemas/Generator" }, description: the generators a matrix combines }
+            ApplicationSet:
+              type: object
+              required: [name, origin, generators, applications, maxApplications, maxDeletePercent, deleteApplications]
+              properties:
+                name: { type: string }
+                origin: { type: string, description: "where it is declared: file:line:column, and the repository and commit for a file in Git" }
+                generators: { type: array, items: { $ref: "#/components/schemas/Generator" } }
+                applications: { type: array, items: { type: string } }
+                maxApplications: { type: integer }
+                maxDeletePercent: { type: integer }
+                deleteApplications: { type: boolean }
+                condition: { $ref: "#/components/schemas/Condition", description: "GeneratorFailed or DeleteRefused while the last listing is not applied" }
+                generatedAt: { type: string, format: date-time }
+            Include:
+              type: object
+              required: [repository, revision, path, files]
+              properties:
+                repository: { type: string }
+                revision: { type: string }
+                path: { type: string }
+                commit: { type: string }
+                files:
+                  type: array
+                  items:
+                    type: object
+                    properties: { path: { type: string }, applications: { type: array, items: { type: string } }, applicationSets: { type: array, items: { type: string } } }
+                condition: { $ref: "#/components/schemas/Condition" }
             Diff:
               type: object
               required: [resources, diff]

@@ -93,7 +93,12 @@ struct WebhookReceiver: Sendable {
             let names = Engine.applications(in: config, repositoryURLs: event.repositoryURLs, refs: event.refs, readingAny: signedBy)
             // One step on the engine for all of them; an application removed by a reload in between is skipped.
             let (refreshed, coalesced) = names.isEmpty ? ([], []) : await engine.refresh(names, trigger: .webhook)
-            let message = names.isEmpty
+            // Sets and includes reading a pushed repository list it again (a new folder, a new file).
+            let pushed = Set(repositories.filter { repo in signedBy.contains(repo.name) && event.repositoryURLs.contains { sameRepository(repo.url, url: $0) } }.map(\.name))
+            let declarations = pushed.isEmpty ? false : await engine.declarationsPushed(repositories: pushed)
+            let message = names.isEmpty && declarations
+                ? "listing the application sets and includes that read \(event.repositoryURLs.first ?? "this repository")"
+                : names.isEmpty
                 ? "no application reads \(event.repositoryURLs.first ?? "this repository") at \(event.refs.isEmpty ? "any ref" : event.refs.joined(separator: ", "))"
                 : "refreshing \(names.joined(separator: ", "))"
             return (APIResponse.json(Answer(event: "push", delivery: delivery, applications: refreshed, coalesced: coalesced, message: message),
