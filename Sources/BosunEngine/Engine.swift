@@ -133,6 +133,10 @@ public actor Engine {
         config = newConfig
         if newConfig.healthRules != old.healthRules {
             for target in targets.values { await target.useHealthRules(newConfig.healthRules) }
+            // Rules may come from Git (included files): say which are in force and where from.
+            let kinds = newConfig.healthRules.map { "\($0.group.isEmpty ? $0.kind : "\($0.group)/\($0.kind)")\($0.source.map { " (\($0))" } ?? "")" }
+            await emit(app: nil, .normal, "HealthRulesChanged",
+                       kinds.isEmpty ? "no health rules declared: the built-in and generic rules decide" : "health rules in force for \(kinds.joined(separator: ", "))")
         }
         let oldSpecs = Dictionary(old.applications.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newNames = Set(newConfig.applications.map(\.name))

@@ -136,6 +136,46 @@ import Testing
         #expect(problems.first?.message == "a second rule list for cert-manager.io/Certificate (the first is at line 4)")
     }
 
+    /// Files read from Git by `include:` carry rule lists too, checked the same way and named by
+    /// repository, file and line.
+    @Test func includedFilesCarryRuleListsNamedByRepositoryFileAndLine() throws {
+        let local = try ConfigLoader.parse("""
+            apiVersion: bosun.dev/v1
+            kind: Config
+            targets: [{ name: local, type: host }]
+            repositories: [{ name: platform, url: "https://example.com/platform.git" }]
+            """, file: "bosun.yaml")
+        let definitions = try ConfigLoader.parseApplications("""
+            apiVersion: bosun.dev/v1
+            kind: Applications
+            healthRules:
+              - group: cert-manager.io
+                kind: Certificate
+                rules: [{ when: { condition: Ready, status: "True" }, health: Healthy }]
+                default: Progressing
+            """, file: "bosun/health.yaml", repository: "platform", commit: String(repeating: "a", count: 40), local: local)
+        #expect(definitions.applications.isEmpty)
+        let set = try #require(definitions.healthRules.first)
+        #expect(set.kindKey == "cert-manager.io/Certificate" && set.defaultHealth == .progressing && set.rules.count == 1)
+        #expect(set.source?.description == "platform:bosun/health.yaml:4")
+
+        do {
+            _ = try ConfigLoader.parseApplications("""
+                apiVersion: bosun.dev/v1
+                kind: Applications
+                healthRules:
+                  - group: cert-manager.io
+                    kind: Certificate
+                    rules: [{ when: { field: status/phase, in: [Failed] }, health: Broken }]
+                """, file: "bosun/health.yaml", repository: "platform", commit: "c0ffee", local: local)
+            Issue.record("expected problems")
+        } catch {
+            let text = error.description
+            #expect(text.contains("platform:bosun/health.yaml:6"), "\(text)")
+            #expect(text.contains("is not a JSON pointer") && text.contains("\"Broken\" is not a health"), "\(text)")
+        }
+    }
+
     @Test func matcherPartsWithoutWhatTheyTestAreRefused() {
         let problems = Self.diagnostics("""
               - group: example.com

@@ -161,5 +161,69 @@ extension EndToEnd {
             #expect(try await app.configValue("settings") == "1")
             #expect(try await app.status(url)["condition"]?["type"] == "RollbackBlocked")
         }
+
+        /// Rules kept in Git (an included `kind: Applications` file), as issue 16 asks once
+        /// applications can live there: a Widget without status waits on the rule's default.
+        static func gitRules(default health: String?) -> String {
+            """
+            apiVersion: bosun.dev/v1
+            kind: Applications
+            healthRules:
+              - group: example.com
+                kind: Widget
+                rules:
+                  - { when: { condition: Ready, status: "True" }, health: Healthy }
+            \(health.map { "    default: \($0)" } ?? "")
+            """
+        }
+
+        @Test("health rules read from Git judge a custom resource; a commit that changes them applies without a restart; validate --fetch refuses a kind declared twice")
+        func healthRulesFromGit() async throws {
+            let cluster = try await KubeCluster()
+            defer { cluster.stop() }
+            let files = { (_: String) in
+                ["app/crd.yaml": Self.crd, "app/settings.yaml": KubeManifests.configMap("settings", version: "1"),
+                 "bosun/health.yaml": Self.gitRules(default: "Progressing")]
+            }
+            let app = try KubeApp(cluster: cluster, files: files, healthTimeout: "5s",
+                                  extraConfig: "include: [{ repository: deploy, revision: main, path: \"bosun/*.yaml\" }]")
+            defer { app.remove() }
+
+            // validate --fetch reads the rules from Git; the same kind declared locally too is refused, naming both places.
+            let checked = try await bosun("validate", "--config", app.config, "--fetch")
+            #expect(checked.status == 0 && checked.stdout.contains("health rules for 1 kind"), "\(checked.stdout)\(checked.stderr)")
+            let twice = try app.dir.write("twice.yaml", try String(contentsOfFile: app.config, encoding: .utf8) + "\n" + Self.widgetRules + "\n").path
+            let refused = try await bosun("validate", "--config", twice, "--fetch")
+            #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+            #expect(refused.stdout.contains("health rules for example.com/Widget are declared at deploy:bosun/health.yaml:4 and at"), "\(refused.stdout)")
+
+            let (serve, url) = try await app.serve()
+            defer { serve.stop() }
+            func events() async throws -> [String] {
+                try json(try await bosun("events", "--server", url, "-o", "json", "--limit", "1000").stdout).arrayValue?
+                    .filter { $0["reason"] == "HealthRulesChanged" }.compactMap { $0["message"]?.stringValue } ?? []
+            }
+            try await eventually("the rules from Git in force", seconds: 60) {
+                try await events().contains("health rules in force for example.com/Widget (deploy:bosun/health.yaml:4)")
+            }
+            try await app.waitSynced(url, at: try app.repo.head())
+
+            // A Widget without status: the rule from Git holds the sync until healthTimeout, and says where it is written.
+            try app.commit("a widget") { _ in ["app/gate.yaml": Self.widget("gate", version: "1")] }
+            var timedOut = ""
+            try await eventually("a sync that timed out waiting on Widget/gate", seconds: 90) {
+                timedOut = try await app.history(url).first { $0["result"] == "Failed" }?["message"]?.stringValue ?? ""
+                return !timedOut.isEmpty
+            }
+            #expect(timedOut.contains("Widget/\(app.namespace)/gate: Progressing: no health rule for Widget matched (deploy:bosun/health.yaml:4)"), "\(timedOut)")
+
+            // A commit drops the default: the generic rules decide again (no status: Healthy), with no restart.
+            let head = try app.commit("no default") { _ in
+                ["bosun/health.yaml": Self.gitRules(default: nil), "app/settings.yaml": KubeManifests.configMap("settings", version: "2")]
+            }
+            try await app.waitSynced(url, at: head)
+            let gate = try #require(try await app.status(url)["resources"]?.arrayValue?.first { $0["kind"] == "Widget" })
+            #expect(gate["health"]?["status"] == "Healthy")
+        }
     }
 }
