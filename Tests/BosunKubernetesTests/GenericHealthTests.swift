@@ -119,7 +119,9 @@ import Testing
     }
 
     @Test func aStatusWithNothingToReadIsHealthy() throws {
-        #expect(GenericHealth.health(try Self.object("status: {replicas: 3}")) == .healthy())
+        let health = GenericHealth.health(try Self.object("status: {replicas: 3}"))
+        #expect(health.status == .healthy)
+        #expect(health.message.contains("status has no condition, phase or state Bosun reads"), "\(health.message)")
     }
 
     @Test func builtInKindsKeepTheirOwnRules() throws {

@@ -41,7 +41,12 @@ enum GenericHealth {
         for (_, rule) in rules {
             if let answer = rule(observed) { return answer }
         }
-        return .healthy()
+        return nothingToRead(observed)
+    }
+
+    /// A status without anything the rules read: healthy, and the message says so.
+    static func nothingToRead(_ o: Observed) -> HealthStatus {
+        .healthy("status has no condition, phase or state Bosun reads; declare a health rule for \(o.kind) to judge it")
     }
 
     // MARK: The rules
