@@ -207,6 +207,8 @@ extension EndToEnd {
                 try await events().contains("health rules in force for example.com/Widget (deploy:bosun/health.yaml:4)")
             }
             try await app.waitSynced(url, at: try app.repo.head())
+            let includes = try json(try await Shell.execute(["curl", "-s", "\(url)/api/v1/includes"]).stdout)
+            #expect(includes.arrayValue?.first?["files"]?.arrayValue?.first?["healthRules"] == ["example.com/Widget"], "\(includes)")
 
             // A Widget without status: the rule from Git holds the sync until healthTimeout, and says where it is written.
             try app.commit("a widget") { _ in ["app/gate.yaml": Self.widget("gate", version: "1")] }
