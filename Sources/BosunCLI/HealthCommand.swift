@@ -10,7 +10,8 @@ struct HealthCommand: ParsableCommand {
             Reads objects as `kubectl get -o yaml|json` prints them (several documents, or a List) \
             and prints each one's health, the message Bosun would show and the rule that decided: \
             to debug a rule, or to test one. With --config, the config's healthRules come first for \
-            their kinds, so a rule can be tried on saved objects before it is deployed.
+            their kinds, so a rule can be tried on saved objects before it is deployed; --config may \
+            also name a file of rules kept in Git for `include:` (kind: Applications).
 
             Example:
               kubectl get deploy,pods -n shop -o yaml > live.yaml && bosun health -f live.yaml
@@ -19,7 +20,7 @@ struct HealthCommand: ParsableCommand {
             """)
 
     @Option(name: [.short, .customLong("file")], help: "The file of objects.") var file: String
-    @Option(name: [.short, .long], help: "A config whose healthRules to apply (checked as `bosun validate` does).")
+    @Option(name: [.short, .long], help: "A config, or an included kind: Applications file, whose healthRules to apply (checked as `bosun validate` does).")
     var config: String?
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
 
@@ -27,7 +28,7 @@ struct HealthCommand: ParsableCommand {
         var rules: [HealthRuleSet] = []
         if let config {
             do {
-                rules = try ConfigLoader.load(file: config).healthRules
+                rules = try ConfigLoader.healthRules(inFile: config)
             } catch {
                 throw CLIError(error.description)
             }

@@ -69,6 +69,33 @@ extension EndToEnd {
             #expect(table.stdout.contains("\(config):9"))
         }
 
+        /// A rules file kept in Git for `include:` can be tried before it is committed.
+        @Test func healthTakesARulesFileKeptInGit() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let rules = try dir.write("health.yaml", Self.config.replacingOccurrences(of: "kind: Config", with: "kind: Applications")).path
+            let objects = try dir.write("live.yaml", Self.saved).path
+            let result = try await bosun("health", "-f", objects, "--config", rules, "-o", "json")
+            #expect(result.status == 0, "\(result.stderr)")
+            let reports = try json(result.stdout).arrayValue ?? []
+            #expect(reports.map { $0["status"]?.stringValue ?? "" } == ["Progressing", "Degraded", "Healthy"])
+            #expect(reports[1]["rule"]?.stringValue == "\(rules):9")
+
+            // A bad rule there is named by file and line, and nothing is judged.
+            try dir.write("health.yaml", """
+                apiVersion: bosun.dev/v1
+                kind: Applications
+                healthRules:
+                  - group: example.com
+                    kind: Widget
+                    rules:
+                      - { when: { condition: Ready }, health: Fine }
+                """)
+            let bad = try await bosun("health", "-f", objects, "--config", rules)
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("\(rules):7:") && bad.stderr.contains("\"Fine\" is not a health"), "\(bad.stderr)")
+        }
+
         @Test func validateNamesEachBadRuleByItsLine() async throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads `healthRules:` (see `HealthRuleSet`), reporting every problem at the line of the rule
@@ -198,5 +199,30 @@ extension ConfigLoader {
         m.reader.report(node, m.childPath(key), "\"\(text)\" is not a health", fix: closestMatch(to: text, in: words).map { "did you mean \"\($0)\"?" }
             ?? "use \(words.joined(separator: ", "))")
         return nil
+    }
+}
+
+extension ConfigLoader {
+    /// The health rules of a file, for `bosun health --config`: a config (`kind: Config`, checked
+    /// whole, as `bosun validate` does), or a file kept in Git for `include:` (`kind:
+    /// Applications`; its rules checked here, its applications by `bosun validate --fetch`,
+    /// which knows the local config they name).
+    public static func healthRules(inFile file: String) throws(ConfigError) -> [HealthRuleSet] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let root = try? Yams.compose(yaml: YAMLDecoder.withoutByteOrderMark(text), .basic),
+              case .mapping(let top) = root, let kindNode = top["kind"], case .scalar(let kind) = kindNode,
+              kind.string == applicationsKind
+        else {
+            return try load(file: file).healthRules  // a config, or a file whose problem load explains
+        }
+        let reader = ConfigReader(file: file)
+        var rules: [HealthRuleSet] = []
+        if let mapping = reader.mapping(root, "", known: includedFileFields) {
+            rules = readHealthRules(mapping.list("healthRules"), reader)
+        }
+        if !reader.diagnostics.isEmpty {
+            throw ConfigError(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return rules
     }
 }
