@@ -226,6 +226,19 @@ extension EndToEnd {
             try await app.waitSynced(url, at: head)
             let gate = try #require(try await app.status(url)["resources"]?.arrayValue?.first { $0["kind"] == "Widget" })
             #expect(gate["health"]?["status"] == "Healthy")
+
+            // A second file with rules for Widget is refused, naming both places; the first file's rules stay in force.
+            try app.commit("rules twice") { _ in ["bosun/more.yaml": Self.gitRules(default: "Degraded")] }
+            var condition: JSONValue = .null
+            try await eventually("the include ConfigInvalid", seconds: 60) {
+                condition = try json(try await Shell.execute(["curl", "-s", "\(url)/api/v1/includes"]).stdout).arrayValue?.first?["condition"] ?? .null
+                return condition["type"] == "ConfigInvalid"
+            }
+            #expect(condition["message"]?.stringValue?.contains(
+                "health rules for example.com/Widget are declared at deploy:bosun/more.yaml:4 and at deploy:bosun/health.yaml:4") == true, "\(condition)")
+            try await app.waitSynced(url, at: try app.repo.head())
+            let still = try #require(try await app.status(url)["resources"]?.arrayValue?.first { $0["kind"] == "Widget" })
+            #expect(still["health"]?["status"] == "Healthy")
         }
     }
 }
