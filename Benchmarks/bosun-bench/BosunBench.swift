@@ -14,6 +14,6 @@ struct BosunBench: AsyncParsableCommand {
     static let benchmarks: [any ParsableCommand.Type] = [
         RenderBenchmark.self, EngineBenchmark.self, DiffBenchmark.self, HostBenchmark.self, GitBenchmark.self,
         NomadSimulatorBenchmark.self, WebhookBenchmark.self, SimulatorBenchmark.self, NomadBenchmark.self,
-        KubernetesBenchmark.self, AppSetsBenchmark.self, ChartsBenchmark.self, PodmanBenchmark.self,
+        KubernetesBenchmark.self, AppSetsBenchmark.self, ChartsBenchmark.self, PodmanBenchmark.self, LatencyBenchmark.self,
     ]
 }

@@ -189,7 +189,7 @@ private struct EngineRun {
 }
 
 /// The simulator executable as a child process.
-private final class SimulatorChild: @unchecked Sendable {
+final class SimulatorChild: @unchecked Sendable {
     let process = Process()
     let url: String
 

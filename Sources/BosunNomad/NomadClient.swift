@@ -33,11 +33,11 @@ public final class NomadClient: Sendable {
 
     public let connection: NomadConnection
     public let options: Options
-    public let metrics: NomadRequestMetrics
+    public let metrics: RequestCounts
     private let http: HTTPClient
     private let isShutDown = Mutex(false)
 
-    public init(connection: NomadConnection, options: Options = Options(), metrics: NomadRequestMetrics = NomadRequestMetrics()) throws {
+    public init(connection: NomadConnection, options: Options = Options(), metrics: RequestCounts = RequestCounts()) throws {
         self.connection = connection
         self.options = options
         self.metrics = metrics

@@ -41,7 +41,7 @@ public final class NomadTarget: DeploymentTarget {
         self.logger = logger
     }
 
-    public var metrics: NomadRequestMetrics { client.metrics }
+    public var metrics: RequestCounts { client.metrics }
 
     public func shutdown() async {
         for watcher in watchers.withLock({ $0 }) { watcher.cancel() }

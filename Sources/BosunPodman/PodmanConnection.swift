@@ -15,6 +15,7 @@ import Foundation
 ///     registryUsernameEnv: REGISTRY_USER        # pull credentials, read from these variables
 ///     registryPasswordEnv: REGISTRY_PASSWORD
 ///     requestTimeout: 2m                        # one API call (pulls take longer; default 2m)
+///     minReadySeconds: 5                        # a container counts as up once it ran this long
 /// ```
 public struct PodmanConnection: Sendable {
     /// The rootful service's socket.
@@ -30,6 +31,9 @@ public struct PodmanConnection: Sendable {
     /// Registry credentials for pulls (never logged).
     var credentials: (username: String, password: String)?
     public var requestTimeout: Duration
+    /// How long a container must run before it counts as up: one that crashes at once is caught
+    /// before the sync is called healthy. A workload's own `spec.minReadySeconds` wins.
+    public var minReadySeconds = 5
 
     public init(socketPath: String, hostPathAllowed: [String] = [], allowPrivileged: Bool = false,
                 insecureRegistries: Set<String> = [], requestTimeout: Duration = .seconds(120)) {
@@ -75,6 +79,9 @@ public struct PodmanConnection: Sendable {
             }
             timeout = parsed
         }
+        if let value = spec.options["minReadySeconds"], (value.intValue ?? -1) < 0 {
+            throw TargetError(.invalid, "\(prefix): minReadySeconds must be a whole number of seconds, 0 or more, such as 5")
+        }
         var connection = PodmanConnection(
             socketPath: path, hostPathAllowed: allowed, allowPrivileged: spec.bool("allowPrivileged") ?? false,
             insecureRegistries: Set(spec.strings("insecureRegistries") ?? []), requestTimeout: timeout)
@@ -91,6 +98,7 @@ public struct PodmanConnection: Sendable {
         default:
             throw TargetError(.invalid, "\(prefix): registryUsernameEnv and registryPasswordEnv go together; set both or neither")
         }
+        if let seconds = spec.options["minReadySeconds"]?.intValue { connection.minReadySeconds = seconds }
         return connection
     }
 

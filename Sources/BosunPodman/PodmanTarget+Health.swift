@@ -35,6 +35,7 @@ extension PodmanTarget {
             for entry in pod["containers"]?.arrayValue ?? [] {
                 let cname = entry["name"]?.stringValue ?? ""
                 let health = await containerHealth(entry, pod: podName, restartPolicy: restartPolicy,
+                                                   minReadySeconds: want["spec", "minReadySeconds"]?.intValue ?? connection.minReadySeconds,
                                                    container: wanted.first { $0["name"]?.stringValue == cname }, hostNetwork: spec["hostNetwork"]?.boolValue ?? false)
                 if health.status > worst.status { worst = health }
             }
@@ -42,7 +43,7 @@ extension PodmanTarget {
         return worst
     }
 
-    func containerHealth(_ entry: JSONValue, pod: String, restartPolicy: String, container: JSONObject?, hostNetwork: Bool) async -> HealthStatus {
+    func containerHealth(_ entry: JSONValue, pod: String, restartPolicy: String, minReadySeconds: Int, container: JSONObject?, hostNetwork: Bool) async -> HealthStatus {
         let cname = entry["name"]?.stringValue ?? ""
         let what = "pod \(pod) container \(cname)"
         let state = entry["state"]?.stringValue ?? ""
@@ -94,6 +95,12 @@ extension PodmanTarget {
             if let failure = await PodmanProbe.check(probe, container: id, host: hostNetwork ? "127.0.0.1" : (inspection.ipAddress ?? "127.0.0.1"), client: client) {
                 return .progressing("\(what) is not ready: \(failure)")
             }
+        }
+        // A container that crashes at once is running for a moment first: it is not up until it
+        // has stayed up (as Kubernetes' minReadySeconds), or a crash would pass for healthy.
+        let uptime = Int(Date().timeIntervalSince1970) - (entry["startedAt"]?.intValue ?? 0)
+        if uptime < minReadySeconds {
+            return .progressing("\(what) started \(max(uptime, 0)) s ago; up once it has run \(minReadySeconds) s")
         }
         return .healthy()
     }

@@ -193,6 +193,25 @@ struct FileTests {
         await host.target.shutdown()
     }
 
+    @Test("a File edited or removed on disk is reported from inotify, long before the next poll")
+    func driftIsReportedFromInotify() async throws {
+        var options = HostTargetOptions()
+        options.filePollInterval = .seconds(3600)
+        let host = try HostFixture(options: options)
+        defer { host.remove() }
+        let recorder = ChangeRecorder(host.target)
+        try await host.target.start()
+        // Written after the watch began, one in a folder of its own: each folder is watched as a File lands in it.
+        try await host.apply(fileManifest("index", path: "index.html", content: "from git"))
+        try await host.apply(fileManifest("conf", path: "etc/app/app.conf", content: "a=1"))
+
+        try "edited".write(toFile: host.path("etc/app/app.conf"), atomically: true, encoding: .utf8)
+        #expect(await eventually { recorder.contains("etc/app/app.conf (File/conf) was changed on disk") })
+        try FileManager.default.removeItem(atPath: host.path("index.html"))
+        #expect(await eventually { recorder.contains("index.html (File/index) was removed on disk") })
+        await host.target.shutdown()
+    }
+
     @Test("live lists every File held for the application, and delete removes the file")
     func liveAndDelete() async throws {
         let host = try HostFixture()

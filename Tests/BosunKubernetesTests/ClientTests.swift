@@ -16,10 +16,10 @@ import Testing
         #expect(namespaces?.namespaced == false)
         let roles = try await cluster.client.discovery.resource(group: "rbac.authorization.k8s.io", kind: "ClusterRole")
         #expect(roles?.apiVersion == "rbac.authorization.k8s.io/v1")
-        let before = cluster.client.metrics.total(verb: "discovery")
+        let before = cluster.client.metrics.total("discovery")
         _ = try await cluster.client.resource(apiVersion: "apps/v1", kind: "Deployment")
         _ = try await cluster.client.discovery.resource(group: "", kind: "Namespace")
-        #expect(cluster.client.metrics.total(verb: "discovery") == before)
+        #expect(cluster.client.metrics.total("discovery") == before)
         await cluster.stop()
     }
 
@@ -170,8 +170,8 @@ import Testing
         let applied = try await cluster.client.apply(try Resource.yaml(Self.deployment), as: resource, force: false, dryRun: false)
         #expect(applied.name == "web")
         let counts = cluster.client.metrics.snapshot
-        #expect(counts[.init(verb: "patch", code: 503)] == 2)
-        #expect(counts[.init(verb: "patch", code: 200)] == 1)
+        #expect(counts[.init(operation: "patch", code: 503)] == 2)
+        #expect(counts[.init(operation: "patch", code: 200)] == 1)
         #expect(cluster.clock.sleeps.count == 2)
         #expect(cluster.clock.sleeps[1] > cluster.clock.sleeps[0] * 0.99 || cluster.clock.sleeps[1] >= 0.2)
         await cluster.stop()
@@ -200,7 +200,7 @@ import Testing
             #expect(error.message.contains("list deployments.apps in namespace \"shop\""))
             #expect(error.message.contains("gave up after 3 attempts"))
         }
-        #expect(cluster.client.metrics.snapshot[.init(verb: "list", code: 500)] == 3)
+        #expect(cluster.client.metrics.snapshot[.init(operation: "list", code: 500)] == 3)
         await cluster.stop()
     }
 
@@ -220,7 +220,7 @@ import Testing
             #expect(error.code == .transient)
             #expect(error.message.contains("cannot reach the API server at http://127.0.0.1:9"))
         }
-        #expect(client.metrics.snapshot[.init(verb: "get", code: 0)] == 2)
+        #expect(client.metrics.snapshot[.init(operation: "get", code: 0)] == 2)
         await client.shutdown()
     }
 }

@@ -8,83 +8,6 @@ extension EndToEnd {
     /// runs keeps running, the application shows `SourceUnavailable` with the last good commit, and
     /// it recovers by itself once the host is back — through the `bosun` binary and the host target.
     @Suite(.serialized) struct FaultGitRemoteTests {
-        /// Smart HTTP in front of `git http-backend`; the file `mode` next to the repositories picks
-        /// the behaviour of every request: `ok`, `garbage` (200 with random bytes), `error` (500),
-        /// `hang` (never answers).
-        static let script = #"""
-            import os, signal, subprocess, sys, time
-            from http.server import HTTPServer, BaseHTTPRequestHandler
-            from socketserver import ThreadingMixIn
-
-            signal.pthread_sigmask(signal.SIG_SETMASK, [])
-            root, port = sys.argv[1], int(sys.argv[2])
-
-            class Handler(BaseHTTPRequestHandler):
-                def log_message(self, *args):
-                    pass
-
-                def do_GET(self):
-                    self.serve()
-
-                def do_POST(self):
-                    self.serve()
-
-                def serve(self):
-                    with open(os.path.join(root, "mode")) as f:
-                        mode = f.read().strip()
-                    if mode == "hang":
-                        time.sleep(3600)
-                        return
-                    if mode == "error":
-                        self.send_response(500)
-                        self.send_header("Content-Length", "0")
-                        self.end_headers()
-                        return
-                    if mode == "garbage":
-                        content = os.urandom(4096)
-                        self.send_response(200)
-                        self.send_header("Content-Type", "application/x-git-upload-pack-advertisement")
-                        self.send_header("Content-Length", str(len(content)))
-                        self.end_headers()
-                        self.wfile.write(content)
-                        return
-                    path, _, query = self.path.partition("?")
-                    length = int(self.headers.get("Content-Length") or 0)
-                    body = self.rfile.read(length) if length else b""
-                    env = dict(os.environ)
-                    env.update({
-                        "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path,
-                        "QUERY_STRING": query, "REQUEST_METHOD": self.command,
-                        "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-                        "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-                        "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
-                    })
-                    out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
-                    separator = b"\r\n\r\n" if b"\r\n\r\n" in out else b"\n\n"
-                    head, _, content = out.partition(separator)
-                    status, headers = 200, []
-                    for line in head.decode().splitlines():
-                        key, _, value = line.partition(":")
-                        if key.lower() == "status":
-                            status = int(value.strip().split()[0])
-                        elif key:
-                            headers.append((key, value.strip()))
-                    self.send_response(status)
-                    for key, value in headers:
-                        self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(content)))
-                    self.end_headers()
-                    self.wfile.write(content)
-
-            class Server(ThreadingMixIn, HTTPServer):
-                daemon_threads = True
-                allow_reuse_address = True
-
-            server = Server(("127.0.0.1", port), Handler)
-            print("PORT", server.server_address[1], flush=True)
-            server.serve_forever()
-            """#
-
         /// The Git host: a bare repository behind the script, and the work repository that pushes to it.
         final class GitHost: @unchecked Sendable {
             let work: GitRepository
@@ -105,7 +28,7 @@ extension EndToEnd {
             var url: String { "http://127.0.0.1:\(port)/site.git" }
 
             func start() async throws {
-                server = try await Reliability.PythonServer(script: FaultGitRemoteTests.script, arguments: [root.path, String(port)])
+                server = try await Reliability.PythonServer(script: GitHTTPBackend.script, arguments: [root.path, String(port)])
             }
 
             /// Unreachable: nothing listens on the port any more.

@@ -178,10 +178,17 @@ extension EndToEnd {
             let text = try await setup.history(url).map { $0.jsonString() }.joined()
             #expect(text.contains("exited with code 3") || text.contains("restarting in a loop"), "\(text)")
             #expect(text.contains("config is broken"), "\(text)")
-            try await eventually("the good pod runs again", seconds: 60) {
-                let status = try await setup.status(url)
-                let state = try await podman.podman("inspect", "web-main", "--format", "{{.State.Status}}").stdout
-                return status["sync"]?["revision"]?.stringValue == good && status["health"]?["status"] == "Healthy" && state == "running"
+            var seen = ""
+            do {
+                try await eventually("the good pod runs again", seconds: 60) {
+                    let status = try await setup.status(url)
+                    let state = try await podman.podman("inspect", "web-main", "--format", "{{.State.Status}}").stdout
+                    seen = "web-main \(state); status \(status.jsonString())"
+                    return status["sync"]?["revision"]?.stringValue == good && status["health"]?["status"] == "Healthy" && state == "running"
+                }
+            } catch {
+                Issue.record("last seen: \(seen)\nhistory: \(try await setup.history(url).map { $0.jsonString() })")
+                throw error
             }
             let rollback = try await setup.history(url).first { $0["trigger"] == "autoRollback" }
             #expect(rollback?["revision"]?.stringValue == good && rollback?["result"] == "Succeeded", "\(String(describing: rollback))")

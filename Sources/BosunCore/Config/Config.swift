@@ -121,7 +121,7 @@ public struct TargetSpec: Sendable, Hashable {
         "host": ["root"],
         "kubernetes": ["kubeconfig", "context", "inCluster", "namespace", "qps", "requestTimeout"],
         "nomad": ["address", "namespace", "region", "tokenEnv", "caCert", "clientCert", "clientKey", "tlsSkipVerify", "tlsServerName", "purge"],
-        "podman": ["socket", "hostPathAllowed", "allowPrivileged", "insecureRegistries", "registryUsernameEnv", "registryPasswordEnv", "requestTimeout"],
+        "podman": ["socket", "hostPathAllowed", "allowPrivileged", "insecureRegistries", "registryUsernameEnv", "registryPasswordEnv", "requestTimeout", "minReadySeconds"],
     ]
 }
 

@@ -58,6 +58,7 @@ extension HostDeploymentTarget {
         }
         fileSignatures[id] = FileSignature.of(absolute)
         reportedDrift[id] = nil
+        fileWatcher?.add(URL(fileURLWithPath: absolute).deletingLastPathComponent().path)
         if previous?.sha256 != stored.sha256 || previous?.mode != stored.mode {
             await restartProcesses(of: id.app, listing: id.name)
         }
@@ -131,12 +132,39 @@ extension HostDeploymentTarget {
 
     // MARK: Drift
 
-    /// Polls the files Bosun wrote until cancelled; metadata first, bytes only when it moved.
+    /// Looks at the files Bosun wrote until cancelled (metadata first, bytes only when it moved):
+    /// at once when inotify says something changed in their folders, else at each poll.
     func watchFiles() async {
-        while !Task.isCancelled {
-            await checkFiles()
-            do { try await Task.sleep(for: options.filePollInterval) } catch { return }
+        let watcher = DirectoryWatcher()
+        fileWatcher = watcher
+        defer {
+            watcher.stop()
+            fileWatcher = nil
         }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in watcher.changes {
+                    await self.checkFiles()
+                    await self.watchFolders(watcher)
+                }
+            }
+            // Polling goes on beside the watch: for folders that could not be watched or did
+            // not exist yet, and where inotify is not available at all.
+            while !Task.isCancelled {
+                await checkFiles()
+                await watchFolders(watcher)
+                do { try await Task.sleep(for: options.filePollInterval) } catch { break }
+            }
+            watcher.stop()
+            group.cancelAll()
+        }
+    }
+
+    /// The folders of every File Bosun wrote (those that exist), watched for changes.
+    func watchFolders(_ watcher: DirectoryWatcher) async {
+        guard watcher.isActive else { return }
+        let folders = Set(await store.state.files.map { URL(fileURLWithPath: $0.absolutePath).deletingLastPathComponent().path })
+        watcher.watch(folders.filter { FileManager.default.fileExists(atPath: $0) })
     }
 
     /// Reports, once per change, a file edited or removed on disk.

@@ -33,6 +33,8 @@ public actor HostDeploymentTarget: DeploymentTarget {
     /// The drift already reported per file ("changed", "removed"), so one edit is one change.
     var reportedDrift: [HostResourceID: String] = [:]
     var watchTask: Task<Void, Never>?
+    /// Set while the files are watched: a File written in a new folder gets that folder watched.
+    var fileWatcher: DirectoryWatcher?
     var isShutDown = false
     private var busy: [HostResourceID: [CheckedContinuation<Void, Never>]] = [:]
 

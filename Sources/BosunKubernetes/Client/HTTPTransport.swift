@@ -18,7 +18,7 @@ final class HTTPTransport: Sendable {
 
     let connection: ClusterConnection
     let options: KubernetesClientOptions
-    let metrics: RequestMetrics
+    let metrics: RequestCounts
     let credentials: CredentialSource
     private let http: HTTPClientBox
     private let clock: any BosunClock
@@ -29,7 +29,7 @@ final class HTTPTransport: Sendable {
     /// The TLS configuration built for the last exec-plugin client certificate.
     private let execTLS = Mutex<(pem: [UInt8], tls: TLSConfiguration)?>(nil)
 
-    init(connection: ClusterConnection, options: KubernetesClientOptions, metrics: RequestMetrics, clock: any BosunClock,
+    init(connection: ClusterConnection, options: KubernetesClientOptions, metrics: RequestCounts, clock: any BosunClock,
          environment: [String: String], logger: Logger) throws {
         self.connection = connection
         self.options = options
@@ -130,14 +130,14 @@ final class HTTPTransport: Sendable {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                metrics.record(verb: request.verb, code: 0)
+                metrics.record(request.verb, code: 0)
                 let failure = classify(error, request: request)
                 guard failure.isRetryable, attempt <= options.maxRetries, !Task.isCancelled else { throw failure }
                 logger.debug("retrying after a connection failure", metadata: ["request": "\(request)", "attempt": "\(attempt)"])
                 try await clock.sleep(for: backoff(attempt: attempt, retryAfter: nil))
                 continue
             }
-            metrics.record(verb: request.verb, code: status)
+            metrics.record(request.verb, code: status)
             logger.trace("answered", metadata: ["request": "\(request)", "status": "\(status)"])
             if let accepted = try accept(status, body, headers, raw) { return accepted }
 

@@ -25,7 +25,7 @@ public final class KubernetesClient: Sendable {
     public let connection: ClusterConnection
     public let options: KubernetesClientOptions
     /// Requests sent, by verb and answer.
-    public let metrics: RequestMetrics
+    public let metrics: RequestCounts
     public let discovery: APIDiscovery
     let transport: HTTPTransport
 
@@ -38,7 +38,7 @@ public final class KubernetesClient: Sendable {
     ) throws {
         self.connection = connection
         self.options = options
-        let metrics = RequestMetrics()
+        let metrics = RequestCounts()
         self.metrics = metrics
         transport = try HTTPTransport(
             connection: connection, options: options, metrics: metrics, clock: clock, environment: environment, logger: logger)

@@ -5,7 +5,7 @@ extension KubernetesTarget {
     ///
     /// Kinds in use are watched (the first call lists them); afterwards the answer comes from
     /// memory. A key the cache cannot hold (an object without the label, such as a namespace
-    /// made outside Bosun, or a kind that cannot be watched) is read with a GET.
+    /// made outside Bosun, or a kind that cannot be watched) is read from the server.
     public func live(keys: Set<ResourceKey>, context: AppContext) async throws -> [ResourceKey: Resource] {
         // Which kinds the keys need, as the server serves them; a kind it does not serve has no objects.
         var resources: [String: APIResource] = [:]
@@ -41,8 +41,32 @@ extension KubernetesTarget {
         return result
     }
 
-    /// GETs objects a few at a time.
+    /// Reads objects the watch does not hold (absent, or made without Bosun's label): a GET
+    /// each, except where many are wanted of one kind in one namespace (a first sync), which
+    /// one unfiltered LIST answers instead of a request per object.
     func read(_ wanted: [(ResourceKey, APIResource)]) async throws -> [(ResourceKey, Resource)] {
+        var groups: [String: [(ResourceKey, APIResource)]] = [:]
+        for entry in wanted { groups["\(entry.1.group)/\(entry.1.kind)|\(entry.0.namespace)", default: []].append(entry) }
+        var single: [(ResourceKey, APIResource)] = []
+        var found: [(ResourceKey, Resource)] = []
+        for group in groups.values {
+            guard group.count > Self.listInsteadOfGets, let resource = group.first?.1 else {
+                single.append(contentsOf: group)
+                continue
+            }
+            let scope = resource.namespaced ? group[0].0.namespace : nil
+            let objects = try await client.list(resource, namespace: scope).items
+            let byKey = Dictionary(objects.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            for (key, _) in group { if let object = byKey[key] { found.append((key, object)) } }
+        }
+        return found + (try await get(single))
+    }
+
+    /// Above this many objects of one kind in one namespace, one LIST reads them.
+    static var listInsteadOfGets: Int { 8 }
+
+    /// GETs objects a few at a time.
+    func get(_ wanted: [(ResourceKey, APIResource)]) async throws -> [(ResourceKey, Resource)] {
         try await withThrowingTaskGroup(of: (ResourceKey, Resource?).self) { group in
             var found: [(ResourceKey, Resource)] = []
             var iterator = wanted.makeIterator()

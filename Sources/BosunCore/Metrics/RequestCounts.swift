@@ -1,10 +1,12 @@
 import Synchronization
 
-/// Requests sent to the Nomad API, counted by operation and answer, for benchmarks and the
-/// tests that check a steady-state pass sends one list call instead of one request per job.
-public final class NomadRequestMetrics: Sendable {
-    /// One counter: an operation (`list`, `read`, `parse`, `plan`, `register`, `deregister`,
-    /// `deployments`, `allocations`) and the HTTP status (0: no answer, the connection failed).
+/// Requests a target sent to its API, counted by operation and answer, for benchmarks, metrics
+/// and the tests that check a steady-state pass sends nothing (Kubernetes) or one list call
+/// instead of one request per job (Nomad).
+public final class RequestCounts: Sendable {
+    /// One counter: an operation (a Kubernetes verb such as `get`, `list`, `watch`, `patch`;
+    /// a Nomad call such as `list`, `plan`, `register`) and the HTTP status (0: no answer, the
+    /// connection failed).
     public struct Key: Sendable, Hashable, Comparable, CustomStringConvertible {
         public var operation: String
         public var code: Int
@@ -20,7 +22,7 @@ public final class NomadRequestMetrics: Sendable {
 
     public init() {}
 
-    func record(_ operation: String, code: Int) {
+    public func record(_ operation: String, code: Int) {
         counts.withLock { $0[Key(operation: operation, code: code), default: 0] += 1 }
     }
 
