@@ -11,7 +11,8 @@ import Foundation
 /// Bosun on Kubernetes, against the `kubernetes-simulator` executable with a latency per request:
 /// the first sync of 100 applications × 20 objects next to `kubectl apply --server-side` of the
 /// same objects to the same simulator, then a steady-state pass over 1,000 applications × 20
-/// objects (API requests sent, time, resident memory of this process, which holds only Bosun).
+/// objects (API requests sent, time, resident memory of this process, which holds only Bosun),
+/// and the health of 20,000 cached objects of 50 kinds (`KubernetesHealthBenchmark`).
 struct KubernetesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kubernetes", abstract: "Kubernetes target: first sync against kubectl, steady-state pass, requests, memory.")
@@ -66,6 +67,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         figure("bosun first sync (engine, \(first.apps) applications)", bosunSeconds, "s", target: "< half of kubectl's")
         figure("  bosun / kubectl", bosunSeconds / kubectlSeconds, "×", target: "< 0.5")
         figure("  API requests of bosun's first sync", Double(first.client.metrics.total()), "")
+        print("    \(first.client.metrics.summary)")
         await first.stop()
 
         // Steady state: everything synced, nothing changed; one pass over every application.
@@ -94,6 +96,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         figure("  applications not Synced after it", Double(outOfSync), "", target: "0")
         HeapTrimmer.trimNow()  // as `bosun serve` does every 5 s
         figure("resident memory of this process (Bosun only)", residentMiB(), "MiB", target: "< 150 MB")
+        try await KubernetesHealthBenchmark.run(target: steady.target, passes: max(3, passes))
         await steady.stop()
     }
 

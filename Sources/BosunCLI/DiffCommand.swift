@@ -2,6 +2,7 @@ import ArgumentParser
 import BosunCore
 import BosunDiff
 import BosunEngine
+import BosunKubernetes
 import BosunRender
 import Foundation
 
@@ -13,9 +14,12 @@ struct DiffCommand: AsyncParsableCommand {
             Three forms, one diff engine (three-way: last-applied, desired, live; Secret values masked):
               bosun diff --repo PATH|URL --from REV --to REV [--path P]   what merging would change
               bosun diff --desired FILE --live FILE [--last-applied FILE] what Bosun would call drift
+                [--namespace NS] [--target NAME]
               bosun diff APP [--server-side]                              desired against live, via `bosun serve`
               bosun diff APP --from REV --to REV [--config FILE]          two source revisions of an application (chart versions or commits)
             Exits 0 when nothing changes, 1 when something does, 2 on an error (as `diff` does).
+            With --desired, objects that name no namespace get --namespace, else the namespace of \
+            the live object of the same kind and name, as the engine gives them destination.namespace.
 
             Example:
               bosun diff --repo . --from main --to feature/scale-up --path apps/shop
@@ -31,6 +35,10 @@ struct DiffCommand: AsyncParsableCommand {
     @Option(help: "A file of desired objects (YAML or JSON).") var desired: String?
     @Option(help: "A file of live objects, as `kubectl get -o yaml|json` prints them.") var live: String?
     @Option(help: "A file of last-applied objects.") var lastApplied: String?
+    @Option(name: [.short, .long], help: "With --desired: the namespace of desired objects that name none (default: the live object's).")
+    var namespace: String?
+    @Option(help: "With --desired: a kubernetes target of --config whose API server tells namespaced kinds from cluster-scoped ones (default: the live file and the built-in kinds).")
+    var target: String?
     @OptionGroup var cache: CacheOptions
     @OptionGroup var server: ServerOptions
     @Option(name: .shortAndLong, help: "text or json.") var output: OutputFormat = .text
@@ -42,7 +50,7 @@ struct DiffCommand: AsyncParsableCommand {
         do {
             if let desired {
                 guard let live else { throw CLIError("--desired needs --live (and optionally --last-applied)") }
-                diffs = try fileDiff(desired: desired, live: live)
+                diffs = try await fileDiff(desired: desired, live: live)
             } else if let repo {
                 guard let from, let to else { throw CLIError("--repo needs --from and --to") }
                 diffs = try await revisionDiff(repo: repo, from: from, to: to)
@@ -73,14 +81,35 @@ struct DiffCommand: AsyncParsableCommand {
         throw ExitCode(changed.isEmpty ? 0 : 1)
     }
 
-    func fileDiff(desired: String, live: String) throws -> [ResourceDiff] {
-        let desiredObjects = try Self.objects(in: desired)
-        let liveObjects = Dictionary(try Self.objects(in: live).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+    func fileDiff(desired: String, live: String) async throws -> [ResourceDiff] {
+        let savedLive = try Self.objects(in: live)
+        // Manifests from Git often name no namespace; the engine gives them destination.namespace.
+        let cluster = try target.map { try self.cluster(named: $0) }
+        let desiredObjects: [Resource]
+        do {
+            desiredObjects = try await NamespaceDefaults.assign(try Self.objects(in: desired), live: savedLive, namespace: namespace) { object in
+                try await cluster?.client.discovery.resource(apiVersion: object.apiVersion, kind: object.kind)?.namespaced
+            }
+            await cluster?.shutdown()
+        } catch {
+            await cluster?.shutdown()
+            throw error
+        }
+        let liveObjects = Dictionary(savedLive.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let last = try lastApplied.map { Dictionary(try Self.objects(in: $0).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
         // Only the objects named in --desired: a live file usually holds more.
         let wanted = Set(desiredObjects.map(\.key))
         return Differ.diff(desired: desiredObjects, live: liveObjects.filter { wanted.contains($0.key) },
                            lastApplied: last.filter { wanted.contains($0.key) }, options: DiffOptions())
+    }
+
+    /// The kubernetes target `name` of --config, whose discovery tells namespaced kinds apart.
+    func cluster(named name: String) throws -> KubernetesTarget {
+        let config = try ConfigLoader.load(file: server.config)
+        guard let spec = config.target(named: name) else { throw CLIError("\(server.config) has no target named \(name)") }
+        guard spec.type == "kubernetes" else { throw CLIError("--target \(name) is a \(spec.type) target; only a kubernetes target has namespaces") }
+        return try KubernetesTargetFactory.makeTarget(
+            spec, TargetEnvironment(dataDirectory: config.dataDirectory, resolvePath: { config.resolvePath($0) }))
     }
 
     /// Objects in a YAML or JSON file; `kind: List` (as kubectl prints several) is expanded.

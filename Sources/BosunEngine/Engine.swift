@@ -75,6 +75,7 @@ public actor Engine {
                        "sync \(cut.id) was cut off when Bosun stopped; it is marked Interrupted")
         }
         for (name, target) in targets.sorted(by: { $0.key < $1.key }) {
+            await target.useHealthRules(config.healthRules)
             do {
                 try await target.start()
             } catch {
@@ -88,7 +89,16 @@ public actor Engine {
         }
         for spec in config.applications { await add(spec) }
         await emit(app: nil, .normal, "Started", "Bosun started with \(plural(config.applications.count, "application"))")
+        if !config.healthRules.isEmpty { await announceHealthRules(config.healthRules) }
         startDeclarations()
+    }
+
+    /// Says which kinds have declared health rules in force and where each is written (rules
+    /// may come from Git, by included files).
+    func announceHealthRules(_ rules: [HealthRuleSet]) async {
+        let kinds = rules.map { "\($0.group.isEmpty ? $0.kind : "\($0.group)/\($0.kind)")\($0.source.map { " (\($0))" } ?? "")" }
+        await emit(app: nil, .normal, "HealthRulesChanged",
+                   kinds.isEmpty ? "no health rules declared: the built-in and generic rules decide" : "health rules in force for \(kinds.joined(separator: ", "))")
     }
 
     /// Stops the loops, lets running syncs finish their current step, and stops the targets.
@@ -137,6 +147,10 @@ public actor Engine {
         config = newConfig
         if old.decryptionKeys != newConfig.decryptionKeys {
             keyrings = KeyringCache(config: newConfig, gpgRoot: newConfig.dataDirectory.appendingPathComponent("gnupg").path)
+        }
+        if newConfig.healthRules != old.healthRules {
+            for target in targets.values { await target.useHealthRules(newConfig.healthRules) }
+            await announceHealthRules(newConfig.healthRules)
         }
         let oldSpecs = Dictionary(old.applications.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newNames = Set(newConfig.applications.map(\.name))

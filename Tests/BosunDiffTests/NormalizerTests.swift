@@ -153,6 +153,6 @@ struct NormalizerTests {
         lastApplied.setMetadata("uid", "abc")
         #expect(Differ.diff(desired: desired, live: live, lastApplied: lastApplied, options: none).changedPaths == ["/metadata/uid"])
         #expect(Differ.diff(desired: desired, live: live, lastApplied: lastApplied, options: DiffOptions()).action == .unchanged)
-        #expect(Normalizers.standard.map(\.name) == ["server-fields", "secret-string-data", "numbers", "quantities", "empty-values"])
+        #expect(Normalizers.standard.map(\.name) == ["server-fields", "secret-string-data", "secret-empty-data", "numbers", "quantities", "empty-values"])
     }
 }

@@ -58,7 +58,8 @@ import Testing
         #expect(entries[1]["key"]?.stringValue == "/PersistentVolumeClaim/shop/data")
         #expect(entries[1]["status"]?.stringValue == "Progressing")
         #expect(entries[1]["message"]?.stringValue == "PVC is Pending: waiting for a volume to be bound")
-        #expect(entries[0].objectValue?.keys == ["key", "status", "message"])
+        #expect(entries[1]["rule"]?.stringValue == "built-in")
+        #expect(entries[0].objectValue?.keys == ["key", "status", "message", "rule"])
     }
 
     @Test func aDocumentWithoutKindIsRefusedWithItsLine() throws {

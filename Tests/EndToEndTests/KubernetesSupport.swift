@@ -127,7 +127,7 @@ struct KubeApp {
     let config: String
 
     init(cluster: KubeCluster, files: (String) -> [String: String], sync: String = "", healthTimeout: String = "60s",
-         retry: String = "{ limit: 100, backoff: 1s, maxBackoff: 2s }", auto: Bool = true) throws {
+         retry: String = "{ limit: 100, backoff: 1s, maxBackoff: 2s }", auto: Bool = true, extraConfig: String = "") throws {
         self.cluster = cluster
         namespace = "bosun-e2e-\(UUID().uuidString.prefix(8).lowercased())"
         repo = try GitRepository()
@@ -147,6 +147,7 @@ struct KubeApp {
                 source: { repository: deploy, revision: main, path: app }
                 destination: { target: cluster, namespace: \(namespace) }
                 sync: { auto: \(auto), prune: true, selfHeal: true, interval: 2s, createNamespace: true, healthTimeout: \(healthTimeout), maxPrunePercent: 100, retry: \(retry)\(sync) }
+            \(extraConfig)
             """).path
     }
 

@@ -120,6 +120,25 @@ import Testing
         }
     }
 
+    @Test func aSchemaThatPreservesUnknownFieldsAtItsRootTakesAnyFieldByApply() async throws {
+        let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
+        defer { Task { await simulator.stop() } }
+        let api = simulator.api
+        let crd = Fixtures.widgetCRD.replacingOccurrences(of: "name: widgets.example.com", with: "name: gadgets.example.com")
+            .replacingOccurrences(of: "plural: widgets", with: "plural: gadgets").replacingOccurrences(of: "kind: Widget", with: "kind: Gadget")
+        var object = try Fixtures.yaml(crd)
+        var versions = object["spec"]?["versions"]?.arrayValue ?? []
+        versions[0]["schema"] = ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]]
+        object["spec"]?["versions"] = .array(versions)
+        try api.create(api.type(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition"), namespace: "", object: object)
+        #expect(await eventually { (try? api.type(apiVersion: "example.com/v1", kind: "Gadget")) != nil })
+        let gadgets = try api.type(apiVersion: "example.com/v1", kind: "Gadget")
+        let applied = try api.apply(gadgets, namespace: "default", name: "g", configuration: [
+            "apiVersion": "example.com/v1", "kind": "Gadget", "metadata": ["name": "g"], "spec": ["colour": "red", "sizes": [1, 2]],
+        ], options: WriteOptions(fieldManager: "kubectl")).object
+        #expect(applied["spec"] == ["colour": "red", "sizes": [1, 2]])
+    }
+
     @Test func aNamespacedObjectNeedsItsNamespace() async throws {
         let simulator = try await KubernetesSimulator.start(Fixtures.options(controllers: false))
         defer { Task { await simulator.stop() } }

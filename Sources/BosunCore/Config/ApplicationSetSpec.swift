@@ -134,10 +134,14 @@ public struct IncludedDefinitions: Sendable, Hashable {
     public var applicationSets: [ApplicationSetSpec]
     /// Where each application is written, by name.
     public var origins: [String: DefinitionOrigin]
+    /// Health rules per kind (`healthRules:`), as the local config declares them.
+    public var healthRules: [HealthRuleSet]
 
-    public init(applications: [ApplicationSpec] = [], applicationSets: [ApplicationSetSpec] = [], origins: [String: DefinitionOrigin] = [:]) {
+    public init(applications: [ApplicationSpec] = [], applicationSets: [ApplicationSetSpec] = [], origins: [String: DefinitionOrigin] = [:],
+                healthRules: [HealthRuleSet] = []) {
         self.applications = applications
         self.applicationSets = applicationSets
         self.origins = origins
+        self.healthRules = healthRules
     }
 }

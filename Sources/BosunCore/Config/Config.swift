@@ -10,6 +10,8 @@ public struct Config: Sendable {
     public var notifications: [NotificationSpec]
     /// Named decryption keys (local config only), see `DecryptionKeySpec`.
     public var decryptionKeys: [DecryptionKeySpec] = []
+    /// Health rules declared per kind (`healthRules:`), for the targets that judge such objects.
+    public var healthRules: [HealthRuleSet] = []
     /// Sets that generate applications (those of included files are added by the engine).
     public var applicationSets: [ApplicationSetSpec] = []
     /// Files of applications and sets read from Git.

@@ -1,16 +1,15 @@
 import Foundation
 import Yams
 
-/// Files of `kind: Applications`, read from Git by an `include:` entry: applications and
-/// application sets that refer to what the local config names (targets, repositories), and
-/// nothing that belongs to the machine (server, tokens, targets, credentials, key files).
+/// Files of `kind: Applications`, read from Git by an `include:` entry: applications,
+/// application sets and health rules per kind, that refer to what the local config names
+/// (targets, repositories), and nothing that belongs to the machine (server, tokens, targets, credentials, key files).
 extension ConfigLoader {
     public static let applicationsKind = "Applications"
     /// Included files larger than this are refused before they are parsed.
     public static let maxIncludedFileSize = 1 << 20
 
-    // TODO(issue 16): accept `healthRules` here once the local config has them.
-    static let includedFileFields = ["apiVersion", "kind", "applications", "applicationSets"]
+    static let includedFileFields = ["apiVersion", "kind", "applications", "applicationSets", "healthRules"]
 
     /// Parses an included file read from `repository` at `commit`. `local`: the local config,
     /// whose targets and repositories the definitions may name.
@@ -33,7 +32,7 @@ extension ConfigLoader {
             }
             if let k = top.string("kind", required: applicationsKind), k != applicationsKind, let node = top.value("kind") {
                 reader.report(node, "kind", "expected kind \(applicationsKind), found \"\(k)\"",
-                              fix: k == "Config" ? "a file read from Git holds applications and applicationSets only; keep targets, repositories and the server in the local config" : "write `kind: \(applicationsKind)`")
+                              fix: k == "Config" ? "a file read from Git holds applications, applicationSets and healthRules only; keep targets, repositories and the server in the local config" : "write `kind: \(applicationsKind)`")
             }
             for entry in top.list("applications") {
                 guard let app = readApplication(entry.node, entry.path, reader) else { continue }
@@ -43,6 +42,7 @@ extension ConfigLoader {
             result.applicationSets = top.list("applicationSets").compactMap {
                 readApplicationSet($0.node, $0.path, reader, origin: origin)
             }
+            result.healthRules = readHealthRules(top.list("healthRules"), reader)
             let targets = local.targets.map(\.name)
             let repositories = local.repositories.map(\.name)
             var seen: [String: Int] = [:]

@@ -49,7 +49,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include", "decryptionKeys"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include", "decryptionKeys", "healthRules"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -72,6 +72,7 @@ public enum ConfigLoader {
             config.repositories = top.list("repositories").compactMap { readRepository($0.node, $0.path, reader) }
             config.applications = top.list("applications").compactMap { readApplication($0.node, $0.path, reader) }
             config.notifications = top.list("notifications").compactMap { readNotification($0.node, $0.path, reader) }
+            config.healthRules = readHealthRules(top.list("healthRules"), reader)
             let origin = DefinitionOrigin(file: file, line: 1, column: 1)
             config.applicationSets = top.list("applicationSets").compactMap { readApplicationSet($0.node, $0.path, reader, origin: origin) }
             config.includes = top.list("include").compactMap { readInclude($0.node, $0.path, reader) }

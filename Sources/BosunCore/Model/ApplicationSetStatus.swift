@@ -88,10 +88,24 @@ public struct IncludeStatus: Sendable, Codable, Hashable {
         public var path: String
         public var applications: [String]
         public var applicationSets: [String]
-        public init(path: String, applications: [String], applicationSets: [String]) {
+        /// The kinds it declares health rules for, as `group/Kind` (`/Kind` for the core group).
+        public var healthRules: [String]
+        public init(path: String, applications: [String], applicationSets: [String], healthRules: [String] = []) {
             self.path = path
             self.applications = applications
             self.applicationSets = applicationSets
+            self.healthRules = healthRules
+        }
+
+        enum CodingKeys: String, CodingKey { case path, applications, applicationSets, healthRules }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decode(String.self, forKey: .path)
+            applications = try c.decode([String].self, forKey: .applications)
+            applicationSets = try c.decode([String].self, forKey: .applicationSets)
+            // A server from before health rules could live in Git sends none.
+            healthRules = try c.decodeIfPresent([String].self, forKey: .healthRules) ?? []
         }
     }
 

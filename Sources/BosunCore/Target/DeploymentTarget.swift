@@ -102,6 +102,10 @@ public protocol DeploymentTarget: Sendable {
     /// A target-specific preview of the change (Nomad's plan), shown beside Bosun's own diff.
     func preview(_ resource: Resource, context: AppContext) async throws -> String?
 
+    /// The health rules users declared per kind (config `healthRules:`), given at start and
+    /// whenever they change; a target whose objects have no such kinds ignores them.
+    func useHealthRules(_ rules: [HealthRuleSet]) async
+
     /// What the target serves (API versions, server version), for Helm's `.Capabilities`.
     func capabilities() async -> TargetCapabilities?
 }
@@ -111,6 +115,7 @@ extension DeploymentTarget {
     public func shutdown() async {}
     public func changes() -> AsyncStream<TargetChange> { AsyncStream { $0.finish() } }
     public func preview(_ resource: Resource, context: AppContext) async throws -> String? { nil }
+    public func useHealthRules(_ rules: [HealthRuleSet]) async {}
 }
 
 /// What a target needs from its surroundings when it is built from config.

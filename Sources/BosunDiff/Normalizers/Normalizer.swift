@@ -24,10 +24,11 @@ extension Normalizer {
 
 /// The normalisers Bosun applies unless told otherwise, in the order they run.
 public enum Normalizers {
-    /// Server fields, Secret stringData, numbers, quantities, empty values.
+    /// Server fields, Secret stringData, empty Secret values, numbers, quantities, empty values.
     public static let standard: [any Normalizer] = [
         ServerFieldsNormalizer(),
         SecretStringDataNormalizer(),
+        SecretEmptyDataNormalizer(),
         NumberNormalizer(),
         QuantityNormalizer(),
         EmptyValueNormalizer(),

@@ -38,6 +38,8 @@ public enum DeclarationValidation {
 
         var names: [String: String] = [:]
         for app in config.applications { names[app.name] = config.file ?? "the local config" }
+        var ruleKinds: [String: String] = [:]
+        for rules in config.healthRules { ruleKinds[rules.kindKey] = rules.source.map { "\($0)" } ?? config.file ?? "the local config" }
         var sets = config.applicationSets
         var setNames = Set(sets.map(\.name))
         var applications = config.applications
@@ -59,7 +61,15 @@ public enum DeclarationValidation {
                             if !setNames.insert(set.name).inserted { report.problems.append("application set \"\(set.name)\" at \(set.origin) is defined twice") }
                             sets.append(set)
                         }
-                        report.checked.append("\(include.repository):\(file) at \(commit.sha.prefix(7)): \(plural(definitions.applications.count, "application")), \(plural(definitions.applicationSets.count, "application set"))")
+                        for rules in definitions.healthRules {
+                            let here = rules.source.map { "\($0)" } ?? "\(include.repository):\(file)"
+                            if let there = ruleKinds[rules.kindKey] {
+                                report.problems.append("health rules for \(rules.group.isEmpty ? rules.kind : "\(rules.group)/\(rules.kind)") are declared at \(here) and at \(there); keep one list")
+                            }
+                            ruleKinds[rules.kindKey] = here
+                        }
+                        report.checked.append("\(include.repository):\(file) at \(commit.sha.prefix(7)): \(plural(definitions.applications.count, "application")), \(plural(definitions.applicationSets.count, "application set"))"
+                            + (definitions.healthRules.isEmpty ? "" : ", health rules for \(plural(definitions.healthRules.count, "kind"))"))
                     case .failure(let error):
                         report.problems += error.diagnostics.map { "\($0) at commit \(commit.sha.prefix(7))" }
                     }

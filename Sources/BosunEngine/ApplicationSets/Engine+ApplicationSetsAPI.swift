@@ -27,7 +27,8 @@ extension Engine {
         declarations.local.includes.map { include in
             let record = declarations.includes[include]
             let files = (record?.files ?? [:]).sorted { $0.key < $1.key }.map {
-                IncludeStatus.File(path: $0.key, applications: $0.value.applications.map(\.name), applicationSets: $0.value.applicationSets.map(\.name))
+                IncludeStatus.File(path: $0.key, applications: $0.value.applications.map(\.name), applicationSets: $0.value.applicationSets.map(\.name),
+                                   healthRules: $0.value.healthRules.map(\.kindKey))
             }
             return IncludeStatus(repository: include.repository, revision: include.revision.description, path: include.path,
                                  commit: record?.commit, files: files, condition: record?.condition)

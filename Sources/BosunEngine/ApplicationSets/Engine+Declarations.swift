@@ -178,10 +178,12 @@ extension Engine {
         var elsewhere: [String: String] = [:]
         for app in local.applications { elsewhere[app.name] = local.file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "the local config" }
         for set in local.applicationSets { elsewhere["set:" + set.name] = "\(set.origin)" }
+        for rules in local.healthRules { elsewhere["healthRules:" + rules.kindKey] = rules.source.map { "\($0)" } ?? "the local config" }
         for (other, otherRecord) in declarations.includes where other != include {
             for (_, definitions) in otherRecord.files {
                 for app in definitions.applications { elsewhere[app.name] = definitions.origins[app.name].map { "\($0)" } ?? other.label }
                 for set in definitions.applicationSets { elsewhere["set:" + set.name] = "\(set.origin)" }
+                for rules in definitions.healthRules { elsewhere["healthRules:" + rules.kindKey] = rules.source.map { "\($0)" } ?? other.label }
             }
         }
         var next: [String: IncludedDefinitions] = [:]
@@ -198,6 +200,14 @@ extension Engine {
                 for set in definitions.applicationSets {
                     if let there = elsewhere["set:" + set.name] { clashes.append("application set \"\(set.name)\" is defined at \(set.origin) and at \(there)") }
                     elsewhere["set:" + set.name] = "\(set.origin)"
+                }
+                // Two rule lists for one kind: which would decide is not for Bosun to guess.
+                for rules in definitions.healthRules {
+                    let here = rules.source.map { "\($0)" } ?? "\(include.repository):\(file)"
+                    if let there = elsewhere["healthRules:" + rules.kindKey] {
+                        clashes.append("health rules for \(rules.group.isEmpty ? rules.kind : "\(rules.group)/\(rules.kind)") are declared at \(here) and at \(there); keep one list")
+                    }
+                    elsewhere["healthRules:" + rules.kindKey] = here
                 }
                 if clashes.isEmpty {
                     next[file] = definitions
@@ -216,6 +226,20 @@ extension Engine {
         record.localVersion = declarations.localVersion
         record.condition = problems.isEmpty ? stale
             : Condition(type: "ConfigInvalid", message: problems.joined(separator: "\n") + (next.isEmpty ? "" : "\n(the last good definitions of these files stay in force)"), revision: commit.sha)
+    }
+
+    /// The health rules in force: the local config's, then the included files' (a kind declared
+    /// twice is refused when the file is read, so the first list of a kind is the only one).
+    func collectHealthRules(_ local: Config) -> [HealthRuleSet] {
+        var rules = local.healthRules
+        var kinds = Set(rules.map(\.kindKey))
+        for include in local.includes {
+            guard let record = declarations.includes[include] else { continue }
+            for file in record.files.keys.sorted() {
+                for set in record.files[file]?.healthRules ?? [] where kinds.insert(set.kindKey).inserted { rules.append(set) }
+            }
+        }
+        return rules
     }
 
     /// The sets in force: the local config's, then the included files', first definition of a name winning.
@@ -330,6 +354,7 @@ extension Engine {
                 }
             }
         }
+        config.healthRules = collectHealthRules(local)
         let sets = collectSets(local)
         var claims: [String: [String]] = [:]
         for set in sets {

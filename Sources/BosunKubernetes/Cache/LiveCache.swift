@@ -223,7 +223,7 @@ public actor LiveCache {
         let watch = Task { () throws -> String? in
             var version = start
             for try await event in client.watch(resource, labelSelector: labelSelector, resourceVersion: version) {
-                version = await self.handle(event, id: id) ?? version
+                version = self.handle(event, id: id) ?? version
                 if clock.now >= resyncAt { break }
             }
             return version

@@ -19,6 +19,14 @@ struct Condition: Sendable, Hashable {
         case (true, true): "no reason given"
         }
     }
+
+    /// `Ready=False (Failed): the message`: the condition that decided, as health messages name it.
+    var summary: String {
+        var text = "\(type)=\(status)"
+        if !reason.isEmpty && reason != type { text += " (\(reason))" }
+        if !message.isEmpty { text += ": \(message)" }
+        return text
+    }
 }
 
 /// Typed reads of the fields health rules look at, with Kubernetes' defaults for absent ones.
@@ -34,16 +42,25 @@ extension Resource {
 
     var generation: Int { int("metadata", "generation") ?? 0 }
 
-    /// `status.observedGeneration`; nil when the controller has not written it.
-    var observedGeneration: Int? { int("status", "observedGeneration") }
+    /// `status.observedGeneration`; nil when the controller has not written it. Some
+    /// controllers (Argo Rollouts) write it as a string of digits.
+    var observedGeneration: Int? {
+        switch value[path: ["status", "observedGeneration"]] {
+        case .string(let text)?: Int(text)
+        case let other?: other.intValue
+        case nil: nil
+        }
+    }
 
     /// `spec.replicas`, which the API server defaults to 1.
     var specReplicas: Int { int("spec", "replicas") ?? 1 }
 
     var deletionTimestamp: String? { string("metadata", "deletionTimestamp") }
 
-    var conditions: [Condition] {
-        array("status", "conditions").compactMap { entry in
+    var conditions: [Condition] { Self.conditions(in: array("status", "conditions")) }
+
+    static func conditions(in entries: [JSONValue]) -> [Condition] {
+        entries.compactMap { entry in
             guard let type = entry["type"]?.stringValue else { return nil }
             return Condition(
                 type: type, status: entry["status"]?.stringValue ?? "Unknown",

@@ -20,6 +20,8 @@ public final class KubernetesTarget: DeploymentTarget {
     let pendingKinds = Mutex<Set<String>>([])
     /// Namespaces known to exist (for `createNamespace`), so each is checked once.
     let knownNamespaces = Mutex<Set<String>>([])
+    /// Health as last judged, under the rules users declared per kind.
+    let healthMemo = HealthMemo()
 
     /// A target over `client`; watches resync every `resyncInterval`.
     public init(
@@ -48,7 +50,12 @@ public final class KubernetesTarget: DeploymentTarget {
     /// The health rules on the live object; Missing when there is none.
     public func health(of key: ResourceKey, live: Resource?, desired: Resource?, context: AppContext) async -> HealthStatus {
         guard let live else { return .missing("\(key.shortDescription) does not exist") }
-        return HealthRules.health(of: live)
+        return healthMemo.health(of: live)
+    }
+
+    /// Takes the rules users declared (`healthRules:`); they decide for their kinds from now on.
+    public func useHealthRules(_ rules: [HealthRuleSet]) async {
+        healthMemo.use(DeclaredHealthRules(rules))
     }
 
     /// Objects of an application that changed in the cluster (not by Bosun's own applies).

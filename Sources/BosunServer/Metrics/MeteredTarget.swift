@@ -36,6 +36,7 @@ public struct MeteredTarget: DeploymentTarget {
 
     public func changes() -> AsyncStream<TargetChange> { base.changes() }
 
+    public func useHealthRules(_ rules: [HealthRuleSet]) async { await base.useHealthRules(rules) }
     public func capabilities() async -> TargetCapabilities? { await base.capabilities() }
 
     public func preview(_ resource: Resource, context: AppContext) async throws -> String? {

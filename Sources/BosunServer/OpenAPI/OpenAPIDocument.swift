@@ -558,7 +558,11 @@ enum OpenAPIDocument {
                   type: array
                   items:
                     type: object
-                    properties: { path: { type: string }, applications: { type: array, items: { type: string } }, applicationSets: { type: array, items: { type: string } } }
+                    properties:
+                      path: { type: string }
+                      applications: { type: array, items: { type: string } }
+                      applicationSets: { type: array, items: { type: string } }
+                      healthRules: { type: array, items: { type: string }, description: "kinds it declares health rules for, as group/Kind (/Kind for the core group)" }
                 condition: { $ref: "#/components/schemas/Condition" }
             Diff:
               type: object

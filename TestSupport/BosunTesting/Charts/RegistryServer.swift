@@ -80,7 +80,7 @@ public final class RegistryServer: @unchecked Sendable {
 
     /// Pushes `chart` as `<path>/<name>:<version>` (config, chart layer, OCI manifest).
     public func push(_ chart: ChartFixture, path: String, work: URL) async throws {
-        let archive = try await chart.package(into: work)
+        let archive = try chart.package(into: work)
         let name = path.isEmpty ? chart.name : "\(path)/\(chart.name)"
         let config = Data("{\"name\":\"\(chart.name)\",\"version\":\"\(chart.version)\",\"apiVersion\":\"v2\"}".utf8)
         let configDigest = try await upload(config, name: name, work: work)

@@ -11,7 +11,10 @@ enum CustomResourceValidation {
     static func unknownFields(_ object: JSONObject, schema: JSONObject) -> [String] {
         var out: [String] = []
         for entry in object where !rootMembers.contains(entry.key) {
-            walkUnknown(entry.value, schema: property(schema, entry.key), path: "." + entry.key, into: &out)
+            let child = property(schema, entry.key)
+            // A root that preserves unknown fields takes undeclared members as they are.
+            if child == nil && preservesUnknown(schema) { continue }
+            walkUnknown(entry.value, schema: child, path: "." + entry.key, into: &out)
         }
         return out
     }
