@@ -145,12 +145,28 @@ import Testing
     @Test func manyObjectsTheWatchDoesNotHoldAreReadWithOneList() async throws {
         let cluster = try await TestCluster.start()
         let target = target(cluster)
+        try cluster.fake.put("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
         try cluster.fake.put("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-3, namespace: shop}\n")
         let keys = Set((0..<20).map { ResourceKey(group: "", kind: "ConfigMap", namespace: "shop", name: "cm-\($0)") })
         let live = try await target.live(keys: keys, context: Self.context)
         #expect(Array(live.keys.map(\.name)) == ["cm-3"])
         let reads = cluster.requestLines.filter { $0.hasPrefix("GET /api/v1/namespaces/shop/configmaps") }
         #expect(reads == ["GET /api/v1/namespaces/shop/configmaps"], "\(cluster.requestLines)")
+        await target.shutdown()
+        await cluster.server.stop()
+    }
+
+    @Test func objectsOfANamespaceThatDoesNotExistAreNotRead() async throws {
+        let cluster = try await TestCluster.start()
+        let target = target(cluster)
+        let keys: Set<ResourceKey> = [
+            ResourceKey(group: "", kind: "ConfigMap", namespace: "fresh", name: "settings"),
+            ResourceKey(group: "apps", kind: "Deployment", namespace: "fresh", name: "web"),
+            ResourceKey(group: "", kind: "Service", namespace: "fresh", name: "web"),
+        ]
+        #expect(try await target.live(keys: keys, context: Self.context).isEmpty)
+        let reads = cluster.requestLines.filter { $0.hasPrefix("GET") && $0.contains("fresh") }
+        #expect(reads == ["GET /api/v1/namespaces/fresh"], "\(cluster.requestLines)")
         await target.shutdown()
         await cluster.server.stop()
     }

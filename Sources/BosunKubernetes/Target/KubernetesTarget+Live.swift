@@ -37,8 +37,30 @@ extension KubernetesTarget {
             }
         }
         toRead.removeAll { result[$0.0] != nil }
-        for (key, object) in try await read(toRead) { result[key] = object }
+        for (key, object) in try await read(try await droppingAbsentNamespaces(toRead)) { result[key] = object }
         return result
+    }
+
+    /// A namespace that does not exist holds nothing: its keys need no read. The first sync into
+    /// a new namespace then costs one request for the namespace, not one per object.
+    func droppingAbsentNamespaces(_ wanted: [(ResourceKey, APIResource)]) async throws -> [(ResourceKey, APIResource)] {
+        let namespaces = Set(wanted.compactMap { $0.1.namespaced && !$0.0.namespace.isEmpty ? $0.0.namespace : nil })
+        guard !namespaces.isEmpty, let kind = try await client.discovery.resource(group: "", kind: "Namespace") else { return wanted }
+        var absent = Set<String>()
+        for name in namespaces {
+            let key = ResourceKey(group: "", kind: "Namespace", name: name)
+            if knownNamespaces.withLock({ $0.contains(name) }) { continue }
+            if await cache.object(key) != nil { continue }
+            if try await client.get(kind, namespace: nil, name: name) == nil {
+                absent.insert(name)
+            } else {
+                knownNamespaces.withLock { _ = $0.insert(name) }
+            }
+        }
+        // The namespaces found absent are not read again either.
+        return wanted.filter { key, resource in
+            resource.namespaced ? !absent.contains(key.namespace) : !(key.group.isEmpty && key.kind == "Namespace" && absent.contains(key.name))
+        }
     }
 
     /// Reads objects the watch does not hold (absent, or made without Bosun's label): a GET
