@@ -144,7 +144,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunKubernetesTests",
-            dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS],
+            dependencies: ["BosunKubernetes", "BosunCore", "BosunTesting", hummingbird, hummingbirdTLS, serviceLifecycle],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunNomadTests", dependencies: ["BosunNomad", "BosunCore", "BosunRender", "BosunTesting", "NomadSimulator"],

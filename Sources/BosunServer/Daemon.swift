@@ -56,14 +56,19 @@ public struct Daemon: Sendable {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: EngineService(engine: engine)),
-                    .init(service: app),
-                    .init(service: Notifier(engine: engine)),
-                    .init(service: ConfigWatcher(file: configFile, engine: engine, logger: logger)),
-                ],
+                services: ([
+                    EngineService(engine: engine), app, Notifier(engine: engine),
+                    ConfigWatcher(file: configFile, engine: engine, logger: logger),
+                ] as [any Service]).map(Self.endingGracefully),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Whichever service ends, the others are shut down gracefully, never cancelled: a cancelled
+    /// HTTP server drops connections it accepted but did not handle yet, and SwiftNIO traps on
+    /// that (a crash whenever a request arrives as Bosun stops).
+    private static func endingGracefully(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
     }
 }
 

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import ServiceLifecycle
 
 /// A request as the test server received it.
 struct RecordedRequest: Sendable {
@@ -54,6 +55,7 @@ final class ScriptedServer: Sendable {
     let scheme: String
     private let recorded = LockedBox<[RecordedRequest]>([])
     private let task: LockedBox<Task<Void, any Error>?> = LockedBox(nil)
+    private let group: LockedBox<ServiceGroup?> = LockedBox(nil)
 
     var url: String { "\(scheme)://127.0.0.1:\(port)" }
     var requests: [RecordedRequest] { recorded.get() }
@@ -96,7 +98,8 @@ final class ScriptedServer: Sendable {
         let app = Application(
             responder: responder, server: server, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portBox.set(channel.localAddress?.port) }, logger: logger)
-        let running = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await group.run() }
         var waited = 0
         while portBox.get() == nil {
             guard waited < 1000 else {
@@ -108,14 +111,25 @@ final class ScriptedServer: Sendable {
         }
         let instance = ScriptedServer(port: portBox.get() ?? 0, scheme: tls == nil ? "http" : "https")
         instance.task.set(running)
+        instance.group.set(group)
         serverBox.set(instance)
         return instance
     }
 
+    /// Stops by graceful shutdown: the listener closes first and every connection it accepted is
+    /// handled to its end. Cancelling the server instead drops connections accepted but not yet
+    /// handled, and SwiftNIO traps on that ("Deinited NIOAsyncWriter without calling finish()"):
+    /// a crash whenever a client connects while the server stops. A response that never ends
+    /// (a held answer, an open watch) is cancelled after a while; nothing waits unhandled by then.
     func stop() async {
-        guard let running = task.get() else { return }
-        running.cancel()
+        guard let running = task.get(), let group = group.get() else { return }
+        await group.triggerGracefulShutdown()
+        let stragglers = Task {
+            try await Task.sleep(for: .seconds(10))
+            running.cancel()
+        }
         _ = try? await running.value
+        stragglers.cancel()
     }
 
     func clearRequests() { recorded.set([]) }
