@@ -409,6 +409,9 @@ extension Engine {
             await persist(name)
             await clearCondition(name)
             await emit(app: name, .normal, "SyncSucceeded", "sync \(syncID): \(message)")
+            // Dependents woken when this application turned Healthy may have looked while this
+            // sync still ran, and found it busy: they look again now, not at their next interval.
+            wakeDependents(of: name)
         case .failed(let why, let health, let retryable):
             await emit(app: name, .warning, "SyncFailed", "sync \(syncID) of \(short(commit.sha)) failed: \(why)")
             if health {

@@ -73,14 +73,19 @@ extension PodmanTarget {
     func replace(_ resource: Resource, tracking: String, context: AppContext) async throws {
         let key = resource.key
         let snapshot = try await snapshots.get()
-        let ours = snapshot.pods.filter { $0.labels[Annotations.trackingID] == tracking }
-        if key.kind == "Pod", !ours.contains(where: { $0.name == key.name }),
-            try await client.status(.init(path: "/pods/\(PodmanClient.escape(key.name))/exists", operation: "pod-exists"), notFoundIsOK: true) != 404
+        var ours = snapshot.pods.filter { $0.labels[Annotations.trackingID] == tracking }.map(\.id)
+        if key.kind == "Pod", !snapshot.pods.contains(where: { $0.name == key.name && $0.labels[Annotations.trackingID] == tracking }),
+            let existing = try await client.json(.init(path: "/pods/\(PodmanClient.escape(key.name))/json", operation: "inspect-pod"), notFoundIsNil: true)
         {
-            throw TargetError(.conflict, "a pod named \"\(key.name)\" already runs on the machine and is not this application's; Bosun does not remove it: rename one of them")
+            // Not in the snapshot but there: a play that outlived the Bosun that started it (killed
+            // mid-sync, Podman finished the play) left it. Its labels say whether it is ours.
+            guard PodmanSnapshot.labels(existing["Labels"])[Annotations.trackingID] == tracking, let id = existing["Id"]?.stringValue else {
+                throw TargetError(.conflict, "a pod named \"\(key.name)\" already runs on the machine and is not this application's; Bosun does not remove it: rename one of them")
+            }
+            ours.append(id)
         }
         let grace = PodmanManifests.podSpec(resource.body)?["terminationGracePeriodSeconds"]?.intValue ?? 10
-        for pod in ours { try await removePod(pod.id, grace: grace) }
+        for id in ours { try await removePod(id, grace: grace) }
         let spec = PodmanManifests.podSpec(resource.body) ?? JSONObject()
         let configMaps = PodmanManifests.references(spec).configMaps.keys.sorted()
         let preparedSet = prepared.withLock { $0[context.app] ?? [:] }

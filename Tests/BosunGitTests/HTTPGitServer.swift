@@ -29,6 +29,9 @@ final class HTTPGitServer: @unchecked Sendable {
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
+        // Never the test process's own stderr: a server left running after a crash would hold
+        // `swift test`'s output open and the run would never end.
+        process.standardError = FileHandle.nullDevice
         try process.run()
         let reader = output.fileHandleForReading
         // Read off the pool: the first line may take a moment on a loaded machine.

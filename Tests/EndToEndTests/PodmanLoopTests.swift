@@ -217,6 +217,25 @@ extension EndToEnd {
             }
         }
 
+        @Test func aPodOfTheSameNameThatIsNotBosunsIsNamedAndLeftAlone() async throws {
+            let podman = try await PodmanHost()
+            defer { podman.stop() }
+            let app = "pm-foreign"
+            defer { podman.clean(app: app, pods: ["pmforeign"]) }
+            podman.clean(app: app, pods: ["pmforeign"])
+            try await podman.podman("pod", "create", "--infra=false", "--name", "pmforeign")
+            let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/web.yaml": PodmanSetup.pod("pmforeign")])
+            defer { setup.remove() }
+            let (serve, url) = try await setup.serve()
+            defer { serve.stop() }
+            try await eventually("the foreign pod is named", seconds: 60) {
+                try await setup.status(url)["lastSync"]?["message"]?.stringValue?.contains(
+                    "a pod named \"pmforeign\" already runs on the machine and is not this application's; Bosun does not remove it") ?? false
+            }
+            #expect(try await podman.podman("pod", "inspect", "pmforeign", "--format", "{{.Labels}}").stdout == "map[]")
+            #expect(try await podman.pods(app: app).isEmpty)
+        }
+
         @Test func manifestsTheTargetRefusesAreNamedAndNothingIsApplied() async throws {
             let podman = try await PodmanHost()
             defer { podman.stop() }
