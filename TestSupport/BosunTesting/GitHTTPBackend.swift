@@ -107,6 +107,7 @@ public enum GitHTTPBackend {
 
         server = Server(("127.0.0.1", port), Handler)
         print("PORT", server.server_address[1], flush=True)
+        \#(TestServerScript.exitsWithItsParent)
         server.serve_forever()
         """#
 }

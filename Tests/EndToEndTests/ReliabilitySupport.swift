@@ -270,6 +270,7 @@ enum Reliability {
 
             server = HTTPServer(("127.0.0.1", 0), Handler)
             print("PORT", server.server_address[1], flush=True)
+            \#(TestServerScript.exitsWithItsParent)
             server.serve_forever()
             """#
 

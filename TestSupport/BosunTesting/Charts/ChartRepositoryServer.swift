@@ -114,6 +114,7 @@ public final class ChartRepositoryServer: @unchecked Sendable {
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         print(server.server_port, flush=True)
+        \#(TestServerScript.exitsWithItsParent)
         server.serve_forever()
         """#
 }
