@@ -152,5 +152,6 @@ func capture(_ process: Process, into box: LockedBox<String>, errors: Bool = tru
 
 /// Every end-to-end suite, one test at a time: each drives real processes (`bosun serve`,
 /// simulators, Git) that need both cores of a small machine, and their deadlines hold only if
-/// they do not all run at once. Unit suites run beside them in parallel.
-@Suite(.serialized) enum EndToEnd {}
+/// they do not all run at once. Unit suites run beside them in parallel. A test that hangs is
+/// cancelled and named after 10 minutes (the longest takes about 3) instead of holding CI.
+@Suite(.serialized, .timeLimit(.minutes(10))) enum EndToEnd {}
