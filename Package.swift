@@ -88,7 +88,9 @@ let package = Package(
         .executableTarget(name: "bosun", dependencies: ["BosunCLI"], swiftSettings: swiftSettings),
 
         // Test support: never linked into `bosun`.
-        .target(name: "BosunTesting", dependencies: ["BosunCore", subprocess, crypto], path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
+        .target(
+            name: "BosunTesting", dependencies: ["BosunCore", "BosunEngine", "BosunStore", "BosunGit", "BosunRender", subprocess, crypto],
+            path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
         .target(
             name: "KubernetesSimulator",
             dependencies: ["BosunCore", hummingbird, hummingbirdTLS, logging],

@@ -9,7 +9,7 @@ import Testing
 
 /// An engine on a real Git repository, a real SQLite store and an in-memory target, with a
 /// manual clock so intervals, backoff and health timeouts are driven by the test.
-struct EngineHarness {
+struct EngineHarness: EngineTestHarness {
     let repo: GitRepository
     let dir: TemporaryDirectory
     let store: Store
@@ -44,14 +44,10 @@ struct EngineHarness {
         config = Config(
             dataDir: dir.path, targets: [TargetSpec(name: "memory", type: "memory")],
             repositories: [RepositorySpec(name: "repo", url: repo.path)], applications: applications)
-        var options = EngineOptions()
-        options.clock = clock
-        options.random = { random }  // 0.5: no jitter; 0: the shortest wait, 1: the longest
-        options.changeDebounce = .zero
-        options.maxConcurrentSyncs = maxConcurrentSyncs
-        engine = Engine(
-            config: config, targets: ["memory": target], store: store, git: GitMirrors(root: dir.appending("git")),
-            renderCache: RenderCache(directory: nil), renderer: Renderer(workDirectory: dir.appending("work")), options: options)
+        // random 0.5: no jitter; 0: the shortest wait, 1: the longest.
+        engine = TestEngine.make(config: config, targets: ["memory": target], store: store, clock: clock, directory: dir, random: random) {
+            $0.maxConcurrentSyncs = maxConcurrentSyncs
+        }
     }
 
     func cleanup() async {
@@ -60,29 +56,7 @@ struct EngineHarness {
         dir.remove()
     }
 
-    /// Polls (in real time) until `condition` holds; fails the test after `seconds`.
-    func eventually(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting for: \(what)")
-        throw CancellationError()
-    }
-
     func status(_ app: String = "app") async throws -> ApplicationStatus { try await engine.status(app) }
-
-    func history(_ app: String = "app") async throws -> [SyncSummary] { try await engine.history(app) }
-
-    /// Waits until the app has `count` finished syncs, then returns the history.
-    @discardableResult
-    func waitForSyncs(_ count: Int, app: String = "app") async throws -> [SyncSummary] {
-        try await eventually("\(count) finished syncs of \(app)") {
-            try await history(app).filter { $0.result != .running }.count >= count
-        }
-        return try await history(app)
-    }
 
     /// Waits until someone sleeps on the clock until at most `seconds` from now (a retry, a
     /// health poll), so moving the clock afterwards cannot race the sleeper's deadline.

@@ -17,7 +17,7 @@ import Testing
 
 /// A real engine (real Git repositories, real SQLite, an in-memory target behind the metered
 /// wrapper, a manual clock so nothing syncs unless a test says so) and the API server on it.
-struct ServerHarness {
+struct ServerHarness: EngineTestHarness {
     let repos: [String: GitRepository]
     let dir: TemporaryDirectory
     let store: Store
@@ -79,13 +79,7 @@ struct ServerHarness {
                                 destination: DestinationSpec(target: "memory"), sync: SyncPolicy(auto: auto, prune: true))
             },
             notifications: notifications)
-        var options = EngineOptions()
-        options.clock = clock
-        options.random = { 0.5 }
-        options.changeDebounce = .zero
-        engine = Engine(
-            config: config, targets: ["memory": MeteredTarget(target)], store: store, git: GitMirrors(root: dir.appending("git")),
-            renderCache: RenderCache(directory: nil), renderer: Renderer(workDirectory: dir.appending("work")), options: options)
+        engine = TestEngine.make(config: config, targets: ["memory": MeteredTarget(target)], store: store, clock: clock, directory: dir)
         server = APIServer(engine: engine, options: .init(listen: listen, environment: env, keepAlive: keepAlive, now: now))
     }
 
@@ -107,27 +101,6 @@ struct ServerHarness {
         try await LiveServer.run(server.application(onRunning:)) { port in try await body("http://127.0.0.1:\(port)") }
     }
 
-    /// Polls (in real time) until `condition` holds; fails the test after `seconds`.
-    func eventually(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting for: \(what)")
-        throw CancellationError()
-    }
-
-    func history(_ app: String = "app") async throws -> [SyncSummary] { try await engine.history(app) }
-
-    /// Waits until `app` has `count` finished syncs; returns its history.
-    @discardableResult
-    func waitForSyncs(_ count: Int, app: String = "app") async throws -> [SyncSummary] {
-        try await eventually("\(count) finished syncs of \(app)") {
-            try await history(app).filter { $0.result != .running }.count >= count
-        }
-        return try await history(app)
-    }
 
     static func bearer(_ role: Role) -> HTTPFields {
         [.authorization: "Bearer \(tokens[role] ?? "")"]
