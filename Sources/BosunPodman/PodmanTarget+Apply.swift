@@ -73,8 +73,9 @@ extension PodmanTarget {
     func replace(_ resource: Resource, tracking: String, context: AppContext) async throws {
         let key = resource.key
         let snapshot = try await snapshots.get()
-        var ours = snapshot.pods.filter { $0.labels[Annotations.trackingID] == tracking }.map(\.id)
-        if key.kind == "Pod", !snapshot.pods.contains(where: { $0.name == key.name && $0.labels[Annotations.trackingID] == tracking }),
+        let ownPods = snapshot.pods.filter { $0.labels[Annotations.trackingID] == tracking }
+        var ours = ownPods.map(\.id)
+        if key.kind == "Pod", !ownPods.contains(where: { $0.name == key.name }),
             let existing = try await client.json(.init(path: "/pods/\(PodmanClient.escape(key.name))/json", operation: "inspect-pod"), notFoundIsNil: true)
         {
             // Not in the snapshot but there: a play that outlived the Bosun that started it (killed

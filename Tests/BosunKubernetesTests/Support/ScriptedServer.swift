@@ -54,8 +54,8 @@ final class ScriptedServer: Sendable {
     let port: Int
     let scheme: String
     private let recorded = LockedBox<[RecordedRequest]>([])
-    private let task: LockedBox<Task<Void, any Error>?> = LockedBox(nil)
-    private let group: LockedBox<ServiceGroup?> = LockedBox(nil)
+    /// The running server and the group that stops it.
+    private let running: LockedBox<(task: Task<Void, any Error>, group: ServiceGroup)?> = LockedBox(nil)
 
     var url: String { "\(scheme)://127.0.0.1:\(port)" }
     var requests: [RecordedRequest] { recorded.get() }
@@ -110,8 +110,7 @@ final class ScriptedServer: Sendable {
             waited += 1
         }
         let instance = ScriptedServer(port: portBox.get() ?? 0, scheme: tls == nil ? "http" : "https")
-        instance.task.set(running)
-        instance.group.set(group)
+        instance.running.set((running, group))
         serverBox.set(instance)
         return instance
     }
@@ -122,13 +121,13 @@ final class ScriptedServer: Sendable {
     /// a crash whenever a client connects while the server stops. A response that never ends
     /// (a held answer, an open watch) is cancelled after a while; nothing waits unhandled by then.
     func stop() async {
-        guard let running = task.get(), let group = group.get() else { return }
+        guard let (task, group) = running.get() else { return }
         await group.triggerGracefulShutdown()
         let stragglers = Task {
             try await Task.sleep(for: .seconds(10))
-            running.cancel()
+            task.cancel()
         }
-        _ = try? await running.value
+        _ = try? await task.value
         stragglers.cancel()
     }
 

@@ -101,7 +101,6 @@ struct ServerHarness: EngineTestHarness {
         try await LiveServer.run(server.application(onRunning:)) { port in try await body("http://127.0.0.1:\(port)") }
     }
 
-
     static func bearer(_ role: Role) -> HTTPFields {
         [.authorization: "Bearer \(tokens[role] ?? "")"]
     }
