@@ -43,6 +43,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         // gzip for chart archives (.tgz); Foundation has none on Linux.
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        // PostgreSQL for replicas (issue 17): the wire protocol with a connection pool, TLS, SCRAM
+        // and LISTEN/NOTIFY. Most of its graph (NIO, NIO SSL, crypto, lifecycle) is built already.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The vocabulary: values, config, the DeploymentTarget protocol. No I/O beyond reading files.
@@ -65,6 +68,11 @@ let package = Package(
         .target(
             name: "BosunStore",
             dependencies: ["BosunCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        // The PostgreSQL store, with the leases and messages of replicas (issue 17).
+        .target(
+            name: "BosunStorePostgres",
+            dependencies: ["BosunCore", "BosunStore", logging, serviceLifecycle, .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings),
         .target(
             name: "BosunEngine",

@@ -81,7 +81,7 @@ struct AppSetsBenchmark: AsyncParsableCommand {
     /// An engine on `config`, started and waited for until `expecting` applications are synced.
     static func engine(_ config: Config, expecting: Int) async throws -> (Engine, @Sendable () async -> Void) {
         let dataDir = config.dataDirectory
-        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
         let host = try HostTarget.make(TargetSpec(name: "local", type: "host"), TargetEnvironment(dataDirectory: dataDir))
         let engine = Engine(config: config, targets: ["local": host], store: store, git: GitMirrors(root: dataDir.appendingPathComponent("git")),
                             renderCache: RenderCache(directory: dataDir.appendingPathComponent("cache/renders")),

@@ -83,7 +83,7 @@ struct ChartsBenchmark: AsyncParsableCommand {
         try dir.write("bosun.yaml", text)
         let config = try ConfigLoader.load(file: dir.appending("bosun.yaml").path)
         let dataDir = config.dataDirectory
-        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
         let host = try HostTarget.make(TargetSpec(name: "local", type: "host"), TargetEnvironment(dataDirectory: dataDir))
         let chartSources = ChartSources(cacheDirectory: dataDir.appendingPathComponent("cache/charts"))
         let renderer = Renderer(workDirectory: dataDir.appendingPathComponent("cache/work"))

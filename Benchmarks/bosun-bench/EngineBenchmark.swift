@@ -44,7 +44,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         let config = try ConfigLoader.load(file: dir.appending("bosun.yaml").path)
 
         let dataDir = config.dataDirectory
-        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
         let mirrors = GitMirrors(root: dataDir.appendingPathComponent("git"))
         let environment = TargetEnvironment(dataDirectory: dataDir)
         let host = try HostTarget.make(TargetSpec(name: "local", type: "host"), environment)

@@ -167,7 +167,7 @@ private struct EngineRun {
         guard let spec = config.targets.first else { throw ValidationError("no target in the generated config") }
         target = try KubernetesTargetFactory.makeTarget(spec, environment)
         client = target.client
-        engine = Engine(config: config, targets: ["sim": target], store: try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path),
+        engine = Engine(config: config, targets: ["sim": target], store: try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path),
                         git: GitMirrors(root: dataDir.appendingPathComponent("git")),
                         renderCache: RenderCache(directory: dataDir.appendingPathComponent("cache/renders")),
                         renderer: Renderer(workDirectory: dataDir.appendingPathComponent("cache/work")))

@@ -51,7 +51,7 @@ struct NomadBenchmark: AsyncParsableCommand {
             """)
         let config = try ConfigLoader.load(file: dir.appending("bosun.yaml").path)
         let dataDir = config.dataDirectory
-        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
         let mirrors = GitMirrors(root: dataDir.appendingPathComponent("git"))
         let environment = TargetEnvironment(dataDirectory: dataDir)
         let target = try NomadTargetFactory.makeTarget(requireTarget(config), environment)

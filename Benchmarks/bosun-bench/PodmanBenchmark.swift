@@ -67,7 +67,7 @@ struct PodmanBenchmark: AsyncParsableCommand {
             """)
         let config = try ConfigLoader.load(file: dir.appending("bosun.yaml").path)
         let dataDir = config.dataDirectory
-        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
         guard let spec = config.targets.first else { throw ValidationError("no target") }
         let target = try PodmanTargetFactory.makeTarget(spec, TargetEnvironment(dataDirectory: dataDir))
         let engine = Engine(config: config, targets: ["box": target], store: store, git: GitMirrors(root: dataDir.appendingPathComponent("git")),

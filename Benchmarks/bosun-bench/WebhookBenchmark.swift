@@ -53,7 +53,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
         }
         let config = Config(dataDir: dir.path, server: ServerConfig(listen: "127.0.0.1:0"), targets: [TargetSpec(name: "memory", type: "memory")],
                             repositories: repositorySpecs, applications: apps)
-        let store = try Store(path: dir.appending("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dir.appending("bosun.sqlite").path)
         let engine = Engine(config: config, targets: ["memory": MeteredTarget(InMemoryTarget())], store: store,
                             git: GitMirrors(root: dir.appending("git")), renderCache: RenderCache(directory: nil),
                             renderer: Renderer(workDirectory: dir.appending("work")))

@@ -46,7 +46,7 @@ extension Engine {
         let syncID: Int64
         do {
             syncID = try await store.beginSync(app: name, trigger: trigger, revision: commit.sha, author: commit.author,
-                                               subject: commit.subject, diff: diffText, sources: commit.sources, at: clock.now)
+                                               subject: commit.subject, dryRun: false, diff: diffText, sources: commit.sources, at: clock.now)
         } catch {
             await syncSlots.release()
             await setCondition(name, "StoreError", "\(error)", revision: commit.sha)

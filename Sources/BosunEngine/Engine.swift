@@ -18,7 +18,7 @@ public actor Engine {
     /// Answers about every application's spec without walking them all on each look.
     var specIndex: SpecIndex
     let targets: [String: any DeploymentTarget]
-    let store: Store
+    let store: any Store
     let git: GitMirrors
     let renders: RenderCache
     let renderer: Renderer
@@ -45,7 +45,7 @@ public actor Engine {
     /// Renders actually run (not answered by the cache): what benchmarks count.
     public internal(set) var renderCount = 0
 
-    public init(config: Config, targets: [String: any DeploymentTarget], store: Store, git: GitMirrors,
+    public init(config: Config, targets: [String: any DeploymentTarget], store: any Store, git: GitMirrors,
                 renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions(), charts: ChartSources? = nil) {
         self.charts = charts ?? ChartSources(cacheDirectory: renderer.workDirectory.deletingLastPathComponent().appendingPathComponent("charts"))
         self.config = config

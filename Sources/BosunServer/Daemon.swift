@@ -33,7 +33,7 @@ public struct Daemon: Sendable {
         ServerMetrics.bootstrap()
         let dataDir = config.dataDirectory
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-        let store = try Store(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
         let git = GitMirrors(root: dataDir.appendingPathComponent("git"))
         let renders = RenderCache(directory: dataDir.appendingPathComponent("cache/renders"))
         let renderer = Renderer(workDirectory: dataDir.appendingPathComponent("cache/work"))

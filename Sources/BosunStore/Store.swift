@@ -1,6 +1,5 @@
 import BosunCore
 import Foundation
-import GRDB
 
 /// A store error a person can act on: which operation failed and why (disk full, locked…).
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -8,156 +7,99 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { "store: \(operation) failed: \(message)" }
 
-    init(_ operation: String, _ error: any Error) {
+    public init(operation: String, message: String) {
         self.operation = operation
-        if let db = error as? DatabaseError {
-            switch db.resultCode {
-            case .SQLITE_FULL: message = "the disk is full; free space and Bosun carries on where it stopped"
-            case .SQLITE_BUSY, .SQLITE_LOCKED: message = "the database is locked by another process; is a second `bosun serve` using the same data directory?"
-            case .SQLITE_READONLY: message = "the database is read-only; check the permissions of the data directory"
-            case .SQLITE_CORRUPT, .SQLITE_NOTADB: message = "the database file is damaged (\(db.message ?? "corrupt")); restore it from a backup or move it away to start afresh"
-            case .SQLITE_IOERR, .SQLITE_CANTOPEN: message = "cannot read or write the database file (\(db.message ?? "I/O error")); check the disk and the data directory"
-            default: message = db.message ?? "\(db.resultCode)"
-            }
-        } else {
-            message = "\(error)"
-        }
+        self.message = message
     }
 }
 
 /// Bosun's memory: applications' state, sync history with per-resource results, the inventory
-/// of what was applied (with last-applied bodies), and events. One SQLite file in WAL mode.
-public final class Store: Sendable {
-    let pool: DatabasePool
-    public let path: String
-
-    /// Opens (creating and migrating) the store at `path`.
-    public init(path: String) throws {
-        self.path = path
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        config.label = "bosun"
-        // WAL with synchronous=NORMAL: a crash of Bosun loses nothing committed; only a power cut
-        // may lose the last transactions, never corrupt the file.
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A small page cache per connection: the working set is small and memory is a target.
-            try db.execute(sql: "PRAGMA cache_size = -512")
-        }
-        config.maximumReaderCount = 2
-        do {
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw StoreError("opening \(path)", error)
-        }
-    }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE app_state (
-                    app TEXT PRIMARY KEY,
-                    state TEXT NOT NULL,
-                    updated_at REAL NOT NULL
-                );
-                CREATE TABLE syncs (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    app TEXT NOT NULL,
-                    trigger TEXT NOT NULL,
-                    revision TEXT NOT NULL,
-                    author TEXT,
-                    subject TEXT,
-                    started_at REAL NOT NULL,
-                    finished_at REAL,
-                    result TEXT NOT NULL,
-                    message TEXT NOT NULL DEFAULT '',
-                    dry_run INTEGER NOT NULL DEFAULT 0,
-                    diff TEXT NOT NULL DEFAULT ''
-                );
-                CREATE INDEX syncs_app ON syncs(app, id);
-                CREATE INDEX syncs_running ON syncs(result) WHERE result = 'Running';
-                CREATE TABLE sync_resources (
-                    sync_id INTEGER NOT NULL REFERENCES syncs(id) ON DELETE CASCADE,
-                    seq INTEGER NOT NULL,
-                    key TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    result TEXT NOT NULL,
-                    message TEXT NOT NULL DEFAULT '',
-                    wave INTEGER NOT NULL DEFAULT 0,
-                    phase TEXT NOT NULL DEFAULT 'Sync',
-                    PRIMARY KEY (sync_id, seq)
-                );
-                CREATE TABLE inventory (
-                    app TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    revision TEXT NOT NULL,
-                    applied_at REAL NOT NULL,
-                    PRIMARY KEY (app, key)
-                );
-                CREATE TABLE events (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    time REAL NOT NULL,
-                    app TEXT,
-                    type TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    message TEXT NOT NULL
-                );
-                CREATE INDEX events_app ON events(app, id);
-                CREATE TABLE audit (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    time REAL NOT NULL,
-                    actor TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    app TEXT,
-                    detail TEXT NOT NULL DEFAULT ''
-                );
-                """)
-        }
-        // Every source's revision of a sync, as JSON, for applications that are not one Git
-        // source (issue 12); NULL for Git-only applications.
-        migrator.registerMigration("sync-sources") { db in
-            try db.execute(sql: "ALTER TABLE syncs ADD COLUMN sources TEXT")
-        }
-        registerSealingKeyMigration(&migrator)
-        return migrator
-    }
-
-    func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write(body)
-        } catch {
-            throw StoreError(operation, error)
-        }
-    }
-
-    func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read(body)
-        } catch {
-            throw StoreError(operation, error)
-        }
-    }
-
+/// of what was applied (with last-applied bodies), events and the audit log. SQLite for one
+/// `bosun serve` (the default), PostgreSQL for replicas; one test suite holds both to the same
+/// behaviour.
+public protocol Store: Sendable {
     /// Marks syncs that were running when Bosun stopped as `Interrupted`. Call once at start.
     /// Returns the syncs it marked.
     @discardableResult
-    public func markInterruptedSyncs(at date: Date = Date()) async throws -> [SyncSummary] {
-        try await write("marking interrupted syncs") { db in
-            let running = try Row.fetchAll(db, sql: "SELECT * FROM syncs WHERE result = 'Running' ORDER BY id").map(Self.summary)
-            try db.execute(
-                sql: "UPDATE syncs SET result = 'Interrupted', finished_at = ?, message = ? WHERE result = 'Running'",
-                arguments: [date.timeIntervalSince1970, "cut off: Bosun stopped during this sync"])
-            return running
-        }
+    func markInterruptedSyncs(at date: Date) async throws -> [SyncSummary]
+
+    /// Records the start of a sync (result Running) and returns its id.
+    /// `sources`: every source's revision, for applications that are not one Git source.
+    func beginSync(app: String, trigger: SyncTrigger, revision: String, author: String?, subject: String?,
+                   dryRun: Bool, diff: String, sources: [SourceRevision]?, at date: Date) async throws -> Int64
+    /// Appends one resource's result to a sync.
+    func recordResult(syncID: Int64, _ result: ResourceResult) async throws
+    /// Records a resource's result and, in the same transaction, what the inventory now holds
+    /// for it, so the two never disagree after a crash.
+    func recordApplied(syncID: Int64, app: String, _ result: ResourceResult, applied: Resource?, removed: ResourceKey?,
+                       revision: String, at date: Date) async throws
+    /// Ends a sync and trims the application's history to `historyLimit`.
+    func finishSync(id: Int64, result: SyncResult, message: String, historyLimit: Int, at date: Date) async throws
+    /// The sync history of an application, newest first.
+    func history(app: String, limit: Int) async throws -> [SyncSummary]
+    func sync(id: Int64) async throws -> SyncDetail?
+    /// The application a sync belongs to; nil when unknown.
+    func appOfSync(id: Int64) async throws -> String?
+    /// Deletes an application's history, inventory and state (the application left the config).
+    func forget(app: String) async throws
+
+    /// Appends an event and returns it with its id.
+    @discardableResult
+    func addEvent(_ event: EventRecord) async throws -> EventRecord
+    /// Events, newest first; only one application's when `app` is given; only newer than `afterID`.
+    func events(app: String?, afterID: Int64, limit: Int) async throws -> [EventRecord]
+    /// Records who did what through the API.
+    func audit(actor: String, action: String, app: String?, detail: String, at date: Date) async throws
+
+    func appState(_ app: String) async throws -> PersistedAppState
+    func setAppState(_ app: String, _ state: PersistedAppState, at date: Date) async throws
+
+    func inventory(app: String) async throws -> [ResourceKey: InventoryEntry]
+    /// Every application that holds inventory (to find orphans of removed applications).
+    func inventoryApps() async throws -> [String]
+    func setInventory(app: String, resource: Resource, revision: String, at date: Date) async throws
+    func removeInventory(app: String, key: ResourceKey) async throws
+
+    /// The 32-byte key decrypted values are hashed with in the inventory: the same for every
+    /// process sharing the store.
+    func sealingKey() async throws -> [UInt8]
+}
+
+/// The usual defaults: now, no dry run, the newest 100.
+extension Store {
+    @discardableResult
+    public func markInterruptedSyncs() async throws -> [SyncSummary] { try await markInterruptedSyncs(at: Date()) }
+
+    public func beginSync(app: String, trigger: SyncTrigger, revision: String, author: String?, subject: String?,
+                          dryRun: Bool = false, diff: String = "", sources: [SourceRevision]? = nil) async throws -> Int64
+    {
+        try await beginSync(app: app, trigger: trigger, revision: revision, author: author, subject: subject,
+                            dryRun: dryRun, diff: diff, sources: sources, at: Date())
     }
 
-    /// Checks the database file for damage (`PRAGMA integrity_check`).
-    public func integrityCheck() async throws -> String {
-        try await read("checking integrity") { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "unknown" }
+    public func recordApplied(syncID: Int64, app: String, _ result: ResourceResult, applied: Resource?, removed: ResourceKey?,
+                              revision: String) async throws
+    {
+        try await recordApplied(syncID: syncID, app: app, result, applied: applied, removed: removed, revision: revision, at: Date())
+    }
+
+    public func finishSync(id: Int64, result: SyncResult, message: String, historyLimit: Int) async throws {
+        try await finishSync(id: id, result: result, message: message, historyLimit: historyLimit, at: Date())
+    }
+
+    public func history(app: String) async throws -> [SyncSummary] { try await history(app: app, limit: 100) }
+
+    public func events(app: String? = nil, limit: Int = 100) async throws -> [EventRecord] {
+        try await events(app: app, afterID: 0, limit: limit)
+    }
+
+    public func audit(actor: String, action: String, app: String?, detail: String = "") async throws {
+        try await audit(actor: actor, action: action, app: app, detail: detail, at: Date())
+    }
+
+    public func setAppState(_ app: String, _ state: PersistedAppState) async throws { try await setAppState(app, state, at: Date()) }
+
+    public func setInventory(app: String, resource: Resource, revision: String) async throws {
+        try await setInventory(app: app, resource: resource, revision: revision, at: Date())
     }
 }

@@ -44,7 +44,7 @@ public struct TimedOut: Error, CustomStringConvertible {
 /// otherwise) and no debounce, so every wait is the test's to drive.
 public enum TestEngine {
     public static func make(
-        config: Config, targets: [String: any DeploymentTarget], store: Store, clock: ManualClock, directory: TemporaryDirectory,
+        config: Config, targets: [String: any DeploymentTarget], store: any Store, clock: ManualClock, directory: TemporaryDirectory,
         random: Double = 0.5, configure: (inout EngineOptions) -> Void = { _ in }
     ) -> Engine {
         var options = EngineOptions()

@@ -12,7 +12,7 @@ import Testing
 struct EngineHarness: EngineTestHarness {
     let repo: GitRepository
     let dir: TemporaryDirectory
-    let store: Store
+    let store: SQLiteStore
     let target: InMemoryTarget
     let clock: ManualClock
     let engine: Engine
@@ -34,7 +34,7 @@ struct EngineHarness: EngineTestHarness {
         repo = try GitRepository()
         try repo.commit(files: files, message: "first")
         dir = try TemporaryDirectory(prefix: "bosun-engine")
-        store = try Store(path: dir.appending("bosun.sqlite").path)
+        store = try SQLiteStore(path: dir.appending("bosun.sqlite").path)
         target = InMemoryTarget()
         clock = ManualClock()
         let applications = apps ?? [

@@ -33,7 +33,7 @@ import Testing
         var config = Config(dataDir: dir.path, targets: [TargetSpec(name: "recording", type: "recording")])
         config.healthRules = [certificate]
         let engine = Engine(
-            config: config, targets: ["recording": target], store: try Store(path: dir.appending("bosun.sqlite").path),
+            config: config, targets: ["recording": target], store: try SQLiteStore(path: dir.appending("bosun.sqlite").path),
             git: GitMirrors(root: dir.appending("git")), renderCache: RenderCache(directory: nil),
             renderer: Renderer(workDirectory: dir.appending("work")))
         try await engine.start()

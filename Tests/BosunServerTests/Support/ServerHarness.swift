@@ -20,7 +20,7 @@ import Testing
 struct ServerHarness: EngineTestHarness {
     let repos: [String: GitRepository]
     let dir: TemporaryDirectory
-    let store: Store
+    let store: SQLiteStore
     let target: InMemoryTarget
     let clock: ManualClock
     let engine: Engine
@@ -59,7 +59,7 @@ struct ServerHarness: EngineTestHarness {
         }
         self.repos = repos
         dir = try TemporaryDirectory(prefix: "bosun-server")
-        store = try Store(path: dir.appending("bosun.sqlite").path)
+        store = try SQLiteStore(path: dir.appending("bosun.sqlite").path)
         target = InMemoryTarget()
         clock = ManualClock(now: Date())  // real dates, so pages say "just now"
         var env = environment

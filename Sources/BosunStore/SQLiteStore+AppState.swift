@@ -18,7 +18,7 @@ public struct PersistedAppState: Sendable, Codable, Hashable {
     public init() {}
 }
 
-extension Store {
+extension SQLiteStore {
     public func appState(_ app: String) async throws -> PersistedAppState {
         try await read("reading application state") { db in
             guard let text = try String.fetchOne(db, sql: "SELECT state FROM app_state WHERE app = ?", arguments: [app]) else {
@@ -28,7 +28,7 @@ extension Store {
         }
     }
 
-    public func setAppState(_ app: String, _ state: PersistedAppState, at date: Date = Date()) async throws {
+    public func setAppState(_ app: String, _ state: PersistedAppState, at date: Date) async throws {
         let text = String(decoding: (try? JSONEncoder().encode(state)) ?? Data("{}".utf8), as: UTF8.self)
         try await write("saving application state") { db in
             try db.execute(

@@ -2,7 +2,7 @@ import BosunCore
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Appends an event and returns it with its id.
     @discardableResult
     public func addEvent(_ event: EventRecord) async throws -> EventRecord {
@@ -21,7 +21,7 @@ extension Store {
     }
 
     /// Events, newest first; only one application's when `app` is given; only newer than `afterID`.
-    public func events(app: String? = nil, afterID: Int64 = 0, limit: Int = 100) async throws -> [EventRecord] {
+    public func events(app: String?, afterID: Int64, limit: Int) async throws -> [EventRecord] {
         try await read("reading events") { db in
             var sql = "SELECT * FROM events WHERE id > ?"
             var arguments: StatementArguments = [afterID]
@@ -39,7 +39,7 @@ extension Store {
     }
 
     /// Records who did what through the API.
-    public func audit(actor: String, action: String, app: String?, detail: String = "", at date: Date = Date()) async throws {
+    public func audit(actor: String, action: String, app: String?, detail: String, at date: Date) async throws {
         try await write("recording the audit log") { db in
             try db.execute(sql: "INSERT INTO audit (time, actor, action, app, detail) VALUES (?, ?, ?, ?, ?)",
                            arguments: [date.timeIntervalSince1970, actor, action, app, detail])

@@ -3,7 +3,7 @@ import GRDB
 
 /// A random key kept in the store: the inventory keeps decrypted values as keyed hashes under
 /// it (never in clear), and every process sharing the store computes the same hashes.
-extension Store {
+extension SQLiteStore {
     static let sealingKeyName = "inventory-seal"
 
     static func registerSealingKeyMigration(_ migrator: inout DatabaseMigrator) {

@@ -2,11 +2,11 @@ import BosunCore
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Records the start of a sync (result Running) and returns its id.
     /// `sources`: every source's revision, for applications that are not one Git source.
     public func beginSync(app: String, trigger: SyncTrigger, revision: String, author: String?, subject: String?,
-                          dryRun: Bool = false, diff: String = "", sources: [SourceRevision]? = nil, at date: Date = Date()) async throws -> Int64
+                          dryRun: Bool, diff: String, sources: [SourceRevision]?, at date: Date) async throws -> Int64
     {
         let sourcesJSON = sources.map { JSONValue.array($0.map(\.json)).jsonString() }
         return try await write("recording a sync") { db in
@@ -30,7 +30,7 @@ extension Store {
     /// Records a resource's result and, in the same transaction, what the inventory now holds
     /// for it, so the two never disagree after a crash.
     public func recordApplied(syncID: Int64, app: String, _ result: ResourceResult, applied: Resource?, removed: ResourceKey?,
-                              revision: String, at date: Date = Date()) async throws
+                              revision: String, at date: Date) async throws
     {
         try await write("recording an applied resource") { db in
             try Self.insertResult(db, syncID: syncID, result)
@@ -51,7 +51,7 @@ extension Store {
     }
 
     /// Ends a sync and trims the application's history to `historyLimit`.
-    public func finishSync(id: Int64, result: SyncResult, message: String, historyLimit: Int, at date: Date = Date()) async throws {
+    public func finishSync(id: Int64, result: SyncResult, message: String, historyLimit: Int, at date: Date) async throws {
         try await write("finishing a sync") { db in
             try db.execute(
                 sql: "UPDATE syncs SET result = ?, message = ?, finished_at = ? WHERE id = ?",
@@ -67,7 +67,7 @@ extension Store {
     }
 
     /// The sync history of an application, newest first.
-    public func history(app: String, limit: Int = 100) async throws -> [SyncSummary] {
+    public func history(app: String, limit: Int) async throws -> [SyncSummary] {
         try await read("reading history") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM syncs WHERE app = ? ORDER BY id DESC LIMIT ?", arguments: [app, limit]).map(Self.summary)
         }

@@ -11,7 +11,7 @@ public struct InventoryEntry: Sendable {
     public var appliedAt: Date
 }
 
-extension Store {
+extension SQLiteStore {
     public func inventory(app: String) async throws -> [ResourceKey: InventoryEntry] {
         try await read("reading the inventory") { db in
             var result: [ResourceKey: InventoryEntry] = [:]
@@ -31,7 +31,7 @@ extension Store {
         try await read("reading the inventory") { db in try String.fetchAll(db, sql: "SELECT DISTINCT app FROM inventory ORDER BY app") }
     }
 
-    public func setInventory(app: String, resource: Resource, revision: String, at date: Date = Date()) async throws {
+    public func setInventory(app: String, resource: Resource, revision: String, at date: Date) async throws {
         try await write("updating the inventory") { db in
             try Self.upsertInventory(db, app: app, resource: resource, revision: revision, date: date)
         }
