@@ -9,6 +9,13 @@ public struct InventoryEntry: Sendable {
     public var lastApplied: Resource
     public var revision: String
     public var appliedAt: Date
+
+    public init(key: ResourceKey, lastApplied: Resource, revision: String, appliedAt: Date) {
+        self.key = key
+        self.lastApplied = lastApplied
+        self.revision = revision
+        self.appliedAt = appliedAt
+    }
 }
 
 extension SQLiteStore {
