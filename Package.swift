@@ -148,6 +148,10 @@ let package = Package(
             name: "BosunChartsTests", dependencies: ["BosunCharts", "BosunCore", "BosunTesting"],
             swiftSettings: swiftSettings),
         .testTarget(name: "BosunHostTests", dependencies: ["BosunHost", "BosunCore", "BosunTesting"], swiftSettings: swiftSettings),
+        // One suite for both stores (SQLite, and PostgreSQL on a real server).
+        .testTarget(
+            name: "BosunStoreTests", dependencies: ["BosunStore", "BosunStorePostgres", "BosunCore", "BosunTesting", logging],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BosunEngineTests",
             dependencies: ["BosunEngine", "BosunCore", "BosunStore", "BosunGit", "BosunRender", "BosunTesting"],
