@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "BosunServer",
             dependencies: [
-                "BosunEngine", "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", hummingbird, hummingbirdTLS,
+                "BosunEngine", "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunStore", "BosunStorePostgres", hummingbird, hummingbirdTLS,
                 crypto, logging, metrics, serviceLifecycle, ahc,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

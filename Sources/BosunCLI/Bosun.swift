@@ -15,7 +15,7 @@ public struct Bosun: AsyncParsableCommand {
         subcommands: [
             QuickstartCommand.self, ServeCommand.self, AppsCommand.self, StatusCommand.self, SyncCommand.self,
             DiffCommand.self, HistoryCommand.self, RollbackCommand.self, UnpinCommand.self, PinCommand.self,
-            RefreshCommand.self, TerminateCommand.self, RenderCommand.self, ValidateCommand.self, HealthCommand.self, TokenCommand.self, EventsCommand.self,
+            RefreshCommand.self, TerminateCommand.self, ReplicasCommand.self, RenderCommand.self, ValidateCommand.self, HealthCommand.self, TokenCommand.self, EventsCommand.self,
             AppSetsCommand.self, ImportCommand.self, SecretCommand.self,
         ]
     )

@@ -18,8 +18,14 @@ struct ServeCommand: AsyncParsableCommand {
             (default 127.0.0.1:8080); the other commands find it there. SIGHUP (or editing the \
             config file) reloads the config; SIGTERM stops gracefully, stopping supervised processes.
 
-            Example:
+            With `store: { postgres: { urlEnv: BOSUN_DATABASE_URL } }` in the config, any number of \
+            `bosun serve` processes with the same config and database are replicas: each \
+            application is owned by one live replica under a lease, and moves when its replica \
+            dies (docs/high-availability.md). Give each replica its own --replica name.
+
+            Examples:
               bosun serve --config bosun.yaml
+              BOSUN_DATABASE_URL=postgres://bosun:PASSWORD@db:5432/bosun bosun serve --replica a
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -28,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConcurrentSyncs = EngineOptions().maxConcurrentSyncs
     @Option(help: "At most this many applications are resolved, rendered and compared at once.")
     var maxConcurrentRefreshes = EngineOptions().maxConcurrentRefreshes
+    @Option(help: "This replica's name, with a PostgreSQL store (default: the host name). A host or Podman target's `replica:` names it.")
+    var replica: String?
 
     func validate() throws {
         guard maxConcurrentSyncs > 0, maxConcurrentRefreshes > 0 else {
@@ -41,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         var engineOptions = EngineOptions()
         engineOptions.maxConcurrentSyncs = maxConcurrentSyncs
         engineOptions.maxConcurrentRefreshes = maxConcurrentRefreshes
-        let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory(), engineOptions: engineOptions)
+        let daemon = Daemon(configFile: options.config, factory: TargetRegistry.factory(), engineOptions: engineOptions, replica: replica)
         let trimmer = Task.detached(priority: .background) { await HeapTrimmer.run() }
         defer { trimmer.cancel() }
         try await daemon.run { url in

@@ -18,17 +18,62 @@ extension Engine {
         return runtime
     }
 
-    public func applicationNames() -> [String] { apps.keys.sorted() }
-
-    public func statuses() -> [ApplicationStatus] {
-        apps.keys.sorted().compactMap { apps[$0].map(status(of:)) }
+    /// An application this engine runs, or one another replica owns, for reads that the store
+    /// answers alike on every replica (history, events).
+    func requireKnown(_ name: String) throws {
+        guard apps[name] == nil, leases != nil else {
+            _ = try runtime(name)
+            return
+        }
+        guard config.application(named: name) != nil else { throw EngineError.unknownApp(name, known: config.applications.map(\.name)) }
     }
 
-    public func status(_ name: String) throws -> ApplicationStatus { status(of: try runtime(name)) }
+    /// The runtime when this engine runs the application; else, with replicas, what a read-only
+    /// look needs (its spec and the state the store keeps), so a diff works on any replica.
+    func lookingRuntime(_ name: String) async throws -> AppRuntime {
+        if let runtime = apps[name] { return runtime }
+        guard leases != nil, let spec = config.application(named: name) else { return try runtime(name) }
+        let persisted = try await store.appState(name)
+        let (_, continuation) = AsyncStream<Wake>.makeStream()
+        return AppRuntime(spec: spec, persisted: persisted, observation: nil, condition: nil, operation: nil, lastSync: nil,
+                          retry: nil, nextDue: clock.now, wakes: continuation, loop: nil)
+    }
+
+    public func applicationNames() -> [String] {
+        leases == nil ? apps.keys.sorted() : config.applications.map(\.name).sorted()
+    }
+
+    /// Every application's status: those this engine runs from memory; with replicas, the
+    /// others as their owners last published them.
+    public func statuses() async -> [ApplicationStatus] {
+        var result = apps.keys.sorted().compactMap { apps[$0].map(status(of:)) }
+        if let leases {
+            let remote = config.applications.filter { apps[$0.name] == nil }
+            if !remote.isEmpty {
+                let published = (try? await leases.publishedStatuses(nil)) ?? [:]
+                let owners = (try? await leases.owners()) ?? [:]
+                for spec in remote {
+                    result.append(Self.shared(spec, published: published[spec.name], owner: owners[spec.name], unowned: unownedMessage(spec.name)))
+                }
+                result.sort { $0.name < $1.name }
+            }
+        }
+        return result
+    }
+
+    public func status(_ name: String) async throws -> ApplicationStatus {
+        if leases != nil, apps[name] == nil { return try await remoteStatus(name) }
+        return status(of: try runtime(name))
+    }
 
     /// Starts a sync and returns its id once it is recorded; a sync already running is a
     /// conflict naming its id.
     public func sync(_ name: String, _ request: SyncRequest) async throws -> Int64 {
+        if let owner = try await remoteOwner(name) {
+            let command = RemoteCommand(id: UUID().uuidString, action: .sync, app: name, revision: request.revision,
+                                        prune: request.prune, forcePrune: request.forcePrune)
+            return try await forward(command, to: owner).syncID ?? 0
+        }
         let rt = try runtime(name)
         if let op = rt.operation {
             throw EngineError(.conflict, "a sync of \(name) is running (sync \(op.syncID))", syncID: op.syncID)
@@ -43,7 +88,10 @@ extension Engine {
 
     /// Asks the running sync to stop between two steps; returns its id. It ends `Terminated`:
     /// no SyncFail hooks, no retry, no auto-rollback.
-    public func terminate(_ name: String, actor: String = "api") throws -> Int64 {
+    public func terminate(_ name: String, actor: String = "api") async throws -> Int64 {
+        if let owner = try await remoteOwner(name) {
+            return try await forward(RemoteCommand(id: UUID().uuidString, action: .terminate, app: name, actor: actor), to: owner).syncID ?? 0
+        }
         let rt = try runtime(name)
         guard let op = rt.operation else {
             throw EngineError(.notFound, "no sync of \(name) is running; there is nothing to terminate")
@@ -55,7 +103,7 @@ extension Engine {
 
     /// What a sync would do, applying nothing (the target validates each change in dry-run mode).
     public func dryRun(_ name: String, revision: String?, prune: Bool) async throws -> DryRunResult {
-        let rt = try runtime(name)
+        let rt = try await lookingRuntime(name)
         let spec = rt.spec
         let rev: RevisionSpec = revision.map { .ref($0) } ?? rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
         let commit: Commit
@@ -84,6 +132,9 @@ extension Engine {
     /// Syncs an earlier commit and pins the application there. `to`: a history id or a commit;
     /// nil: the commit of the last successful sync before the current one.
     public func rollback(_ name: String, to: String?) async throws -> Int64 {
+        if let owner = try await remoteOwner(name) {
+            return try await forward(RemoteCommand(id: UUID().uuidString, action: .rollback, app: name, revision: to), to: owner).syncID ?? 0
+        }
         let rt = try runtime(name)
         let revision: String
         if let to, let id = Int64(to), to.count < 7 {
@@ -108,6 +159,10 @@ extension Engine {
 
     /// Pauses automatic syncs at a commit (the synced one by default).
     public func pin(_ name: String, revision: String?) async throws {
+        if let owner = try await remoteOwner(name) {
+            _ = try await forward(RemoteCommand(id: UUID().uuidString, action: .pin, app: name, revision: revision), to: owner)
+            return
+        }
         let rt = try runtime(name)
         guard let sha = revision ?? rt.persisted.syncedRevision else {
             throw EngineError(.invalid, "\(name) has not synced yet; name a commit to pin")
@@ -118,6 +173,10 @@ extension Engine {
     }
 
     public func unpin(_ name: String) async throws {
+        if let owner = try await remoteOwner(name) {
+            _ = try await forward(RemoteCommand(id: UUID().uuidString, action: .unpin, app: name), to: owner)
+            return
+        }
         let rt = try runtime(name)
         guard rt.persisted.pinnedRevision != nil else { return }
         apps[name]?.persisted.pinnedRevision = nil
@@ -129,7 +188,15 @@ extension Engine {
     /// Re-resolves now (fetching), for `bosun refresh` and webhooks. Asks that arrive while a
     /// refresh is queued and not yet started join it; returns false for such a joined ask.
     @discardableResult
-    public func refresh(_ name: String, trigger: SyncTrigger = .manual) throws -> Bool {
+    public func refresh(_ name: String, trigger: SyncTrigger = .manual) async throws -> Bool {
+        if let owner = try await remoteOwner(name) {
+            _ = try await forward(RemoteCommand(id: UUID().uuidString, action: .refresh, app: name), to: owner)
+            return true
+        }
+        return try refreshHere(name, trigger: trigger)
+    }
+
+    func refreshHere(_ name: String, trigger: SyncTrigger) throws -> Bool {
         let rt = try runtime(name)
         guard !rt.refreshQueued else { return false }
         apps[name]?.refreshQueued = true
@@ -155,7 +222,7 @@ extension Engine {
     /// dry-run through the target (Kubernetes server-side dry run) and what the server would
     /// hold is compared with live, defaults and admission included.
     public func diff(_ name: String, serverSide: Bool = false) async throws -> [ResourceDiff] {
-        let rt = try runtime(name)
+        let rt = try await lookingRuntime(name)
         let spec = rt.spec
         let rev: RevisionSpec = rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
         let (commit, _) = try await resolve(spec, revision: rev, forceFetch: false)
@@ -185,12 +252,12 @@ extension Engine {
     }
 
     public func history(_ name: String, limit: Int = 100) async throws -> [SyncSummary] {
-        _ = try runtime(name)
+        try requireKnown(name)
         return try await store.history(app: name, limit: limit)
     }
 
     public func syncDetail(_ name: String, id: Int64) async throws -> SyncDetail {
-        _ = try runtime(name)
+        try requireKnown(name)
         guard try await store.appOfSync(id: id) == name, let detail = try await store.sync(id: id) else {
             throw EngineError(.notFound, "\(name) has no sync \(id)")
         }

@@ -89,6 +89,7 @@ extension Engine {
             repository: runtime.spec.source.repository, path: runtime.spec.source.path,
             revisionSpec: runtime.spec.source.revision.description)
         status.applicationSet = declarations.owner[runtime.spec.name]
+        status.replica = leases?.replica
         return status
     }
 

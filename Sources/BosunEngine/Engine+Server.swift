@@ -1,4 +1,5 @@
 import BosunCore
+import BosunStore
 import Foundation
 
 /// What the HTTP server asks of the engine beyond the application API: readiness and the
@@ -47,13 +48,24 @@ extension Engine {
 
     /// Refreshes several applications in one step (a webhook push); names no longer configured
     /// are skipped. Returns which were queued and which joined a refresh already queued.
-    public func refresh(_ names: [String], trigger: SyncTrigger) -> (queued: [String], joined: [String]) {
+    /// With replicas, the applications others own are refreshed by their owners (one message
+    /// to all) and count as queued.
+    public func refresh(_ names: [String], trigger: SyncTrigger) async -> (queued: [String], joined: [String]) {
         var queued: [String] = []
         var joined: [String] = []
         for name in names where apps[name] != nil {
-            if (try? refresh(name, trigger: trigger)) == true { queued.append(name) } else { joined.append(name) }
+            if (try? refreshHere(name, trigger: trigger)) == true { queued.append(name) } else { joined.append(name) }
         }
-        return (queued, joined)
+        let elsewhere = names.filter { apps[$0] == nil && config.application(named: $0) != nil }
+        if let leases, !elsewhere.isEmpty, let body = try? JSONEncoder().encode(RemoteRefresh(apps: elsewhere, trigger: trigger)) {
+            do {
+                try await leases.send(ReplicaMessage(kind: .refresh, from: leases.replica, to: nil, body: String(decoding: body, as: UTF8.self)))
+                queued += elsewhere
+            } catch {
+                logger.warning("could not pass the refresh of \(elsewhere.joined(separator: ", ")) to their replicas: \(error)")
+            }
+        }
+        return (queued.sorted(), joined)
     }
 
     /// Events newer than `afterID`, oldest first (a stream resuming after a reconnect).

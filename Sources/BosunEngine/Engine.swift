@@ -44,14 +44,20 @@ public actor Engine {
     var declarations: DeclarationState
     /// Renders actually run (not answered by the cache): what benchmarks count.
     public internal(set) var renderCount = 0
+    /// Ownership among replicas sharing a PostgreSQL store; nil: this engine owns everything.
+    let leases: (any ApplicationLeases)?
+    var replicaState = ReplicaState()
 
     public init(config: Config, targets: [String: any DeploymentTarget], store: any Store, git: GitMirrors,
-                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions(), charts: ChartSources? = nil) {
+                renderCache: RenderCache, renderer: Renderer, options: EngineOptions = EngineOptions(), charts: ChartSources? = nil,
+                leases: (any ApplicationLeases)? = nil) {
         self.charts = charts ?? ChartSources(cacheDirectory: renderer.workDirectory.deletingLastPathComponent().appendingPathComponent("charts"))
         self.config = config
         specIndex = SpecIndex(config)
         declarations = DeclarationState(local: config)
-        self.targets = targets
+        // With replicas, no change reaches a target unless this replica still holds the lease.
+        self.targets = leases.map { leases in targets.mapValues { FencedTarget(base: $0, leases: leases) as any DeploymentTarget } } ?? targets
+        self.leases = leases
         self.store = store
         self.git = git
         self.renders = renderCache
@@ -87,8 +93,10 @@ public actor Engine {
                 }
             })
         }
-        for spec in config.applications { await add(spec) }
-        await emit(app: nil, .normal, "Started", "Bosun started with \(plural(config.applications.count, "application"))")
+        for spec in config.applications where owns(spec.name) { await add(spec) }
+        await emit(app: nil, .normal, "Started", "Bosun started with \(plural(config.applications.count, "application"))"
+                   + (leases.map { " as replica \($0.replica)" } ?? ""))
+        startLeases()
         if !config.healthRules.isEmpty { await announceHealthRules(config.healthRules) }
         startDeclarations()
     }
@@ -105,6 +113,7 @@ public actor Engine {
     public func stop() async {
         guard running else { return }
         running = false
+        stopLeases()
         await stopDeclarations()
         let loops = apps.values.compactMap(\.loop)
         for ticker in tickers.values { ticker.cancel() }
@@ -112,6 +121,7 @@ public actor Engine {
         for loop in loops { loop.cancel() }
         for loop in loops { await loop.value }
         for listener in listeners { listener.cancel() }
+        await leases?.leave()
         for target in targets.values { await target.shutdown() }
         await charts.shutdown()
         for subscriber in subscribers.values { subscriber.finish() }
@@ -160,7 +170,7 @@ public actor Engine {
         }
         for spec in newConfig.applications {
             guard let previous = oldSpecs[spec.name] else {
-                await add(spec)
+                if owns(spec.name) { await add(spec) }
                 continue
             }
             if previous != spec || old.repository(named: spec.source.repository) != newConfig.repository(named: spec.source.repository)
@@ -284,6 +294,7 @@ public actor Engine {
         } catch {}
         logger.log(level: type == .warning ? .warning : .info, "\(app.map { "[\($0)] " } ?? "")\(reason): \(message)")
         for subscriber in subscribers.values { subscriber.yield(event) }
+        share(event)
     }
 
     /// Every event from now on, for the live stream.

@@ -3,6 +3,7 @@ import BosunEngine
 import BosunGit
 import BosunRender
 import BosunStore
+import BosunStorePostgres
 import Foundation
 import Hummingbird
 import Logging
@@ -15,12 +16,15 @@ public struct Daemon: Sendable {
     public let configFile: String
     public let factory: TargetFactory
     public let engineOptions: EngineOptions
+    /// This replica's name when the store is PostgreSQL (`--replica`); the host name by default.
+    public let replica: String?
     let logger = Logger(label: "bosun")
 
-    public init(configFile: String, factory: TargetFactory, engineOptions: EngineOptions = EngineOptions()) {
+    public init(configFile: String, factory: TargetFactory, engineOptions: EngineOptions = EngineOptions(), replica: String? = nil) {
         self.configFile = configFile
         self.factory = factory
         self.engineOptions = engineOptions
+        self.replica = replica
     }
 
     /// Runs until SIGTERM/SIGINT. `onReady` gets the API's URL once it listens.
@@ -33,15 +37,29 @@ public struct Daemon: Sendable {
         ServerMetrics.bootstrap()
         let dataDir = config.dataDirectory
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: dataDir.appendingPathComponent("bosun.sqlite").path)
+        let opened = try await openStore(config)
+        do {
+            try await serve(config, opened, onReady: onReady)
+        } catch {
+            await opened.close()
+            throw error
+        }
+        await opened.close()
+    }
+
+    private func serve(_ config: Config, _ opened: OpenedStore, onReady: @escaping @Sendable (String) -> Void) async throws {
+        let dataDir = config.dataDirectory
         let git = GitMirrors(root: dataDir.appendingPathComponent("git"))
         let renders = RenderCache(directory: dataDir.appendingPathComponent("cache/renders"))
         let renderer = Renderer(workDirectory: dataDir.appendingPathComponent("cache/work"))
         let environment = TargetEnvironment(dataDirectory: dataDir, resolvePath: { config.resolvePath($0) })
         var targets: [String: any DeploymentTarget] = [:]
-        for spec in config.targets { targets[spec.name] = MeteredTarget(try factory.make(spec, environment: environment)) }
-        let engine = Engine(config: config, targets: targets, store: store, git: git, renderCache: renders, renderer: renderer,
-                            options: engineOptions)
+        // A target that belongs to another replica's machine is never started here.
+        for spec in config.targets where spec.replica == nil || spec.replica == opened.leases?.replica {
+            targets[spec.name] = MeteredTarget(try factory.make(spec, environment: environment))
+        }
+        let engine = Engine(config: config, targets: targets, store: opened.store, git: git, renderCache: renders, renderer: renderer,
+                            options: engineOptions, leases: opened.leases)
         if config.server.tokens.isEmpty {
             logger.notice("no API tokens configured: the API listens on loopback only (\(config.server.listen)) and allows every request; add server.tokens to require sign-in")
         } else {
@@ -52,7 +70,9 @@ public struct Daemon: Sendable {
         let server = APIServer(engine: engine, options: .init(listen: config.server.listen, tls: tls, configFile: configFile))
         let app = try await server.application { port in
             let host = ConfigLoader.parseListen(config.server.listen)?.host ?? "127.0.0.1"
-            onReady("\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            Task { await engine.setAPIURL(url) }
+            onReady(url)
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -62,6 +82,32 @@ public struct Daemon: Sendable {
                 ] as [any Service]).map(Self.endingGracefully),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The store the config names: SQLite under dataDir, or PostgreSQL with leases among replicas.
+    func openStore(_ config: Config) async throws -> OpenedStore {
+        guard let spec = config.store else {
+            let store = try SQLiteStore(path: config.dataDirectory.appendingPathComponent("bosun.sqlite").path)
+            return OpenedStore(store: store, leases: nil, close: {})
+        }
+        guard let url = ProcessInfo.processInfo.environment[spec.urlEnv], !url.isEmpty else {
+            throw ServerSetupError("store.postgres.urlEnv names \(spec.urlEnv), which is not set; export it with the database's URL (postgres://USER:PASSWORD@HOST:5432/DATABASE)")
+        }
+        let configuration = try PostgresStore.Configuration(
+            url: url, caFile: spec.caFile.map(config.resolvePath), certificateFile: spec.certificateFile.map(config.resolvePath),
+            keyFile: spec.keyFile.map(config.resolvePath))
+        let name = replica ?? ProcessInfo.processInfo.hostName
+        let book = LeaseBook(replica: name)
+        let store = try await PostgresStore.connect(configuration, fencing: book, logger: logger)
+        let leases = PostgresLeases(store: store, book: book, leaseDuration: config.ha.leaseDuration, renewEvery: config.ha.renewEvery)
+        logger.info("store: PostgreSQL at \(configuration); replica \(name)")
+        return OpenedStore(store: store, leases: leases, close: { await store.shutdown() })
+    }
+
+    struct OpenedStore: Sendable {
+        let store: any Store
+        let leases: PostgresLeases?
+        let close: @Sendable () async -> Void
     }
 
     /// Whichever service ends, the others are shut down gracefully, never cancelled: a cancelled

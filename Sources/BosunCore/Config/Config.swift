@@ -20,6 +20,12 @@ public struct Config: Sendable {
     public var repositorySchemes: Set<RepositoryScheme> = RepositoryScheme.defaults
     /// The file it was read from, when it was.
     public var file: String?
+    /// PostgreSQL instead of the SQLite file (`store:`); needed for replicas.
+    public var store: StoreSpec?
+    /// Leases among replicas (`ha:`), used with a PostgreSQL store.
+    public var ha = HASpec()
+    /// A digest of the configuration replicas must share (see `ConfigLoader.sharedHash`).
+    public var sharedHash = ""
 
     public init(
         dataDir: String = ".bosun", server: ServerConfig = ServerConfig(), targets: [TargetSpec] = [],
@@ -113,6 +119,9 @@ public struct TargetSpec: Sendable, Hashable {
 
     public func string(_ key: String) -> String? { options[key]?.stringValue }
     public func bool(_ key: String) -> Bool? { options[key]?.boolValue }
+    /// The replica a host or Podman target belongs to (`replica:`): its applications are owned
+    /// by that replica only, and wait while it is down.
+    public var replica: String? { string("replica") }
     /// A list option (`hostPathAllowed: [/srv/data]`); nil when absent or not a list of strings.
     public func strings(_ key: String) -> [String]? {
         options[key]?.arrayValue.map { $0.compactMap(\.stringValue) }
@@ -120,10 +129,10 @@ public struct TargetSpec: Sendable, Hashable {
 
     /// The option fields each target type accepts, so validation can name a typo.
     public static let knownOptions: [String: [String]] = [
-        "host": ["root"],
+        "host": ["root", "replica"],
         "kubernetes": ["kubeconfig", "context", "inCluster", "namespace", "qps", "requestTimeout"],
         "nomad": ["address", "namespace", "region", "tokenEnv", "caCert", "clientCert", "clientKey", "tlsSkipVerify", "tlsServerName", "purge"],
-        "podman": ["socket", "hostPathAllowed", "allowPrivileged", "insecureRegistries", "registryUsernameEnv", "registryPasswordEnv", "requestTimeout", "minReadySeconds"],
+        "podman": ["socket", "hostPathAllowed", "allowPrivileged", "insecureRegistries", "registryUsernameEnv", "registryPasswordEnv", "requestTimeout", "minReadySeconds", "replica"],
     ]
 }
 

@@ -49,7 +49,7 @@ public enum ConfigLoader {
                                                 fix: "start with `apiVersion: \(apiVersion)` and `kind: Config`")])
         }
         var config = Config(file: file)
-        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include", "decryptionKeys", "healthRules"]) {
+        if let top = reader.mapping(root, "", known: ["apiVersion", "kind", "dataDir", "server", "security", "targets", "repositories", "applications", "notifications", "applicationSets", "include", "decryptionKeys", "healthRules", "store", "ha"]) {
             if let v = top.string("apiVersion", required: apiVersion), v != apiVersion, let node = top.value("apiVersion") {
                 reader.report(node, "apiVersion", "unsupported apiVersion \"\(v)\"", fix: "use \(apiVersion)")
             }
@@ -58,6 +58,9 @@ public enum ConfigLoader {
             }
             if let d = top.string("dataDir") { config.dataDir = d }
             if let server = top.mapping("server", known: ["listen", "tokens", "tls"]) { config.server = readServer(server) }
+            if let store = top.mapping("store", known: ["postgres"]) { config.store = readStore(store) }
+            if let ha = top.mapping("ha", known: ["leaseDuration", "renewEvery"]) { config.ha = readHA(ha) }
+            config.sharedHash = sharedHash(of: top)
             if let security = top.mapping("security", known: ["repositorySchemes"]), let node = security.value("repositorySchemes") {
                 var schemes = Set<RepositoryScheme>()
                 for name in security.strings("repositorySchemes") ?? [] {

@@ -178,6 +178,9 @@ public struct ApplicationStatus: Sendable, Codable {
     public var revisionSpec: String
     /// The application set that generates it (absent for a listed application).
     public var applicationSet: String?
+    /// The replica that owns it, when Bosun runs as replicas (absent otherwise, and while no
+    /// replica owns it).
+    public var replica: String?
 
     public struct Condition: Sendable, Codable, Hashable {
         /// SourceUnavailable, ComparisonError, SyncError, RollbackBlocked, PruneRefused…
@@ -225,6 +228,8 @@ public struct ApplicationSummary: Sendable, Codable {
     public var subject: String?
     /// The application set that generates it (absent for a listed application).
     public var applicationSet: String?
+    /// The replica that owns it, when Bosun runs as replicas.
+    public var replica: String?
 
     public init(_ status: ApplicationStatus) {
         name = status.name
@@ -234,6 +239,7 @@ public struct ApplicationSummary: Sendable, Codable {
         pinned = status.pinned
         subject = status.commit?.subject
         applicationSet = status.applicationSet
+        replica = status.replica
     }
 }
 

@@ -110,6 +110,9 @@ extension APIServer {
                 return APIResponse.json(try await engine.events(app: app, limit: limit))
             }
         }
+        api.get("/replicas") { _, _ in
+            await handle { APIResponse.json(try await engine.replicas()) }
+        }
         addApplicationSetRoutes(to: api)
         let stream = EventStream(engine: engine, keepAlive: options.keepAlive)
         api.get("/events/stream") { request, _ in await stream.response(for: request) }

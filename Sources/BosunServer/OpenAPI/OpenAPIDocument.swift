@@ -275,6 +275,13 @@ enum OpenAPIDocument {
               responses:
                 "200": { description: includes, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/Include" } } } } }
                 \#(errors(401))
+          /api/v1/replicas:
+            get:
+              tags: [operations]
+              summary: The replicas sharing this Bosun's PostgreSQL store, their heartbeats and the applications they hold (an empty list when Bosun runs alone on SQLite).
+              responses:
+                "200": { description: replicas, content: { application/json: { schema: { $ref: "#/components/schemas/Replicas" } } } }
+                \#(errors(401, 503))
           /api/v1/reload:
             post:
               tags: [operations]
@@ -411,6 +418,25 @@ enum OpenAPIDocument {
               properties:
                 status: { type: string, enum: [Healthy, Progressing, Degraded, Suspended, Missing, Unknown] }
                 message: { type: string }
+            Replicas:
+              type: object
+              required: [replicas]
+              properties:
+                replica: { type: string, nullable: true, description: the replica that answered; null when Bosun runs alone }
+                leaseDuration: { type: string, nullable: true }
+                replicas:
+                  type: array
+                  items:
+                    type: object
+                    required: [name, heartbeatAt, startedAt, alive, applications, configHash, apiURL]
+                    properties:
+                      name: { type: string }
+                      heartbeatAt: { type: string, format: date-time }
+                      startedAt: { type: string, format: date-time }
+                      alive: { type: boolean, description: its heartbeat is newer than one lease duration (by the database's clock) }
+                      applications: { type: array, items: { type: string }, description: the applications whose leases it holds }
+                      configHash: { type: string, description: a digest of the shared configuration; replicas that differ are reported }
+                      apiURL: { type: string }
             ApplicationSummary:
               type: object
               required: [name, target, sync, health, pinned]
@@ -422,6 +448,7 @@ enum OpenAPIDocument {
                 pinned: { type: boolean }
                 subject: { type: string }
                 applicationSet: { type: string, description: the application set that generates it (absent for a listed application) }
+                replica: { type: string, description: the replica that owns it when Bosun runs as replicas on PostgreSQL (absent otherwise and while no replica owns it) }
             ResourceStatus:
               type: object
               required: [key, sync, health, kind, namespace, name]
@@ -513,6 +540,7 @@ enum OpenAPIDocument {
                 path: { type: string }
                 revisionSpec: { type: string }
                 applicationSet: { type: string, description: the application set that generates it (absent for a listed application) }
+                replica: { type: string, description: the replica that owns it when Bosun runs as replicas on PostgreSQL (absent otherwise and while no replica owns it) }
             Condition:
               type: object
               required: [type, message]

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import Yams
+
+/// `store:` — where Bosun keeps its records. Absent: one SQLite file under `dataDir`.
+public struct StoreSpec: Sendable, Hashable {
+    /// The environment variable holding the PostgreSQL URL (`postgres://user:password@host:port/db`).
+    public var urlEnv: String
+    public var caFile: String?
+    public var certificateFile: String?
+    public var keyFile: String?
+
+    public init(urlEnv: String, caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+        self.urlEnv = urlEnv
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
+/// `ha:` — how replicas sharing a PostgreSQL store hold their applications.
+public struct HASpec: Sendable, Hashable {
+    /// How long a lease lasts without renewal: a dead replica's applications move after it.
+    public var leaseDuration: Duration = .seconds(15)
+    /// How often a replica renews its leases and looks at who is alive.
+    public var renewEvery: Duration = .seconds(5)
+
+    public init(leaseDuration: Duration = .seconds(15), renewEvery: Duration = .seconds(5)) {
+        self.leaseDuration = leaseDuration
+        self.renewEvery = renewEvery
+    }
+}
+
+extension ConfigLoader {
+    static func readStore(_ m: MappingView) -> StoreSpec? {
+        guard let pg = m.mapping("postgres", known: ["urlEnv", "tls"]) else {
+            m.reader.report(m.node, m.path, "no store named", fix: "write `store: { postgres: { urlEnv: BOSUN_DATABASE_URL } }`, or remove `store` to use SQLite")
+            return nil
+        }
+        guard let env = pg.string("urlEnv", required: "BOSUN_DATABASE_URL") else { return nil }
+        var spec = StoreSpec(urlEnv: env)
+        if let tls = pg.mapping("tls", known: ["caFile", "certificateFile", "keyFile"]) {
+            spec.caFile = tls.string("caFile")
+            spec.certificateFile = tls.string("certificateFile")
+            spec.keyFile = tls.string("keyFile")
+        }
+        return spec
+    }
+
+    static func readHA(_ m: MappingView) -> HASpec {
+        var ha = HASpec()
+        if let d = m.duration("leaseDuration") { ha.leaseDuration = d }
+        if let d = m.duration("renewEvery") { ha.renewEvery = d }
+        if ha.renewEvery * 2 > ha.leaseDuration || ha.renewEvery < .milliseconds(100) {
+            m.reader.report(m.value("renewEvery") ?? m.node, m.childPath("renewEvery"),
+                            "renewEvery must be at least 100ms and at most half of leaseDuration, so a lease survives one missed renewal",
+                            fix: "for example `leaseDuration: 15s` with `renewEvery: 5s`")
+        }
+        return ha
+    }
+
+    /// A digest of what replicas must agree on: targets, repositories, applications, sets and
+    /// includes as written. Not `dataDir`, `server` or key files: those belong to each machine.
+    static func sharedHash(of top: MappingView) -> String {
+        var hasher = SHA256()
+        for key in ["targets", "repositories", "applications", "applicationSets", "include"] {
+            hasher.update(data: Data(key.utf8))
+            if let node = top.value(key) { hasher.update(data: Data(canonical(node).utf8)) }
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The content of a node without its layout (flow or block, quotes, comments). Not Yams'
+    /// emitter: it resolves the tags of the nodes it writes in place, and the reader needs them.
+    static func canonical(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): "s\(scalar.string.utf8.count):\(scalar.string)"
+        case .mapping(let mapping): "m{" + mapping.map { canonical($0.key) + canonical($0.value) }.joined() + "}"
+        case .sequence(let sequence): "q[" + sequence.map(canonical).joined() + "]"
+        default: "?"
+        }
+    }
+}
