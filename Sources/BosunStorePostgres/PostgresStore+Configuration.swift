@@ -56,20 +56,12 @@ extension PostgresStore {
                 query = rest[rest.index(after: mark)...]
                 rest = rest[..<mark]
             }
-            let authority: Substring
-            var path: Substring = ""
-            if let slash = rest.firstIndex(of: "/") {
-                authority = rest[..<slash]
-                path = rest[rest.index(after: slash)...]
-            } else {
-                authority = rest
-            }
-            var hostPort = authority
+            // The user information ends at the last `@` (a password may hold `@` or `/` unescaped).
             var user: String?
             var password: String?
-            if let at = authority.lastIndex(of: "@") {
-                let userInfo = authority[..<at]
-                hostPort = authority[authority.index(after: at)...]
+            if let at = rest.lastIndex(of: "@") {
+                let userInfo = rest[..<at]
+                rest = rest[rest.index(after: at)...]
                 let parts = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
                 guard let decodedUser = parts[0].removingPercentEncoding else { throw fail("the user name has a bad %-escape") }
                 user = decodedUser
@@ -77,6 +69,12 @@ extension PostgresStore {
                     guard let decoded = parts[1].removingPercentEncoding else { throw fail("the password has a bad %-escape") }
                     password = decoded
                 }
+            }
+            var hostPort = rest
+            var path: Substring = ""
+            if let slash = rest.firstIndex(of: "/") {
+                hostPort = rest[..<slash]
+                path = rest[rest.index(after: slash)...]
             }
             var host: Substring
             var portText: Substring?
@@ -153,12 +151,11 @@ extension PostgresStore {
 
         /// `url` with whatever sits between the user's `:` and the `@` replaced by `***`.
         static func redacting(_ url: String) -> String {
-            guard let schemeEnd = url.range(of: "://") else { return url.contains("@") ? "***" : url }
-            let afterScheme = url[schemeEnd.upperBound...]
-            let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-            let authority = afterScheme[..<authorityEnd]
-            guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
-            return String(url[..<authority.index(after: colon)]) + "***" + String(url[at...])
+            let beforeQuery = url[..<(url.firstIndex(of: "?") ?? url.endIndex)]
+            guard let at = beforeQuery.lastIndex(of: "@") else { return url }
+            let start = url.range(of: "://").map(\.upperBound) ?? url.startIndex
+            guard start < at, let colon = url[start..<at].firstIndex(of: ":") else { return url }
+            return String(url[...colon]) + "***" + String(url[at...])
         }
 
         /// NIOSSL's settings for the mode and files; nil without TLS.

@@ -1,5 +1,12 @@
 import Foundation
+import Subprocess
 import Synchronization
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 /// A real PostgreSQL for tests: one server per test process, started on first use in a fresh
 /// temporary folder on a free loopback port, with a fresh database per test (`createDatabase`).
@@ -88,7 +95,7 @@ public final class PostgresServer: Sendable {
         // -l again on restart: without it the server would write to pg_ctl's output, our pipe.
         var command = ["\(binDirectory)/pg_ctl", "-D", dataDirectory, "-w", "-t", "60"] + arguments
         if arguments.first == "restart" { command += ["-l", logFile] }
-        try await Self.run(command, asNobody: asNobody, in: folder, log: logFile)
+        try await Self.run(command, asNobody: asNobody, in: folder)
     }
 
     // MARK: - Starting
@@ -106,7 +113,7 @@ public final class PostgresServer: Sendable {
         let passwordFile = folder + "/password"
         try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: passwordFile))
         if asNobody { try await Shell.run(["chown", "-R", "nobody:nogroup", folder]) }
-        startWatchdog(folder: folder, binDirectory: bin, asNobody: asNobody)
+        try await startWatchdog(folder: folder, binDirectory: bin, asNobody: asNobody)
 
         let log = folder + "/postgres.log"
         try await run(
@@ -114,7 +121,7 @@ public final class PostgresServer: Sendable {
                 "\(bin)/initdb", "-D", folder + "/data", "-U", user, "--pwfile=\(passwordFile)", "-A", "trust",
                 "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
             ],
-            asNobody: asNobody, in: folder, log: folder + "/initdb.log")
+            asNobody: asNobody, in: folder)
         // A free port can be taken between finding it and binding it: try a few.
         var lastError: (any Error)?
         for _ in 0..<5 {
@@ -124,7 +131,7 @@ public final class PostgresServer: Sendable {
             do {
                 try await run(
                     ["\(bin)/pg_ctl", "-D", folder + "/data", "-l", log, "-w", "-t", "60", "-o", options, "start"],
-                    asNobody: asNobody, in: folder, log: log)
+                    asNobody: asNobody, in: folder)
                 return PostgresServer(port: port, folder: folder, binDirectory: bin, asNobody: asNobody)
             } catch {
                 lastError = error
@@ -133,34 +140,43 @@ public final class PostgresServer: Sendable {
         throw lastError ?? Failure(message: "PostgreSQL did not start")
     }
 
-    /// Runs a PostgreSQL program (as `nobody` when we are root) with its output appended to `log`.
-    private static func run(_ command: [String], asNobody: Bool, in folder: String, log: String) async throws {
+    /// Runs a PostgreSQL program (as `nobody` when we are root) with its output appended to
+    /// `commands.log` in the folder (the server itself writes `postgres.log`). Through
+    /// Subprocess, which closes every descriptor above 2 in the child: Foundation's `Process`
+    /// leaves one open that the server would inherit, and then never sees `pg_ctl` exit.
+    private static func run(_ command: [String], asNobody: Bool, in folder: String) async throws {
         let full = (asNobody ? ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] : []) + command
-        let quoted = full.map(shellQuote).joined(separator: " ")
-        let result = try await Shell.execute(["sh", "-c", "\(quoted) </dev/null >>\(shellQuote(log)) 2>&1"], in: folder)
-        guard result.status == 0 else {
-            let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(2000)) } ?? ""
-            throw Failure(message: "\(command.joined(separator: " ")) exited \(result.status):\n\(tail)")
+        let log = folder + "/commands.log"
+        let status = try await shell("\(full.map(shellQuote).joined(separator: " ")) </dev/null >>\(shellQuote(log)) 2>&1", in: folder)
+        guard status == 0 else {
+            let tail = [log, folder + "/postgres.log"].map { file in
+                (try? String(contentsOfFile: file, encoding: .utf8)).map { String($0.suffix(1500)) } ?? ""
+            }.joined(separator: "\n")
+            throw Failure(message: "\(command.joined(separator: " ")) exited \(status):\n\(tail)")
         }
     }
 
-    /// Stops the server and removes its folder once this process is gone: a detached shell in a
-    /// session of its own, all its output on /dev/null.
-    private static func startWatchdog(folder: String, binDirectory: String, asNobody: Bool) {
+    /// Runs `script` with `sh -c` (extra arguments are `$1`…), output discarded; its exit status.
+    private static func shell(_ script: String, _ arguments: [String] = [], in folder: String) async throws -> Int32 {
+        let result = try await Subprocess.run(
+            .path(FilePath("/bin/sh")), arguments: Arguments(["-c", script, "sh"] + arguments),
+            workingDirectory: FilePath(folder), output: .discarded, error: .discarded)
+        switch result.terminationStatus {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+
+    /// Stops the server and removes its folder once this process is gone: a shell in a session
+    /// of its own, detached, all its output on /dev/null.
+    private static func startWatchdog(folder: String, binDirectory: String, asNobody: Bool) async throws {
         let prefix = asNobody ? "setpriv --reuid=nobody --regid=nogroup --clear-groups -- " : ""
         let script = """
             while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
             \(prefix)\(shellQuote(binDirectory + "/pg_ctl")) -D \(shellQuote(folder + "/data")) stop -m immediate
             rm -rf \(shellQuote(folder))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["setsid", "sh", "-c", script]
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
+        _ = try await shell("setsid sh -c \"$1\" </dev/null >/dev/null 2>&1 &", [script], in: "/")
     }
 
     /// The folder of `initdb`, `postgres` and `pg_ctl`: Debian's `/usr/lib/postgresql/*/bin`
