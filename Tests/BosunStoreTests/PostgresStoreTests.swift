@@ -222,6 +222,50 @@ struct PostgresStoreTests {
 
     // MARK: Outages
 
+    @Test("a server that stops answering: operations fail with a StoreError within the timeout, and work once it answers")
+    func serverFrozen() async throws {
+        let server = try await PostgresServer.launch()
+        var frozen: [String] = []
+        var store: PostgresStore?
+        do {
+            var config = try PostgresStore.Configuration(url: server.url(database: try await server.createDatabase()))
+            config.operationTimeout = .seconds(2)
+            let opened = try await PostgresStore.connect(config, logger: StoreFixture.quietLogger)
+            store = opened
+            try await opened.setAppState("web", PersistedAppState(), at: at(1))
+            // SIGSTOP the postmaster and its backends: connections stay open, nothing answers.
+            let postmaster = try String(contentsOfFile: server.dataDirectory + "/postmaster.pid", encoding: .utf8)
+                .split(separator: "\n").first.map(String.init) ?? ""
+            frozen = [postmaster] + children(of: postmaster)
+            try await Shell.run(["kill", "-STOP"] + frozen)
+            let error = await #expect(throws: StoreError.self) { try await opened.appState("web") }
+            #expect(error?.message.contains("did not answer within 2 s") == true, "\(String(describing: error))")
+            try await Shell.run(["kill", "-CONT"] + frozen)
+            frozen = []
+            #expect(try await opened.appState("web") == PersistedAppState())
+        } catch {
+            if !frozen.isEmpty { _ = try? await Shell.execute(["kill", "-CONT"] + frozen) }
+            await store?.shutdown()
+            try? await server.stop()
+            throw error
+        }
+        await store?.shutdown()
+        try await server.stop()
+    }
+
+    /// The processes whose parent is `pid`, from /proc (no procps needed).
+    private func children(of pid: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { entry in
+            guard Int(entry) != nil, let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            // After "pid (comm)": state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && fields[1] == pid
+        }
+    }
+
     @Test("a restart of the server: writes fail or succeed, then succeed again, nothing committed lost")
     func serverRestart() async throws {
         // A server of its own: restarting the shared one would cut the other tests' connections.
