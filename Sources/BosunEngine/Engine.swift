@@ -289,6 +289,10 @@ public actor Engine {
         var event = EventRecord(time: clock.now, app: app, type: type, reason: reason, message: message)
         do {
             event = try await store.addEvent(event)
+        } catch let error as StoreError where error.leaseLost {
+            // A replica that lost an application says nothing more in its name.
+            logger.debug("event not recorded: \(error)")
+            return
         } catch where !Task.isCancelled {
             logger.error("could not record event: \(error)")
         } catch {}

@@ -5,11 +5,14 @@ import Foundation
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var message: String
+    /// A replica wrote for an application whose lease it no longer holds (the write was refused).
+    public var leaseLost: Bool
     public var description: String { "store: \(operation) failed: \(message)" }
 
-    public init(operation: String, message: String) {
+    public init(operation: String, message: String, leaseLost: Bool = false) {
         self.operation = operation
         self.message = message
+        self.leaseLost = leaseLost
     }
 }
 

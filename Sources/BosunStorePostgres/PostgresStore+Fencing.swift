@@ -11,19 +11,12 @@ extension PostgresStore {
     /// The words every refusal of a replica that lost a lease carries.
     static let leaseLostWords = "no longer holds the lease of"
 
-    /// Whether `error` is the store refusing a write because this replica lost the application's
-    /// lease: the engine stops the work and records nothing more; the new owner carries on.
-    public static func isLeaseLost(_ error: any Error) -> Bool {
-        guard let store = error as? StoreError else { return false }
-        return store.message.hasPrefix("this replica (") && store.message.contains(leaseLostWords)
-    }
-
     /// The refusal of a write of `app` by a replica that does not hold its lease (at `epoch`).
     func leaseLost(_ operation: String, app: String, replica: String, epoch: Int64?, movedOn: Bool) -> StoreError {
         let detail = movedOn
             ? ": the lease of \(app) moved on\(epoch.map { " from epoch \($0)" } ?? ""); its new owner carries on"
             : "; its new owner carries on"
-        return StoreError(operation: operation, message: "this replica (\(replica)) \(Self.leaseLostWords) \(app)\(detail)")
+        return StoreError(operation: operation, message: "this replica (\(replica)) \(Self.leaseLostWords) \(app)\(detail)", leaseLost: true)
     }
 
     /// Inside a transaction: refuses unless this replica holds `app`'s lease at the epoch in its

@@ -136,7 +136,7 @@ struct PostgresStoreTests {
                     try await store.beginSync(app: app, trigger: .interval, revision: "r1", author: nil, subject: nil,
                                               dryRun: false, diff: "", sources: nil, at: at(1))
                 }
-                #expect(error.map(PostgresStore.isLeaseLost) == true, "\(String(describing: error))")
+                #expect(error?.leaseLost == true, "\(String(describing: error))")
                 #expect(error?.message.contains("this replica (r1) no longer holds the lease of \(app)") == true)
                 #expect(try await store.history(app: app, limit: 10).isEmpty)
             }
@@ -184,7 +184,7 @@ struct PostgresStoreTests {
                 { try await store.setAppState("web", PersistedAppState(), at: at(4)) },
             ] as [@Sendable () async throws -> Void] {
                 let error = await #expect(throws: StoreError.self) { try await write() }
-                #expect(error.map(PostgresStore.isLeaseLost) == true, "\(String(describing: error))")
+                #expect(error?.leaseLost == true, "\(String(describing: error))")
                 #expect(error?.message.contains("lease of web moved on") == true || error?.message.contains("no longer holds") == true)
             }
             // Nothing of the refused writes landed.

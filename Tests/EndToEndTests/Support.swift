@@ -62,10 +62,10 @@ final class ServeProcess: @unchecked Sendable {
     let config: String
     private(set) var url = ""
 
-    init(config: String, in directory: String, environment: [String: String] = [:]) throws {
+    init(config: String, in directory: String, environment: [String: String] = [:], arguments: [String] = []) throws {
         self.config = config
         process.executableURL = URL(fileURLWithPath: Binaries.bosun)
-        process.arguments = ["serve", "--config", config, "--log-level", "info"]
+        process.arguments = ["serve", "--config", config, "--log-level", "info"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
