@@ -81,6 +81,7 @@ public enum ConfigLoader {
             config.includes = top.list("include").compactMap { readInclude($0.node, $0.path, reader) }
             config.decryptionKeys = top.list("decryptionKeys").compactMap { readDecryptionKey($0.node, $0.path, reader) }
             crossCheck(config, top, reader)
+            if config.store != nil { checkMachineTargets(config, top, reader) }
         }
         if !reader.diagnostics.isEmpty {
             throw ConfigError(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })

@@ -59,6 +59,19 @@ extension ConfigLoader {
         return ha
     }
 
+    /// With a PostgreSQL store any number of replicas may run, so a target that is one machine
+    /// (host, Podman) must say which replica's machine it is.
+    static func checkMachineTargets(_ config: Config, _ top: MappingView, _ reader: ConfigReader) {
+        for (node, path) in top.list("targets") {
+            guard case .mapping(let mapping) = node, case .scalar(let name)? = mapping["name"],
+                let spec = config.target(named: name.string), ["host", "podman"].contains(spec.type), spec.replica == nil
+            else { continue }
+            reader.report(node, path + ".replica",
+                          "a \(spec.type) target belongs to one machine, and with a PostgreSQL store several replicas may run",
+                          fix: "add `replica: NAME` with the --replica name of the `bosun serve` on its machine (the host name by default)")
+        }
+    }
+
     /// A digest of what replicas must agree on: targets, repositories, applications, sets and
     /// includes as written. Not `dataDir`, `server` or key files: those belong to each machine.
     static func sharedHash(of top: MappingView) -> String {
