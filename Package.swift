@@ -97,7 +97,7 @@ let package = Package(
 
         // Test support: never linked into `bosun`.
         .target(
-            name: "BosunTesting", dependencies: ["BosunCore", "BosunEngine", "BosunStore", "BosunGit", "BosunRender", subprocess, crypto],
+            name: "BosunTesting", dependencies: ["BosunCore", "BosunEngine", "BosunStore", "BosunStorePostgres", "BosunGit", "BosunRender", subprocess, crypto, logging],
             path: "TestSupport/BosunTesting", swiftSettings: swiftSettings),
         .target(
             name: "KubernetesSimulator",
@@ -127,6 +127,7 @@ let package = Package(
                 "BosunCore", "BosunDiff", "BosunGit", "BosunRender", "BosunTesting", "BosunEngine", "BosunStore",
                 "BosunHost", argumentParser, logging, "NomadSimulator", "BosunServer", ahc, serviceLifecycle,
                 "KubernetesSimulator", "BosunNomad", "BosunKubernetes", "BosunCharts", "BosunPodman", "BosunSecrets", crypto,
+                "BosunStorePostgres",
             ],
             path: "Benchmarks/bosun-bench",
             swiftSettings: swiftSettings),

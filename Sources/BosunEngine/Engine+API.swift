@@ -43,17 +43,32 @@ extension Engine {
         leases == nil ? apps.keys.sorted() : config.applications.map(\.name).sorted()
     }
 
+    /// The status of every application this engine runs (all of them without replicas).
+    public func ownedStatuses() -> [ApplicationStatus] {
+        apps.keys.sorted().compactMap { apps[$0].map(status(of:)) }
+    }
+
     /// Every application's status: those this engine runs from memory; with replicas, the
     /// others as their owners last published them.
     public func statuses() async -> [ApplicationStatus] {
-        var result = apps.keys.sorted().compactMap { apps[$0].map(status(of:)) }
+        var result = ownedStatuses()
         if let leases {
             let remote = config.applications.filter { apps[$0.name] == nil }
             if !remote.isEmpty {
-                let published = (try? await leases.publishedStatuses(nil)) ?? [:]
-                let owners = (try? await leases.owners()) ?? [:]
-                for spec in remote {
-                    result.append(Self.shared(spec, published: published[spec.name], owner: owners[spec.name], unowned: unownedMessage(spec.name)))
+                do {
+                    let published = try await leases.publishedStatuses(nil)
+                    let owners = try await leases.owners()
+                    for spec in remote {
+                        result.append(Self.shared(spec, published: published[spec.name], owner: owners[spec.name], unowned: unownedMessage(spec.name)))
+                    }
+                } catch {
+                    // Not "unowned": nobody here can tell while the store does not answer.
+                    let unknown = ApplicationStatus.Condition(type: "StoreUnavailable", message: "runs on another replica; the store, which holds its status, does not answer: \(error)")
+                    for spec in remote {
+                        var status = Self.shared(spec, published: nil, owner: nil, unowned: "")
+                        status.condition = unknown
+                        result.append(status)
+                    }
                 }
                 result.sort { $0.name < $1.name }
             }

@@ -123,7 +123,8 @@ extension Engine {
                            "replicas \(round.mismatched.joined(separator: ", ")) run another configuration than \(leases.replica) (targets, repositories, applications, sets or includes differ); give every replica the same file")
             }
         }
-        Gauge(label: "bosun_leases_held", dimensions: [("replica", leases.replica)]).record(replicaState.held.count)
+        // Its `replica` label comes with every series of a replica (the server's metrics factory).
+        Gauge(label: "bosun_leases_held").record(replicaState.held.count)
     }
 
     /// Stops an application's loop and leaves what runs alone: its new owner carries on. A sync

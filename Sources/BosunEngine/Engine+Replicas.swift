@@ -40,7 +40,13 @@ extension Engine {
         guard config.application(named: name) != nil else {
             throw EngineError.unknownApp(name, known: config.applications.map(\.name))
         }
-        if let owner = try? await leases.owners()[name], owner != leases.replica { return owner }
+        let owners: [String: String]
+        do {
+            owners = try await leases.owners()
+        } catch {
+            throw EngineError(.unavailable, "the store does not answer, so the owner of \(name) is not known: \(error)")
+        }
+        if let owner = owners[name], owner != leases.replica { return owner }
         throw EngineError(.unavailable, unownedMessage(name))
     }
 
@@ -106,7 +112,7 @@ extension Engine {
             answered(reply.id, .success(reply))
         case .event:
             guard let event = try? JSONDecoder.bosun.decode(EventRecord.self, from: body) else { return }
-            for subscriber in subscribers.values { subscriber.yield(event) }
+            for (id, subscriber) in subscribers where !localSubscribers.contains(id) { subscriber.yield(event) }
         case .refresh:
             guard let refresh = try? JSONDecoder().decode(RemoteRefresh.self, from: body) else { return }
             for name in refresh.apps where apps[name] != nil { _ = try? refreshHere(name, trigger: refresh.trigger) }
@@ -188,9 +194,13 @@ extension Engine {
         guard let leases, let spec = config.application(named: name) else {
             throw EngineError.unknownApp(name, known: config.applications.map(\.name))
         }
-        let owners = (try? await leases.owners()) ?? [:]
-        let published = try? await leases.publishedStatuses([name])[name]
-        return Self.shared(spec, published: published, owner: owners[name], unowned: unownedMessage(name))
+        do {
+            let owners = try await leases.owners()
+            let published = try await leases.publishedStatuses([name])[name]
+            return Self.shared(spec, published: published, owner: owners[name], unowned: unownedMessage(name))
+        } catch {
+            throw EngineError(.unavailable, "\(name) runs on another replica, and the store, which holds its status, does not answer: \(error)")
+        }
     }
 
     static func shared(_ spec: ApplicationSpec, published: PublishedStatus?, owner: String?, unowned: String) -> ApplicationStatus {

@@ -38,6 +38,8 @@ public actor Engine {
     var lastFetch: [String: Date] = [:]
     var fetchWarnings: [String: String] = [:]
     var subscribers: [UUID: AsyncStream<EventRecord>.Continuation] = [:]
+    /// Subscribers that want only this replica's events.
+    var localSubscribers: Set<UUID> = []
     var listeners: [Task<Void, Never>] = []
     var running = false
     /// The local config, includes and application sets, and what they last generated.
@@ -301,18 +303,24 @@ public actor Engine {
         share(event)
     }
 
-    /// Every event from now on, for the live stream.
-    public func subscribe() -> AsyncStream<EventRecord> {
+    /// Every event from now on, for the live stream. `otherReplicas`: with replicas, the events
+    /// the others record too (the stream shows all; notifications go out from the replica whose
+    /// event it is, once).
+    public func subscribe(otherReplicas: Bool = true) -> AsyncStream<EventRecord> {
         let (stream, continuation) = AsyncStream<EventRecord>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         let id = UUID()
         subscribers[id] = continuation
+        if !otherReplicas { localSubscribers.insert(id) }
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(id) }
         }
         return stream
     }
 
-    func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+    func unsubscribe(_ id: UUID) {
+        subscribers[id] = nil
+        localSubscribers.remove(id)
+    }
 }
 
 func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }

@@ -96,8 +96,9 @@ public struct APIServer: Sendable {
             return APIResponse.raw("ok\n", contentType: "text/plain; charset=utf-8")
         }
         let appInfo = self.appInfo
+        // A replica reports the applications it owns: scraping every replica sees each once.
         router.get("/metrics") { _, _ in
-            APIResponse.raw(appInfo.exposition(await engine.statuses()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            APIResponse.raw(appInfo.exposition(await engine.ownedStatuses()), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
 
         // Webhooks carry their own signatures.

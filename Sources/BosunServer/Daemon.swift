@@ -34,7 +34,7 @@ public struct Daemon: Sendable {
         if config.server.tokens.isEmpty && !APIServer.isLoopback(config.server.listen) {
             throw ServerSetupError(APIServer.openRefusal(config.server.listen))
         }
-        ServerMetrics.bootstrap()
+        ServerMetrics.bootstrap(replica: config.store == nil ? nil : replicaName)
         let dataDir = config.dataDirectory
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         let opened = try await openStore(config)
@@ -84,6 +84,8 @@ public struct Daemon: Sendable {
         try await group.run()
     }
 
+    var replicaName: String { replica ?? ProcessInfo.processInfo.hostName }
+
     /// The store the config names: SQLite under dataDir, or PostgreSQL with leases among replicas.
     func openStore(_ config: Config) async throws -> OpenedStore {
         guard let spec = config.store else {
@@ -96,7 +98,7 @@ public struct Daemon: Sendable {
         let configuration = try PostgresStore.Configuration(
             url: url, caFile: spec.caFile.map(config.resolvePath), certificateFile: spec.certificateFile.map(config.resolvePath),
             keyFile: spec.keyFile.map(config.resolvePath))
-        let name = replica ?? ProcessInfo.processInfo.hostName
+        let name = replicaName
         let book = LeaseBook(replica: name)
         let store = try await PostgresStore.connect(configuration, fencing: book, logger: logger)
         let leases = PostgresLeases(store: store, book: book, leaseDuration: config.ha.leaseDuration, renewEvery: config.ha.renewEvery)

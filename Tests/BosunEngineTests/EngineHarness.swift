@@ -12,7 +12,8 @@ import Testing
 struct EngineHarness: EngineTestHarness {
     let repo: GitRepository
     let dir: TemporaryDirectory
-    let store: SQLiteStore
+    let opened: OpenedTestStore
+    var store: any Store { opened.store }
     let target: InMemoryTarget
     let clock: ManualClock
     let engine: Engine
@@ -29,12 +30,12 @@ struct EngineHarness: EngineTestHarness {
 
     init(apps: [ApplicationSpec]? = nil, sync: SyncPolicy = SyncPolicy(auto: true, prune: true, selfHeal: true),
          files: [String: String] = ["app/cm.yaml": EngineHarness.configMap("settings")], maxConcurrentSyncs: Int = 4,
-         random: Double = 0.5) throws
+         random: Double = 0.5) async throws
     {
         repo = try GitRepository()
         try repo.commit(files: files, message: "first")
         dir = try TemporaryDirectory(prefix: "bosun-engine")
-        store = try SQLiteStore(path: dir.appending("bosun.sqlite").path)
+        opened = try await HarnessStore.open(in: dir)
         target = InMemoryTarget()
         clock = ManualClock()
         let applications = apps ?? [
@@ -45,13 +46,14 @@ struct EngineHarness: EngineTestHarness {
             dataDir: dir.path, targets: [TargetSpec(name: "memory", type: "memory")],
             repositories: [RepositorySpec(name: "repo", url: repo.path)], applications: applications)
         // random 0.5: no jitter; 0: the shortest wait, 1: the longest.
-        engine = TestEngine.make(config: config, targets: ["memory": target], store: store, clock: clock, directory: dir, random: random) {
+        engine = TestEngine.make(config: config, targets: ["memory": target], store: opened.store, clock: clock, directory: dir, random: random) {
             $0.maxConcurrentSyncs = maxConcurrentSyncs
         }
     }
 
     func cleanup() async {
         await engine.stop()
+        await opened.close()
         repo.remove()
         dir.remove()
     }

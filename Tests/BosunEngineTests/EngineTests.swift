@@ -5,9 +5,9 @@ import BosunTesting
 import Foundation
 import Testing
 
-@Suite(.serialized) struct EngineTests {
+@Suite(.serialized, .onEveryStore) struct EngineTests {
     @Test func aNewCommitIsSyncedAndRecorded() async throws {
-        let h = try EngineHarness()
+        let h = try await EngineHarness()
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         let history = try await h.waitForSyncs(1)
@@ -32,7 +32,7 @@ import Testing
 
     @Test func driftIsRepairedBySelfHealAndOnlyReportedWithout() async throws {
         for selfHeal in [true, false] {
-            let h = try EngineHarness(sync: SyncPolicy(auto: true, selfHeal: selfHeal))
+            let h = try await EngineHarness(sync: SyncPolicy(auto: true, selfHeal: selfHeal))
             try await h.engine.start()
             try await h.waitForSyncs(1)
             await h.target.edit(EngineHarness.key) { $0.body["data"] = ["k": "changed by hand"] }
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func anInvalidCommitNeverTouchesWhatRuns() async throws {
-        let h = try EngineHarness()
+        let h = try await EngineHarness()
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func transientFailuresRetryWithBackoff() async throws {
-        let h = try EngineHarness()
+        let h = try await EngineHarness()
         defer { Task { await h.cleanup() } }
         await h.target.setFailure(EngineHarness.key, TargetError(.transient, "API server returned 503"))
         try await h.engine.start()
@@ -94,7 +94,7 @@ import Testing
     @Test func anUnhealthyCommitRollsBackAutomaticallyAndIsNotRetried() async throws {
         var policy = SyncPolicy(auto: true, prune: true, selfHeal: true, autoRollback: true)
         policy.healthTimeout = .seconds(30)
-        let h = try EngineHarness(sync: policy)
+        let h = try await EngineHarness(sync: policy)
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)
@@ -126,7 +126,7 @@ import Testing
     @Test func aHealthWaitTimesOut() async throws {
         var policy = SyncPolicy(auto: true)
         policy.healthTimeout = .seconds(10)
-        let h = try EngineHarness(sync: policy, files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
+        let h = try await EngineHarness(sync: policy, files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.eventually("the sync waits for health") { try await h.status().operation != nil }
@@ -141,7 +141,7 @@ import Testing
     }
 
     @Test func manualRollbackPinsUntilUnpinned() async throws {
-        let h = try EngineHarness()
+        let h = try await EngineHarness()
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)
@@ -169,7 +169,7 @@ import Testing
     }
 
     @Test func aSecondSyncWhileOneRunsIsAConflict() async throws {
-        let h = try EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
+        let h = try await EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.eventually("a sync runs") { try await h.status().operation != nil }
@@ -190,7 +190,7 @@ import Testing
             ApplicationSpec(name: "web", source: SourceSpec(repository: "repo", revision: .ref("main"), path: "web"),
                             destination: DestinationSpec(target: "memory"), sync: policy, dependsOn: ["platform"]),
         ]
-        let h = try EngineHarness(apps: apps, files: [
+        let h = try await EngineHarness(apps: apps, files: [
             "platform/ns.yaml": EngineHarness.configMap("platform", annotations: ["test.bosun.dev/health": "Progressing"]),
             "web/cm.yaml": EngineHarness.configMap("web"),
         ])
@@ -212,7 +212,7 @@ import Testing
     }
 
     @Test func whatGitDropsIsPruned() async throws {
-        let h = try EngineHarness(files: ["app/a.yaml": EngineHarness.configMap("a"), "app/b.yaml": EngineHarness.configMap("b"),
+        let h = try await EngineHarness(files: ["app/a.yaml": EngineHarness.configMap("a"), "app/b.yaml": EngineHarness.configMap("b"),
                                           "app/c.yaml": EngineHarness.configMap("c")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
@@ -228,7 +228,7 @@ import Testing
     }
 
     @Test func pruningMostOfAnApplicationIsRefused() async throws {
-        let h = try EngineHarness(files: ["app/a.yaml": EngineHarness.configMap("a"), "app/b.yaml": EngineHarness.configMap("b"),
+        let h = try await EngineHarness(files: ["app/a.yaml": EngineHarness.configMap("a"), "app/b.yaml": EngineHarness.configMap("b"),
                                           "app/c.yaml": EngineHarness.configMap("c")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
@@ -249,7 +249,7 @@ import Testing
     }
 
     @Test func aSyncCutOffByACrashIsMarkedInterrupted() async throws {
-        let h = try EngineHarness()
+        let h = try await EngineHarness()
         defer { Task { await h.cleanup() } }
         let id = try await h.store.beginSync(app: "app", trigger: .interval, revision: "abc", author: nil, subject: nil)
         try await h.engine.start()
@@ -266,7 +266,7 @@ import Testing
         }
         var files: [String: String] = [:]
         for i in 1...3 { files["app\(i)/cm.yaml"] = EngineHarness.configMap("cm\(i)", annotations: ["test.bosun.dev/health": "Progressing"]) }
-        let h = try EngineHarness(apps: apps, files: files, maxConcurrentSyncs: 2)
+        let h = try await EngineHarness(apps: apps, files: files, maxConcurrentSyncs: 2)
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.eventually("two syncs run") { await h.engine.statuses().filter { $0.operation != nil }.count == 2 }
@@ -276,7 +276,7 @@ import Testing
 
     @Test(arguments: [(0.0, 162.0), (1.0, 198.0)])
     func intervalsCarryTenPercentJitter(random: Double, seconds: Double) async throws {
-        let h = try EngineHarness(random: random)
+        let h = try await EngineHarness(random: random)
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)
@@ -291,7 +291,7 @@ import Testing
     }
 
     @Test func aConfigReloadAddsChangesAndRemovesApplications() async throws {
-        let h = try EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings"), "other/cm.yaml": EngineHarness.configMap("other")])
+        let h = try await EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings"), "other/cm.yaml": EngineHarness.configMap("other")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)

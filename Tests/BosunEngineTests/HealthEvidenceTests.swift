@@ -8,7 +8,7 @@ import Testing
 /// Auto-rollback acts only on evidence against the commit: what someone does to the target while
 /// a sync waits for health (deleting, editing), and resources the commit did not touch, never
 /// roll a good commit back.
-@Suite(.serialized) struct HealthEvidenceTests {
+@Suite(.serialized, .onEveryStore) struct HealthEvidenceTests {
     static let slowKey = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "slow")
     static let otherKey = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "other")
 
@@ -19,7 +19,7 @@ import Testing
         var policy = SyncPolicy(auto: true, prune: true, selfHeal: selfHeal, autoRollback: true)
         policy.healthTimeout = .seconds(30)
         policy.retryBackoff = retryBackoff
-        let h = try EngineHarness(sync: policy, files: [
+        let h = try await EngineHarness(sync: policy, files: [
             "app/cm.yaml": EngineHarness.configMap("settings"),
             "app/slow.yaml": EngineHarness.configMap("slow"),
             "app/other.yaml": EngineHarness.configMap("other"),

@@ -8,9 +8,9 @@ import HummingbirdTesting
 import Testing
 
 /// The REST API in-process: shapes, statuses and errors as a script would see them.
-@Suite struct APITests {
+@Suite(.onEveryStore) struct APITests {
     @Test func applicationsStatusResourcesAndHistoryReadAsTheCLIShowsThem() async throws {
-        let h = try ServerHarness(apps: [("web", "repo", "main"), ("api", "repo", "main")])
+        let h = try await ServerHarness(apps: [("web", "repo", "main"), ("api", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         for app in ["web", "api"] {
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func errorsHaveTheRightStatusAndNameWhatIsWrong() async throws {
-        let h = try ServerHarness(apps: [("web", "repo", "main")])
+        let h = try await ServerHarness(apps: [("web", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1, app: "web")
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func aSyncWhileOneRunsIsAConflictNamingTheRunningSync() async throws {
-        let h = try ServerHarness(apps: [("web", "repo", "main")], auto: false)
+        let h = try await ServerHarness(apps: [("web", "repo", "main")], auto: false)
         defer { Task { await h.cleanup() } }
         let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "web")
         // The resource never becomes healthy until the clock moves: the first sync keeps running.
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func dryRunRollbackPinUnpinAndRefresh() async throws {
-        let h = try ServerHarness(apps: [("web", "repo", "main")])
+        let h = try await ServerHarness(apps: [("web", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1, app: "web")

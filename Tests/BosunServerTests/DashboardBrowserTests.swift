@@ -17,7 +17,7 @@ import Testing
     @Test(.enabled(if: chromium != nil, "chromium is not installed (apt-get install chromium); the browser test is skipped"))
     func signInPressSyncAndSeeTheNewSyncAppear() async throws {
         let chromium = try #require(Self.chromium)
-        let h = try ServerHarness(apps: [("storefront", "repo", "main"), ("search", "repo", "main")], tokens: ServerHarness.tokenSpecs,
+        let h = try await ServerHarness(apps: [("storefront", "repo", "main"), ("search", "repo", "main")], tokens: ServerHarness.tokenSpecs,
                                   auto: false, keepAlive: .seconds(2))
         defer { Task { await h.cleanup() } }
         try await h.engine.start()

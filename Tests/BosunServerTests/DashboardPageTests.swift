@@ -9,7 +9,7 @@ import Testing
 /// The dashboard's server-rendered pages, read as HTML (the browser test clicks through them).
 @Suite struct DashboardPageTests {
     @Test func theApplicationsPageShowsStatusCommitAndLastSync() async throws {
-        let h = try ServerHarness(apps: [("shop", "repo", "main"), ("blog", "repo", "main")])
+        let h = try await ServerHarness(apps: [("shop", "repo", "main"), ("blog", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         for app in ["shop", "blog"] { try await h.eventually("\(app) synced") { try await h.engine.status(app).sync.status == .synced } }
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func theApplicationPageShowsResourcesLiveDiffHistoryAndDetails() async throws {
-        let h = try ServerHarness(apps: [("shop", "repo", "main")])
+        let h = try await ServerHarness(apps: [("shop", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         // Drift is reported against a synced application: wait for the look after the sync.
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func theAssetsAreServedByBosunItself() async throws {
-        let h = try ServerHarness()
+        let h = try await ServerHarness()
         defer { Task { await h.cleanup() } }
         try await h.withRouter { client in
             let css = try await client.execute(uri: "/assets/bosun.css", method: .get)

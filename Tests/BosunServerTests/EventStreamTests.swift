@@ -6,7 +6,7 @@ import NIOCore
 import Testing
 
 /// `/api/v1/events/stream` over a real socket, read the way `EventSource` reads it.
-@Suite struct EventStreamTests {
+@Suite(.onEveryStore) struct EventStreamTests {
     /// Reads server-sent events: `data:` payloads, ids and comments, as they arrive.
     final class SSEReader: @unchecked Sendable {
         private let lock = NSLock()
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func theStreamCarriesOneApplicationsEventsAsTheyHappen() async throws {
-        let h = try ServerHarness(apps: [("left", "repo", "main"), ("right", "repo", "main")], auto: false, keepAlive: .milliseconds(200))
+        let h = try await ServerHarness(apps: [("left", "repo", "main"), ("right", "repo", "main")], auto: false, keepAlive: .milliseconds(200))
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.withLiveServer { base in
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func aReconnectingClientGetsWhatItMissed() async throws {
-        let h = try ServerHarness(auto: false, keepAlive: .milliseconds(200))
+        let h = try await ServerHarness(auto: false, keepAlive: .milliseconds(200))
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         let before = try await h.engine.events(app: "app", limit: 1).first?.id ?? 0
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func anUnknownApplicationIsA404() async throws {
-        let h = try ServerHarness()
+        let h = try await ServerHarness()
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.withLiveServer { base in

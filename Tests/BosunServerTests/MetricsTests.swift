@@ -9,7 +9,7 @@ import Testing
 /// `/metrics`, `/healthz` and `/readyz` as Prometheus and a load balancer read them.
 @Suite struct MetricsTests {
     @Test func metricsDescribeApplicationsSyncsFetchesRendersAndTargetRequests() async throws {
-        let h = try ServerHarness(apps: [("metered", "metrics-repo", "main")], repositories: ["metrics-repo"])
+        let h = try await ServerHarness(apps: [("metered", "metrics-repo", "main")], repositories: ["metrics-repo"])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.eventually("metered synced") { try await h.engine.status("metered").sync.status == .synced }
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func targetErrorsAreCountedByCode() async throws {
-        let h = try ServerHarness(apps: [("failing", "fail-repo", "main")], repositories: ["fail-repo"])
+        let h = try await ServerHarness(apps: [("failing", "fail-repo", "main")], repositories: ["fail-repo"])
         defer { Task { await h.cleanup() } }
         await h.target.setFailure(ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "failing"),
                                   TargetError(.forbidden, "the service account may not create ConfigMaps"))
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func readinessWaitsForTheEngine() async throws {
-        let h = try ServerHarness()
+        let h = try await ServerHarness()
         defer { Task { await h.cleanup() } }
         try await h.withRouter { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)

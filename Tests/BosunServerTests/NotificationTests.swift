@@ -48,7 +48,7 @@ import Testing
     @Test func syncOutcomesReachJSONAndSlackDestinationsWithRetries() async throws {
         let receiver = Receiver(failures: 2)
         try await receiver.run { base in
-            let h = try ServerHarness(
+            let h = try await ServerHarness(
                 apps: [("shop", "repo", "main"), ("quiet", "repo", "main")],
                 notifications: [
                     NotificationSpec(name: "ops", urlEnv: "OPS_HOOK_URL", format: .json, events: [.syncSucceeded, .syncFailed], applications: ["shop"]),
@@ -92,7 +92,7 @@ import Testing
     @Test func driftRollbacksAndDegradedHealthAreNotifiedToo() async throws {
         let receiver = Receiver()
         try await receiver.run { base in
-            let h = try ServerHarness(
+            let h = try await ServerHarness(
                 apps: [("drifty", "repo", "main")],
                 notifications: [NotificationSpec(name: "all", url: base + "/hooks/all", events: [.driftDetected, .rolledBack, .healthDegraded])])
             defer { Task { await h.cleanup() } }

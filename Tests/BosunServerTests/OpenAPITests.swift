@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedOperationExists() async throws {
-        let h = try ServerHarness()
+        let h = try await ServerHarness()
         defer { Task { await h.cleanup() } }
         let document = try await h.withRouter { try await Self.document($0) }
         #expect(document["openapi"]?.stringValue?.hasPrefix("3.") == true)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func everyOperationAnswersWithADocumentedStatus() async throws {
-        let h = try ServerHarness(tokens: ServerHarness.tokenSpecs, webhookSecrets: ["repo": "s3cret"])
+        let h = try await ServerHarness(tokens: ServerHarness.tokenSpecs, webhookSecrets: ["repo": "s3cret"])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         try await h.waitForSyncs(1)

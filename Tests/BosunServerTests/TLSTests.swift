@@ -8,7 +8,7 @@ import Testing
 /// `server.tls`: HTTPS from a certificate and key file, checked with curl against the certificate.
 @Suite struct TLSTests {
     @Test func theServerSpeaksHTTPSWithTheConfiguredCertificate() async throws {
-        let h = try ServerHarness()
+        let h = try await ServerHarness()
         defer { Task { await h.cleanup() } }
         let cert = h.dir.appending("tls.crt").path
         let key = h.dir.appending("tls.key").path
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func aMissingKeyFileIsNamed() async throws {
-        let h = try ServerHarness()
+        let h = try await ServerHarness()
         defer { Task { await h.cleanup() } }
         let server = APIServer(engine: h.engine, options: .init(
             listen: "127.0.0.1:0", tls: TLSFiles(certificateFile: "/nonexistent/tls.crt", keyFile: "/nonexistent/tls.key")))

@@ -9,12 +9,17 @@ import Testing
 
 /// Pushes through `/hooks/*` as each Git host sends them, ending in syncs of exactly the
 /// applications that read the pushed repository at the pushed ref.
-@Suite struct WebhookTests {
+@Suite(.onEveryStore) struct WebhookTests {
     static let secrets = ["deploy": "deploy-secret", "other": "other-secret"]
 
+    /// A counter's value in Prometheus text; 0 when the series is absent.
+    static func counter(_ metrics: String, _ series: String) -> Int {
+        metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
     /// web and api read deploy@main, canary reads deploy@canary, billing reads other@main.
-    static func harness(prefix: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> ServerHarness {
-        try ServerHarness(
+    static func harness(prefix: String, now: @escaping @Sendable () -> Date = { Date() }) async throws -> ServerHarness {
+        try await ServerHarness(
             apps: [("\(prefix)-web", "deploy", "main"), ("\(prefix)-api", "deploy", "main"), ("\(prefix)-canary", "deploy", "canary"),
                    ("\(prefix)-billing", "other", "main")],
             repositories: ["deploy", "other"], webhookSecrets: secrets, now: now)
@@ -30,7 +35,7 @@ import Testing
     }
 
     @Test func aGitHubPushSyncsExactlyTheApplicationsReadingThatRepositoryAndRef() async throws {
-        let h = try Self.harness(prefix: "gh")
+        let h = try await Self.harness(prefix: "gh")
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         for app in ["gh-web", "gh-api", "gh-canary", "gh-billing"] { try await h.waitForSyncs(1, app: app) }
@@ -38,6 +43,8 @@ import Testing
         let pushed = try deploy.commit(files: ["gh-web/cm.yaml": ServerHarness.configMap("gh-web", data: "v2"),
                                                "gh-api/cm.yaml": ServerHarness.configMap("gh-api", data: "v2")], message: "roll out v2")
         let body = Self.githubPush("file://\(deploy.path)/")
+        // Counters are per process, and the suite runs on each store: count what this push adds.
+        let before = try await h.withRouter { try await $0.execute(uri: "/metrics", method: .get).text }
         try await h.withRouter { client in
             let response = try await client.execute(uri: "/hooks/github", method: .post, headers: Self.signed(body), body: ByteBuffer(string: body))
             #expect(response.status == .accepted)
@@ -53,14 +60,17 @@ import Testing
         #expect(try await h.history("gh-canary").count == 1)
         #expect(try await h.history("gh-billing").count == 1)
         let metrics = try await h.withRouter { try await $0.execute(uri: "/metrics", method: .get).text }
-        #expect(metrics.contains(#"bosun_reconcile_total{app="gh-web",trigger="webhook"} 1"#))
-        #expect(!metrics.contains(#"bosun_reconcile_total{app="gh-canary",trigger="webhook"}"#))
-        #expect(!metrics.contains(#"bosun_reconcile_total{app="gh-billing",trigger="webhook"}"#))
+        #expect(Self.counter(metrics, #"bosun_reconcile_total{app="gh-web",trigger="webhook"}"#)
+                == Self.counter(before, #"bosun_reconcile_total{app="gh-web",trigger="webhook"}"#) + 1)
+        for app in ["gh-canary", "gh-billing"] {
+            let series = #"bosun_reconcile_total{app=""# + app + #"",trigger="webhook"}"#
+            #expect(Self.counter(metrics, series) == Self.counter(before, series))
+        }
         #expect(metrics.contains(#"bosun_webhook_requests_total{provider="github",result="accepted"}"#))
     }
 
     @Test func everyProviderFindsTheApplicationsOfItsPush() async throws {
-        let h = try Self.harness(prefix: "pv")
+        let h = try await Self.harness(prefix: "pv")
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         let deploy = try h.repo("deploy").path
@@ -99,7 +109,7 @@ import Testing
     }
 
     @Test func aBadOrMissingSignatureIsA401AndNothingElse() async throws {
-        let h = try Self.harness(prefix: "bad")
+        let h = try await Self.harness(prefix: "bad")
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         let body = Self.githubPush(try h.repo("deploy").path)
@@ -128,7 +138,7 @@ import Testing
     }
 
     @Test func aBodyOverOneMebibyteIs413() async throws {
-        let h = try Self.harness(prefix: "big")
+        let h = try await Self.harness(prefix: "big")
         defer { Task { await h.cleanup() } }
         let huge = #"{"ref": "refs/heads/main", "padding": ""# + String(repeating: "x", count: 1 << 20) + #""}"#
         try await h.withRouter { client in
@@ -144,7 +154,7 @@ import Testing
 
     @Test func aRepeatedDeliveryIsIgnoredForFiveMinutes() async throws {
         let clock = LockedBox(Date(timeIntervalSince1970: 1_800_000_000))
-        let h = try Self.harness(prefix: "dup", now: { clock.get() })
+        let h = try await Self.harness(prefix: "dup", now: { clock.get() })
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         let body = Self.githubPush(try h.repo("deploy").path)
@@ -163,7 +173,7 @@ import Testing
     }
 
     @Test func pingsAndOtherEventsAreAnsweredNotActedOn() async throws {
-        let h = try Self.harness(prefix: "ping")
+        let h = try await Self.harness(prefix: "ping")
         defer { Task { await h.cleanup() } }
         try await h.withRouter { client in
             let ping = #"{"zen": "Keep it logically awesome.", "hook_id": 1}"#
@@ -179,7 +189,7 @@ import Testing
     }
 
     @Test func aBurstOfPushesWhileTheApplicationIsBusyLeadsToOneRefresh() async throws {
-        let h = try ServerHarness(apps: [("burst-web", "deploy", "main")], repositories: ["deploy"], webhookSecrets: Self.secrets)
+        let h = try await ServerHarness(apps: [("burst-web", "deploy", "main")], repositories: ["deploy"], webhookSecrets: Self.secrets)
         defer { Task { await h.cleanup() } }
         let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "burst-web")
         try await h.engine.start()
@@ -190,6 +200,7 @@ import Testing
         let deploy = try h.repo("deploy")
         let pushed = try deploy.commit(files: ["burst-web/cm.yaml": ServerHarness.configMap("burst-web", data: "v3")], message: "v3")
         let body = Self.githubPush(deploy.path)
+        let before = try await h.withRouter { try await $0.execute(uri: "/metrics", method: .get).text }
         let (refreshed, coalesced) = try await h.withRouter { client in
             var counts = (0, 0)
             for _ in 0..<20 {
@@ -206,6 +217,7 @@ import Testing
         #expect(history.first?.revision == pushed && history.first?.trigger == .webhook)
         try await Task.sleep(for: .milliseconds(300))
         let metrics = try await h.withRouter { try await $0.execute(uri: "/metrics", method: .get).text }
-        #expect(metrics.contains(#"bosun_reconcile_total{app="burst-web",trigger="webhook"} 1"#))
+        #expect(Self.counter(metrics, #"bosun_reconcile_total{app="burst-web",trigger="webhook"}"#)
+                == Self.counter(before, #"bosun_reconcile_total{app="burst-web",trigger="webhook"}"#) + 1)
     }
 }

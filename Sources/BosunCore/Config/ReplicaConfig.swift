@@ -72,11 +72,12 @@ extension ConfigLoader {
         }
     }
 
-    /// A digest of what replicas must agree on: targets, repositories, applications, sets and
-    /// includes as written. Not `dataDir`, `server` or key files: those belong to each machine.
+    /// A digest of what replicas must agree on, as written: targets, repositories, applications,
+    /// sets, includes, health rules, notifications and leases. Not `dataDir`, `server` or key
+    /// files: those belong to each machine.
     static func sharedHash(of top: MappingView) -> String {
         var hasher = SHA256()
-        for key in ["targets", "repositories", "applications", "applicationSets", "include"] {
+        for key in ["targets", "repositories", "applications", "applicationSets", "include", "healthRules", "notifications", "ha"] {
             hasher.update(data: Data(key.utf8))
             if let node = top.value(key) { hasher.update(data: Data(canonical(node).utf8)) }
         }

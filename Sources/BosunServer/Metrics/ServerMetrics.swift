@@ -16,7 +16,8 @@ public enum ServerMetrics {
     private static let bootstrapped = Mutex(false)
 
     /// Makes swift-metrics write to `registry`; the first call wins, later calls do nothing.
-    public static func bootstrap() {
+    /// `replica`: a label every series carries, when Bosun runs as replicas.
+    public static func bootstrap(replica: String? = nil) {
         bootstrapped.withLock { done in
             guard !done else { return }
             var factory = PrometheusMetricsFactory(registry: registry)
@@ -25,13 +26,42 @@ public enum ServerMetrics {
                                     .seconds(60), .seconds(120), .seconds(300), .seconds(600)]
             factory.durationHistogramBuckets["bosun_sync_duration_seconds"] = long
             factory.durationHistogramBuckets["bosun_reconcile_duration_seconds"] = long
-            MetricsSystem.bootstrap(factory)
+            MetricsSystem.bootstrap(replica.map { ReplicaLabelledFactory(base: factory, replica: $0) as any MetricsFactory } ?? factory)
             done = true
         }
     }
 
     /// The process-wide registry in Prometheus text (without `bosun_app_info`, which is per server).
     public static func exposition() -> String { registry.emitToString() }
+}
+
+/// Adds `replica="NAME"` to every series, so the replicas' metrics add up without clashing.
+struct ReplicaLabelledFactory: MetricsFactory {
+    let base: any MetricsFactory
+    let replica: String
+
+    private func labelled(_ dimensions: [(String, String)]) -> [(String, String)] { dimensions + [("replica", replica)] }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        base.makeCounter(label: label, dimensions: labelled(dimensions))
+    }
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        base.makeFloatingPointCounter(label: label, dimensions: labelled(dimensions))
+    }
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        base.makeMeter(label: label, dimensions: labelled(dimensions))
+    }
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        base.makeRecorder(label: label, dimensions: labelled(dimensions), aggregate: aggregate)
+    }
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        base.makeTimer(label: label, dimensions: labelled(dimensions))
+    }
+    func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { base.destroyMeter(handler) }
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }
+    func destroyRecorder(_ handler: any RecorderHandler) { base.destroyRecorder(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { base.destroyTimer(handler) }
 }
 
 /// `bosun_app_info{app,target,sync_status,health_status} 1`: one series per application, whose

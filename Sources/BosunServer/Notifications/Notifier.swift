@@ -50,7 +50,7 @@ public struct Notifier: Service {
     }
 
     public func run() async throws {
-        let events = await engine.subscribe()
+        let events = await engine.subscribe(otherReplicas: false)
         await withTaskGroup(of: Void.self) { group in
             var queues: [String: AsyncStream<Outgoing>.Continuation] = [:]
             var warned: Set<String> = []

@@ -20,7 +20,8 @@ import Testing
 struct ServerHarness: EngineTestHarness {
     let repos: [String: GitRepository]
     let dir: TemporaryDirectory
-    let store: SQLiteStore
+    let opened: OpenedTestStore
+    var store: any Store { opened.store }
     let target: InMemoryTarget
     let clock: ManualClock
     let engine: Engine
@@ -43,7 +44,7 @@ struct ServerHarness: EngineTestHarness {
     init(apps: [(name: String, repo: String, revision: String)] = [("app", "repo", "main")], repositories: [String] = ["repo"],
          tokens: [APITokenSpec] = [], listen: String = "127.0.0.1:0", webhookSecrets: [String: String] = [:],
          notifications: [NotificationSpec] = [], environment: [String: String] = [:], auto: Bool = true,
-         keepAlive: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() }) throws
+         keepAlive: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() }) async throws
     {
         ServerMetrics.bootstrap()
         var repos: [String: GitRepository] = [:]
@@ -59,7 +60,7 @@ struct ServerHarness: EngineTestHarness {
         }
         self.repos = repos
         dir = try TemporaryDirectory(prefix: "bosun-server")
-        store = try SQLiteStore(path: dir.appending("bosun.sqlite").path)
+        opened = try await HarnessStore.open(in: dir)
         target = InMemoryTarget()
         clock = ManualClock(now: Date())  // real dates, so pages say "just now"
         var env = environment
@@ -79,7 +80,7 @@ struct ServerHarness: EngineTestHarness {
                                 destination: DestinationSpec(target: "memory"), sync: SyncPolicy(auto: auto, prune: true))
             },
             notifications: notifications)
-        engine = TestEngine.make(config: config, targets: ["memory": MeteredTarget(target)], store: store, clock: clock, directory: dir)
+        engine = TestEngine.make(config: config, targets: ["memory": MeteredTarget(target)], store: opened.store, clock: clock, directory: dir)
         server = APIServer(engine: engine, options: .init(listen: listen, environment: env, keepAlive: keepAlive, now: now))
     }
 
@@ -87,6 +88,7 @@ struct ServerHarness: EngineTestHarness {
 
     func cleanup() async {
         await engine.stop()
+        await opened.close()
         for repo in repos.values { repo.remove() }
         dir.remove()
     }
