@@ -102,6 +102,12 @@ public struct Daemon: Sendable {
         let book = LeaseBook(replica: name)
         let store = try await PostgresStore.connect(configuration, fencing: book, logger: logger)
         let leases = PostgresLeases(store: store, book: book, leaseDuration: config.ha.leaseDuration, renewEvery: config.ha.renewEvery)
+        do {
+            try await leases.join(configHash: config.sharedHash)
+        } catch {
+            await store.shutdown()
+            throw ServerSetupError("\(error)")
+        }
         logger.info("store: PostgreSQL at \(configuration); replica \(name)")
         return OpenedStore(store: store, leases: leases, close: { await store.shutdown() })
     }

@@ -1,5 +1,6 @@
 import BosunStore
 import Foundation
+import Logging
 import PostgresNIO
 import Synchronization
 
@@ -17,7 +18,10 @@ public final class PostgresLeases: ApplicationLeases {
     /// before the statement that set it, plus the lease duration. A replica frozen past it (a
     /// stop-the-world pause, a suspended VM) finds it passed on waking and starts nothing.
     private let validUntil = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// This process, told apart from another that uses (or used) the same replica name.
+    let instance = UUID().uuidString
     private let joined = Mutex(false)
+    let logger: Logger
 
     /// Points per replica on the hash ring, and how far over its share a replica may be loaded.
     static let ringPoints = 64
@@ -26,6 +30,7 @@ public final class PostgresLeases: ApplicationLeases {
     /// Leases kept in `store`'s database; the store's fenced writes check the same `book`.
     public init(store: PostgresStore, book: LeaseBook, leaseDuration: Duration, renewEvery: Duration) {
         self.client = store.client
+        self.logger = store.logger
         self.book = book
         self.replica = book.replica
         self.leaseDuration = leaseDuration
@@ -38,27 +43,65 @@ public final class PostgresLeases: ApplicationLeases {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// Joins as this replica, once, before the first round: refuses when another live process
+    /// uses the name, and takes over the leases the name still holds at a new epoch, so a
+    /// frozen earlier process of that name can neither renew nor record anything more.
+    public func join(configHash: String) async throws {
+        let seconds = durationSeconds
+        let (replica, instance) = (self.replica, self.instance)
+        let joinedAt = ContinuousClock.now
+        let adopted = try await client.withTransaction(logger: logger) { connection -> [String: Int64] in
+            // Two processes starting with one name at once: one waits for the other's answer.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(replica)))", logger: self.logger)
+            let rows = try await connection.query(
+                """
+                SELECT EXTRACT(EPOCH FROM now() - heartbeat_at)::float8 FROM replicas
+                WHERE name = \(replica) AND instance <> \(instance) AND heartbeat_at > now() - make_interval(secs => \(seconds))
+                """, logger: self.logger)
+            for try await age in rows.decode(Double.self) {
+                throw ReplicaNameTaken(replica: replica, heartbeatAge: age)
+            }
+            try await connection.query(
+                """
+                INSERT INTO replicas (name, heartbeat_at, started_at, config_hash, instance)
+                VALUES (\(replica), now(), now(), \(configHash), \(instance))
+                ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), started_at = now(),
+                    config_hash = EXCLUDED.config_hash, instance = EXCLUDED.instance
+                """, logger: self.logger)
+            let leases = try await connection.query(
+                """
+                UPDATE leases SET epoch = epoch + 1, expires_at = now() + make_interval(secs => \(seconds))
+                WHERE holder = \(replica) RETURNING app, epoch
+                """, logger: self.logger)
+            var adopted: [String: Int64] = [:]
+            for try await (app, epoch) in leases.decode((String, Int64).self) { adopted[app] = epoch }
+            return adopted
+        }
+        book.replace(with: adopted)
+        validUntil.withLock { valid in valid = adopted.mapValues { _ in joinedAt + leaseDuration } }
+        joined.withLock { $0 = true }
+    }
+
     public func round(candidates: [LeaseCandidate], configHash: String, apiURL: String) async throws -> LeaseRound {
+        if !joined.withLock({ $0 }) { try await join(configHash: configHash) }
         let renewedAt = ContinuousClock.now
         let seconds = durationSeconds
-        let first = joined.withLock { was in
-            defer { was = true }
-            return !was
-        }
+        let inBook = book.all
+        let (bookApps, bookEpochs) = (Array(inBook.keys), inBook.keys.map { inBook[$0] ?? 0 })
         var held: [String: Int64] = [:]
         var others: [String] = []
         var mismatched: [String] = []
+        // Only the leases at the epochs in this process's book are renewed: another process of
+        // the same name (one that joined after this one froze) has moved them on.
         let rows = try await client.query(
             """
             WITH heartbeat AS (
-                INSERT INTO replicas (name, heartbeat_at, started_at, config_hash, api_url)
-                VALUES (\(replica), now(), now(), \(configHash), \(apiURL))
-                ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), config_hash = EXCLUDED.config_hash,
-                    api_url = EXCLUDED.api_url,
-                    started_at = CASE WHEN \(first) THEN now() ELSE replicas.started_at END),
+                UPDATE replicas SET heartbeat_at = now(), config_hash = \(configHash), api_url = \(apiURL)
+                WHERE name = \(replica) AND instance = \(instance)),
             renewed AS (
                 UPDATE leases SET expires_at = now() + make_interval(secs => \(seconds))
-                WHERE holder = \(replica) RETURNING app, epoch)
+                WHERE holder = \(replica) AND (app, epoch) IN (SELECT * FROM unnest(\(bookApps)::text[], \(bookEpochs)::bigint[]))
+                RETURNING app, epoch)
             SELECT 'lease', app, epoch, '' FROM renewed
             UNION ALL
             SELECT 'replica', name, 0, config_hash FROM replicas
@@ -133,6 +176,8 @@ public final class PostgresLeases: ApplicationLeases {
     }
 
     public func replicas() async throws -> [ReplicaInfo] {
+        // Replicas gone for a day are forgotten: a Deployment's pods get new names.
+        try await client.query("DELETE FROM replicas WHERE heartbeat_at < now() - interval '1 day' - make_interval(secs => \(durationSeconds))")
         let seconds = durationSeconds
         let rows = try await client.query(
             """
@@ -215,5 +260,15 @@ public final class PostgresLeases: ApplicationLeases {
         h = h &* 0xff51_afd7_ed55_8ccd
         h ^= h >> 33
         return h
+    }
+}
+
+/// Another live process already runs as this replica.
+public struct ReplicaNameTaken: Error, CustomStringConvertible {
+    public var replica: String
+    public var heartbeatAge: Double
+
+    public var description: String {
+        "another `bosun serve` runs as replica \(replica) (its heartbeat is \(Int(heartbeatAge.rounded())) s old); give each replica its own --replica name, or stop the other first"
     }
 }

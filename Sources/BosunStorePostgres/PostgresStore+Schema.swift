@@ -73,8 +73,9 @@ extension PostgresStore {
                 name TEXT PRIMARY KEY,
                 key BYTEA NOT NULL
             );
-            CREATE TABLE replicas (name TEXT PRIMARY KEY, heartbeat_at TIMESTAMPTZ NOT NULL, started_at TIMESTAMPTZ NOT NULL, config_hash TEXT NOT NULL DEFAULT '', api_url TEXT NOT NULL DEFAULT '');
+            CREATE TABLE replicas (name TEXT PRIMARY KEY, heartbeat_at TIMESTAMPTZ NOT NULL, started_at TIMESTAMPTZ NOT NULL, config_hash TEXT NOT NULL DEFAULT '', api_url TEXT NOT NULL DEFAULT '', instance TEXT NOT NULL DEFAULT '');
             CREATE TABLE leases (app TEXT PRIMARY KEY, holder TEXT, epoch BIGINT NOT NULL DEFAULT 0, expires_at TIMESTAMPTZ NOT NULL);
+            CREATE INDEX leases_holder ON leases (holder);
             CREATE TABLE app_status (app TEXT PRIMARY KEY, replica TEXT NOT NULL, status TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
             """),
     ]

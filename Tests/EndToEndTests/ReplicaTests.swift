@@ -162,6 +162,12 @@ extension EndToEnd {
             }
             let listed = try await fleet.replicas(via: "q1")
             #expect(Set(listed.compactMap { $0["configHash"]?.stringValue }).count == 2)
+
+            // A second process under a live replica's name is refused before it does anything.
+            let twin = try await bosun(["serve", "--config", fleet.dir.appending("q1/bosun.yaml").path, "--replica", "q1"],
+                                       environment: ["BOSUN_DATABASE_URL": fleet.server.url(database: fleet.database)])
+            #expect(twin.status != 0)
+            #expect((twin.stdout + twin.stderr).contains("another `bosun serve` runs as replica q1"), "\(twin.stdout)\(twin.stderr)")
         }
 
         @Test func aDatabaseThatRefusesThePasswordIsNamedWithoutIt() async throws {
