@@ -15,6 +15,6 @@ struct BosunBench: AsyncParsableCommand {
         RenderBenchmark.self, EngineBenchmark.self, DiffBenchmark.self, HostBenchmark.self, GitBenchmark.self,
         NomadSimulatorBenchmark.self, WebhookBenchmark.self, SimulatorBenchmark.self, NomadBenchmark.self,
         KubernetesBenchmark.self, AppSetsBenchmark.self, ChartsBenchmark.self, PodmanBenchmark.self, LatencyBenchmark.self,
-        SecretsBenchmark.self,
+        SecretsBenchmark.self, ReplicasBenchmark.self,
     ]
 }
