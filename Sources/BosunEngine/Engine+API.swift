@@ -84,10 +84,8 @@ extension Engine {
     /// Starts a sync and returns its id once it is recorded; a sync already running is a
     /// conflict naming its id.
     public func sync(_ name: String, _ request: SyncRequest) async throws -> Int64 {
-        if let owner = try await remoteOwner(name) {
-            let command = RemoteCommand(id: UUID().uuidString, action: .sync, app: name, revision: request.revision,
-                                        prune: request.prune, forcePrune: request.forcePrune)
-            return try await forward(command, to: owner).syncID ?? 0
+        if let reply = try await onOwner(name, .sync, revision: request.revision, prune: request.prune, forcePrune: request.forcePrune) {
+            return reply.syncID ?? 0
         }
         let rt = try runtime(name)
         if let op = rt.operation {
@@ -104,9 +102,7 @@ extension Engine {
     /// Asks the running sync to stop between two steps; returns its id. It ends `Terminated`:
     /// no SyncFail hooks, no retry, no auto-rollback.
     public func terminate(_ name: String, actor: String = "api") async throws -> Int64 {
-        if let owner = try await remoteOwner(name) {
-            return try await forward(RemoteCommand(id: UUID().uuidString, action: .terminate, app: name, actor: actor), to: owner).syncID ?? 0
-        }
+        if let reply = try await onOwner(name, .terminate, actor: actor) { return reply.syncID ?? 0 }
         let rt = try runtime(name)
         guard let op = rt.operation else {
             throw EngineError(.notFound, "no sync of \(name) is running; there is nothing to terminate")
@@ -147,9 +143,7 @@ extension Engine {
     /// Syncs an earlier commit and pins the application there. `to`: a history id or a commit;
     /// nil: the commit of the last successful sync before the current one.
     public func rollback(_ name: String, to: String?) async throws -> Int64 {
-        if let owner = try await remoteOwner(name) {
-            return try await forward(RemoteCommand(id: UUID().uuidString, action: .rollback, app: name, revision: to), to: owner).syncID ?? 0
-        }
+        if let reply = try await onOwner(name, .rollback, revision: to) { return reply.syncID ?? 0 }
         let rt = try runtime(name)
         let revision: String
         if let to, let id = Int64(to), to.count < 7 {
@@ -174,10 +168,7 @@ extension Engine {
 
     /// Pauses automatic syncs at a commit (the synced one by default).
     public func pin(_ name: String, revision: String?) async throws {
-        if let owner = try await remoteOwner(name) {
-            _ = try await forward(RemoteCommand(id: UUID().uuidString, action: .pin, app: name, revision: revision), to: owner)
-            return
-        }
+        if try await onOwner(name, .pin, revision: revision) != nil { return }
         let rt = try runtime(name)
         guard let sha = revision ?? rt.persisted.syncedRevision else {
             throw EngineError(.invalid, "\(name) has not synced yet; name a commit to pin")
@@ -188,10 +179,7 @@ extension Engine {
     }
 
     public func unpin(_ name: String) async throws {
-        if let owner = try await remoteOwner(name) {
-            _ = try await forward(RemoteCommand(id: UUID().uuidString, action: .unpin, app: name), to: owner)
-            return
-        }
+        if try await onOwner(name, .unpin) != nil { return }
         let rt = try runtime(name)
         guard rt.persisted.pinnedRevision != nil else { return }
         apps[name]?.persisted.pinnedRevision = nil
@@ -204,10 +192,7 @@ extension Engine {
     /// refresh is queued and not yet started join it; returns false for such a joined ask.
     @discardableResult
     public func refresh(_ name: String, trigger: SyncTrigger = .manual) async throws -> Bool {
-        if let owner = try await remoteOwner(name) {
-            _ = try await forward(RemoteCommand(id: UUID().uuidString, action: .refresh, app: name), to: owner)
-            return true
-        }
+        if try await onOwner(name, .refresh) != nil { return true }
         return try refreshHere(name, trigger: trigger)
     }
 

@@ -16,7 +16,7 @@ struct ReplicaState: Sendable {
     /// Where this replica's API answers, shown to the others.
     var apiURL = ""
     /// Commands sent to other replicas, waiting for their answers.
-    var waiting: [String: CheckedContinuation<RemoteReply, any Error>] = [:]
+    var waiting: [String: (continuation: CheckedContinuation<RemoteReply, any Error>, sending: Task<Void, Never>)] = [:]
     var listener: Task<Void, Never>?
     var publisher: Task<Void, Never>?
     /// A fingerprint of each status last published.
@@ -56,7 +56,8 @@ extension Engine {
         replicaState.publisher?.cancel()
         replicaState.listener?.cancel()
         for (id, waiting) in replicaState.waiting {
-            waiting.resume(throwing: EngineError(.unavailable, "Bosun is stopping; command \(id) was not answered"))
+            waiting.sending.cancel()
+            waiting.continuation.resume(throwing: EngineError(.unavailable, "Bosun is stopping; command \(id) was not answered"))
         }
         replicaState.waiting.removeAll()
     }

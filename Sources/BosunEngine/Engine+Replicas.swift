@@ -57,22 +57,33 @@ extension Engine {
         return "\(name) is owned by no replica right now (its replica stopped, and another takes it over within a lease); try again in a few seconds"
     }
 
+    /// When another replica owns `name`, runs the command there and returns its answer; nil
+    /// when this engine runs the application itself.
+    func onOwner(_ name: String, _ action: RemoteCommand.Action, revision: String? = nil, prune: Bool? = nil,
+                 forcePrune: Bool? = nil, actor: String? = nil) async throws -> RemoteReply? {
+        guard let owner = try await remoteOwner(name) else { return nil }
+        let command = RemoteCommand(id: UUID().uuidString, action: action, app: name, revision: revision, prune: prune,
+                                    forcePrune: forcePrune, actor: actor)
+        return try await forward(command, to: owner)
+    }
+
     /// Sends a command to the owner and waits for its answer.
     func forward(_ command: RemoteCommand, to owner: String) async throws -> RemoteReply {
         guard let leases else { throw EngineError(.unavailable, "no replicas") }
         let body = String(decoding: try JSONEncoder().encode(command), as: UTF8.self)
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RemoteReply, any Error>) in
-            replicaState.waiting[command.id] = continuation
-            Task {
+            // Sends, then gives up after the timeout unless the answer came first (which cancels it).
+            let sending = Task {
                 do {
                     try await leases.send(ReplicaMessage(kind: .command, from: leases.replica, to: owner, body: body))
                 } catch {
                     self.answered(command.id, .failure(EngineError(.unavailable, "cannot reach replica \(owner) through the store: \(error)")))
                     return
                 }
-                try? await Task.sleep(for: Self.remoteReplyTimeout)
-                self.answered(command.id, .failure(EngineError(.unavailable, "replica \(owner), which owns \(command.app), did not answer within \(Self.remoteReplyTimeout)")))
+                do { try await Task.sleep(for: Self.remoteReplyTimeout) } catch { return }
+                self.answered(command.id, .failure(EngineError(.unavailable, "replica \(owner), which owns \(command.app), did not answer within \(Self.remoteReplyTimeout.components.seconds) s; it may still have run the command, so look at `bosun status \(command.app)` before trying again")))
             }
+            replicaState.waiting[command.id] = (continuation, sending)
         }
         if let code = reply.errorCode {
             throw EngineError(EngineError.Code(rawValue: code) ?? .unavailable, reply.errorMessage ?? "replica \(owner) refused", syncID: reply.errorSyncID)
@@ -81,7 +92,9 @@ extension Engine {
     }
 
     func answered(_ id: String, _ result: Result<RemoteReply, any Error>) {
-        replicaState.waiting.removeValue(forKey: id)?.resume(with: result)
+        guard let waiting = replicaState.waiting.removeValue(forKey: id) else { return }
+        waiting.sending.cancel()
+        waiting.continuation.resume(with: result)
     }
 
     /// Listens to the other replicas: commands for what this one owns, answers to its own
