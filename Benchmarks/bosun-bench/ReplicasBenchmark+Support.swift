@@ -150,6 +150,50 @@ final class Bench: Sendable {
         }
     }
 
+    /// Waits until every application's owner published it Synced and Healthy, or until nothing
+    /// more turned so for `stall`: the time of the last progress, and what is left with its holder.
+    func waitForFleet(apps: Int, since start: ContinuousClock.Instant, stall: Duration = .seconds(45)) async throws
+        -> (seconds: Double, stuck: [String: String])
+    {
+        var done = -1
+        var progressAt = ContinuousClock.now
+        while true {
+            let count = try await int("SELECT count(*) FROM app_status WHERE \(Self.syncedAndHealthy)")
+            if count != done {
+                done = count
+                progressAt = ContinuousClock.now
+            }
+            if count >= apps { return (ReplicasBenchmark.seconds(progressAt - start), [:]) }
+            if ContinuousClock.now - progressAt > stall { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        let text = try await scalar("""
+            SELECT l.app, coalesce(l.holder, '') FROM leases l LEFT JOIN app_status s USING (app)
+            WHERE s.app IS NULL OR NOT (\(Self.syncedAndHealthy))
+            """)
+        var stuck: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false)
+            if fields.count == 2 { stuck[String(fields[0])] = String(fields[1]) }
+        }
+        return (ReplicasBenchmark.seconds(progressAt - start), stuck)
+    }
+
+    /// The message of each application's last sync, counted (application names taken out).
+    func lastSyncMessages(_ apps: [String]) async throws -> [(String, Int)] {
+        guard !apps.isEmpty else { return [] }
+        let list = "ARRAY[\(apps.map { "'\($0)'" }.joined(separator: ","))]::text[]"
+        let text = try await scalar("""
+            SELECT result || ': ' || left(regexp_replace(message, 'fleet-[0-9]+', 'APP', 'g'), 300), count(*) FROM (
+                SELECT DISTINCT ON (app) app, result, message FROM syncs WHERE app = ANY(\(list)) ORDER BY app, id DESC) last
+            GROUP BY 1 ORDER BY 2 DESC
+            """)
+        return text.split(separator: "\n").compactMap { line in
+            guard let bar = line.lastIndex(of: "|"), let n = Int(line[line.index(after: bar)...]) else { return nil }
+            return (String(line[..<bar]), n)
+        }
+    }
+
     // MARK: Counting statements
 
     var statementCounter: String {
@@ -219,10 +263,11 @@ struct Node: Sendable {
     let store: PostgresStore?
     let leases: CrashableLeases?
 
-    /// `name` nil: one Bosun on SQLite. `count` applications named `prefix-N`, in namespaces of the same names.
-    init(bench: Bench, name: String?, prefix: String, count: Int, ha: String?, store url: String?) async throws {
-        self.name = name ?? "single"
-        let dir = bench.dir.appending(self.name)
+    /// `store` nil: SQLite; `leased`: a replica with leases and fencing. `count` applications
+    /// named `prefix-N`, in namespaces of the same names.
+    init(bench: Bench, name: String, leased: Bool, prefix: String, count: Int, ha: String?, store url: String?) async throws {
+        self.name = name
+        let dir = bench.dir.appending(name)
         var text = """
             apiVersion: bosun.dev/v1
             kind: Config
@@ -245,13 +290,14 @@ struct Node: Sendable {
         guard let spec = config.targets.first else { throw ValidationError("no target in the generated config") }
         target = try KubernetesTargetFactory.makeTarget(spec, TargetEnvironment(dataDirectory: dataDir))
         let engineStore: any Store
-        if let url, let name {
-            let book = LeaseBook(replica: name)
+        if let url {
+            let book = leased ? LeaseBook(replica: name) : nil
             let postgres = try await PostgresStore.connect(try PostgresStore.Configuration(url: url), fencing: book,
                                                            logger: Logger(label: "bosun.store.\(name)"))
             store = postgres
-            leases = CrashableLeases(PostgresLeases(store: postgres, book: book, leaseDuration: config.ha.leaseDuration,
-                                                    renewEvery: config.ha.renewEvery))
+            leases = book.map {
+                CrashableLeases(PostgresLeases(store: postgres, book: $0, leaseDuration: config.ha.leaseDuration, renewEvery: config.ha.renewEvery))
+            }
             engineStore = postgres
         } else {
             store = nil
