@@ -36,10 +36,14 @@ extension Engine {
     func startLeases() {
         guard let leases else { return }
         startListening()
+        // Rounds keep their schedule from each round's start: a round that took long (taking a
+        // thousand applications) must not push the next renewal past the lease's safety margin.
         replicaState.loop = Task { [weak self] in
+            var next = ContinuousClock.now
             while !Task.isCancelled {
                 await self?.leaseRound()
-                try? await Task.sleep(for: leases.renewEvery)
+                next = max(next + leases.renewEvery, ContinuousClock.now)
+                try? await Task.sleep(until: next)
             }
         }
         // Statuses go out within a second of changing: other replicas' APIs read them.

@@ -187,8 +187,11 @@ extension Engine {
         guard let leases else { return }
         var changed: [String: String] = [:]
         var fingerprints: [String: Int] = [:]
+        // Sorted keys: Foundation's encoder orders them differently from one encoding to the next.
+        let encoder = JSONEncoder.bosun
+        encoder.outputFormatting.insert(.sortedKeys)
         for (name, runtime) in apps {
-            guard let json = try? JSONEncoder.bosun.encode(status(of: runtime)) else { continue }
+            guard let json = try? encoder.encode(status(of: runtime)) else { continue }
             let text = String(decoding: json, as: UTF8.self)
             fingerprints[name] = text.hashValue
             if replicaState.published[name] != text.hashValue { changed[name] = text }

@@ -41,7 +41,10 @@ struct FencedTarget: DeploymentTarget {
 
     private func checkLease(_ context: AppContext, _ key: ResourceKey) throws {
         guard leases.mayAct(for: context.app) else {
-            throw TargetError(.conflict, "replica \(leases.replica) no longer holds the lease of \(context.app) (or it is about to run out); nothing was changed, and the application's owner carries on", key: key)
+            // Transient: either the next round renews the lease and a retry goes through, or the
+            // application moves and this replica stops working on it.
+            throw TargetError(.transient, "replica \(leases.replica) does not hold the lease of \(context.app) with time to spare (it was lost, or its renewal is late); nothing was changed", key: key,
+                              retryAfter: Double(leases.renewEvery.components.seconds) + 1)
         }
     }
 }

@@ -21,6 +21,7 @@ public final class PostgresLeases: ApplicationLeases {
     /// This process, told apart from another that uses (or used) the same replica name.
     let instance = UUID().uuidString
     private let joined = Mutex(false)
+    private let rounds = Mutex(0)
     let logger: Logger
 
     /// Points per replica on the hash ring, and how far over its share a replica may be loaded.
@@ -123,7 +124,13 @@ public final class PostgresLeases: ApplicationLeases {
 
         var acquiredAt = renewedAt
         var acquired: [String: Int64] = [:]
-        if !missing.isEmpty {
+        // The first round only announces this replica: replicas that start together see each
+        // other before they take anything, instead of one taking all and handing most back.
+        let announcing = rounds.withLock { count in
+            defer { count += 1 }
+            return count == 0
+        }
+        if !missing.isEmpty, !announcing {
             acquiredAt = ContinuousClock.now
             acquired = try await acquire(missing, seconds: seconds)
         }

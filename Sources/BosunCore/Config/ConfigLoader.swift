@@ -60,7 +60,8 @@ public enum ConfigLoader {
             if let server = top.mapping("server", known: ["listen", "tokens", "tls"]) { config.server = readServer(server) }
             if let store = top.mapping("store", known: ["postgres"]) { config.store = readStore(store) }
             if let ha = top.mapping("ha", known: ["leaseDuration", "renewEvery"]) { config.ha = readHA(ha) }
-            config.sharedHash = sharedHash(of: top)
+            // Only replicas compare it.
+            if config.store != nil { config.sharedHash = sharedHash(of: top) }
             if let security = top.mapping("security", known: ["repositorySchemes"]), let node = security.value("repositorySchemes") {
                 var schemes = Set<RepositoryScheme>()
                 for name in security.strings("repositorySchemes") ?? [] {

@@ -77,21 +77,37 @@ extension ConfigLoader {
     /// files: those belong to each machine.
     static func sharedHash(of top: MappingView) -> String {
         var hasher = SHA256()
+        // Composed YAML has its aliases expanded: a hostile file (an alias bomb) must not make
+        // the walk exponential, so it stops after a bounded number of nodes.
+        var budget = 200_000
         for key in ["targets", "repositories", "applications", "applicationSets", "include", "healthRules", "notifications", "ha"] {
             hasher.update(data: Data(key.utf8))
-            if let node = top.value(key) { hasher.update(data: Data(canonical(node).utf8)) }
+            if let node = top.value(key) { canonical(node, into: &hasher, budget: &budget) }
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// The content of a node without its layout (flow or block, quotes, comments). Not Yams'
     /// emitter: it resolves the tags of the nodes it writes in place, and the reader needs them.
-    static func canonical(_ node: Node) -> String {
+    static func canonical(_ node: Node, into hasher: inout SHA256, budget: inout Int) {
+        guard budget > 0 else { return }
+        budget -= 1
         switch node {
-        case .scalar(let scalar): "s\(scalar.string.utf8.count):\(scalar.string)"
-        case .mapping(let mapping): "m{" + mapping.map { canonical($0.key) + canonical($0.value) }.joined() + "}"
-        case .sequence(let sequence): "q[" + sequence.map(canonical).joined() + "]"
-        default: "?"
+        case .scalar(let scalar):
+            hasher.update(data: Data("s\(scalar.string.utf8.count):\(scalar.string)".utf8))
+        case .mapping(let mapping):
+            hasher.update(data: Data("m{".utf8))
+            for (key, value) in mapping {
+                canonical(key, into: &hasher, budget: &budget)
+                canonical(value, into: &hasher, budget: &budget)
+            }
+            hasher.update(data: Data("}".utf8))
+        case .sequence(let sequence):
+            hasher.update(data: Data("q[".utf8))
+            for element in sequence { canonical(element, into: &hasher, budget: &budget) }
+            hasher.update(data: Data("]".utf8))
+        default:
+            hasher.update(data: Data("?".utf8))
         }
     }
 }
