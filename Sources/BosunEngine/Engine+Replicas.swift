@@ -182,19 +182,19 @@ extension Engine {
     }
 
     /// Publishes the status of every application this replica owns whose status changed, so
-    /// every replica's API and dashboard show it.
+    /// every replica's API and dashboard show it. Changes are found by hashing the values (cheap,
+    /// every second); only those are encoded and written.
     func publishStatuses() async {
         guard let leases else { return }
         var changed: [String: String] = [:]
         var fingerprints: [String: Int] = [:]
-        // Sorted keys: Foundation's encoder orders them differently from one encoding to the next.
         let encoder = JSONEncoder.bosun
-        encoder.outputFormatting.insert(.sortedKeys)
         for (name, runtime) in apps {
-            guard let json = try? encoder.encode(status(of: runtime)) else { continue }
-            let text = String(decoding: json, as: UTF8.self)
-            fingerprints[name] = text.hashValue
-            if replicaState.published[name] != text.hashValue { changed[name] = text }
+            let status = status(of: runtime)
+            let fingerprint = status.hashValue
+            guard replicaState.published[name] != fingerprint, let json = try? encoder.encode(status) else { continue }
+            fingerprints[name] = fingerprint
+            changed[name] = String(decoding: json, as: UTF8.self)
         }
         guard !changed.isEmpty else { return }
         do {

@@ -158,7 +158,7 @@ public struct CommitInfo: Sendable, Codable, Hashable {
 
 /// An application as `bosun status APP -o json` and `GET /api/v1/applications/{name}` show it.
 /// The field names are a contract.
-public struct ApplicationStatus: Sendable, Codable {
+public struct ApplicationStatus: Sendable, Codable, Hashable {
     public var name: String
     public var target: String
     public var sync: SyncInfo
