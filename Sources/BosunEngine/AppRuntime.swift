@@ -53,11 +53,54 @@ struct Observation: Sendable {
     var foreign: [ResourceKey: String] = [:]
 }
 
+/// What the engine keeps of its last look at an application until the next: the status it
+/// shows, and the desired state, so a look at the same commit neither renders nor parses again.
+/// Packed and without the live objects (the target holds those): a thousand applications'
+/// looks would otherwise hold another copy of everything that runs and everything in Git.
+struct LastLook: Sendable {
+    struct Row: Sendable {
+        var key: ResourceKey
+        var action: ChangeAction
+        /// Judged for the resources Git declares; nil for one only the inventory knows.
+        var health: HealthStatus?
+    }
+
+    var commit: Commit
+    var desired: PackedResources
+    var hooks: PackedResources
+    /// Every resource compared, by key.
+    var rows: [Row]
+    var appHealth: HealthStatus
+    var outOfSync: Bool
+
+    /// The look `observation` records; `earlier`'s packed desired state is taken as it is when
+    /// the observation compared that same desired state (a look at an unchanged commit).
+    init(_ observation: Observation, desiredFrom earlier: LastLook? = nil) {
+        commit = observation.commit
+        if let earlier {
+            (desired, hooks) = (earlier.desired, earlier.hooks)
+        } else {
+            desired = PackedResources(observation.desired)
+            hooks = PackedResources(observation.hooks)
+        }
+        var seen = Set<ResourceKey>()
+        rows = observation.diffs.filter { seen.insert($0.key).inserted }.sorted { $0.key < $1.key }.map {
+            Row(key: $0.key, action: $0.action, health: observation.health[$0.key])
+        }
+        appHealth = observation.appHealth
+        outOfSync = observation.outOfSync
+    }
+
+    var desiredState: DesiredState { DesiredState(commit: commit, resources: desired.resources, hooks: hooks.resources) }
+
+    var changedKeys: [ResourceKey] { rows.filter { $0.action != .unchanged }.map(\.key) }
+}
+
 /// Everything the engine holds about one application while it runs.
 struct AppRuntime: Sendable {
     var spec: ApplicationSpec
     var persisted: PersistedAppState
-    var observation: Observation?
+    var lastLook: LastLook?
     /// The commit Git wants, when resolution worked.
     var targetCommit: Commit?
     var condition: ApplicationStatus.Condition?

@@ -35,7 +35,7 @@ extension Engine {
         guard leases != nil, let spec = config.application(named: name) else { return try runtime(name) }
         let persisted = try await store.appState(name)
         let (_, continuation) = AsyncStream<Wake>.makeStream()
-        return AppRuntime(spec: spec, persisted: persisted, observation: nil, condition: nil, operation: nil, lastSync: nil,
+        return AppRuntime(spec: spec, persisted: persisted, lastLook: nil, condition: nil, operation: nil, lastSync: nil,
                           retry: nil, nextDue: clock.now, wakes: continuation, loop: nil)
     }
 

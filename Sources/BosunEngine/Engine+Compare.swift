@@ -59,7 +59,7 @@ extension Engine {
 
     /// Renders the status as the API and CLI show it.
     func status(of runtime: AppRuntime) -> ApplicationStatus {
-        let obs = runtime.observation
+        let obs = runtime.lastLook
         let synced = runtime.persisted.syncedRevision ?? ""
         let syncCode: SyncCode
         if let obs {
@@ -67,15 +67,10 @@ extension Engine {
         } else {
             syncCode = .unknown
         }
-        var resources: [ResourceStatus] = []
-        if let obs {
-            let byKey = Dictionary(obs.diffs.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-            for key in byKey.keys.sorted() {
-                let diff = byKey[key]
-                resources.append(ResourceStatus(
-                    key: key, sync: diff?.action == .unchanged ? .synced : .outOfSync,
-                    health: obs.health[key] ?? (diff?.action == .delete ? .unknown("not in Git; pruned on the next sync with prune") : .missing())))
-            }
+        let resources = (obs?.rows ?? []).map { row in
+            ResourceStatus(
+                key: row.key, sync: row.action == .unchanged ? .synced : .outOfSync,
+                health: row.health ?? (row.action == .delete ? .unknown("not in Git; pruned on the next sync with prune") : .missing()))
         }
         let target = runtime.targetCommit ?? obs?.commit
         var status = ApplicationStatus(
@@ -95,11 +90,11 @@ extension Engine {
 
     /// Records status changes worth an event: drift, health turning.
     func reportChanges(_ name: String) async {
-        guard let runtime = apps[name], let obs = runtime.observation else { return }
+        guard let runtime = apps[name], let obs = runtime.lastLook else { return }
         let current = status(of: runtime)
         if current.sync.status != runtime.lastReportedSync {
             if current.sync.status == .outOfSync, runtime.lastReportedSync == .synced, obs.commit.sha == runtime.persisted.syncedRevision {
-                let keys = obs.diffs.filter { $0.action != .unchanged }.map(\.key.shortDescription)
+                let keys = obs.changedKeys.map(\.shortDescription)
                 await emit(app: name, .warning, "DriftDetected", "live state differs from Git at \(short(obs.commit.sha)): \(keys.prefix(5).joined(separator: ", "))\(keys.count > 5 ? " and \(keys.count - 5) more" : "")")
             }
             apps[name]?.lastReportedSync = current.sync.status

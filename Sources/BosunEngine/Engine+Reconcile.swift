@@ -44,8 +44,9 @@ extension Engine {
 
         // Render: a commit that does not render or validate never touches what runs.
         let desired: DesiredState
-        if let obs = runtime.observation, obs.commit.sha == commit.sha {
-            desired = DesiredState(commit: commit, resources: obs.desired, hooks: obs.hooks)
+        let reused = runtime.lastLook.flatMap { $0.commit.sha == commit.sha ? $0 : nil }
+        if let reused {
+            desired = reused.desiredState
         } else {
             do {
                 desired = try await desiredState(spec, commit: commit, context: context(spec, commit: commit.sha))
@@ -65,7 +66,7 @@ extension Engine {
             await setCondition(name, "ComparisonError", "cannot read the live state: \(error)", revision: commit.sha)
             return nil
         }
-        apps[name]?.observation = observation
+        apps[name]?.lastLook = LastLook(observation, desiredFrom: reused)
         if apps[name]?.persisted.lastGoodRevision != commit.sha {
             apps[name]?.persisted.lastGoodRevision = commit.sha
             await persist(name)

@@ -379,7 +379,7 @@ extension Engine {
         apps[name]?.lastSync?.result = result
         apps[name]?.lastSync?.message = message
         apps[name]?.lastSync?.finishedAt = clock.now
-        apps[name]?.observation = after
+        apps[name]?.lastLook = after.map { LastLook($0) }
         switch outcome {
         case .succeeded:
             apps[name]?.persisted.syncedRevision = commit.sha

@@ -179,7 +179,7 @@ public actor Engine {
                 || usesChangedKeys(spec, old: old, new: newConfig)
             {
                 apps[spec.name]?.spec = spec
-                apps[spec.name]?.observation = nil
+                apps[spec.name]?.lastLook = nil
                 wake(spec.name, .scheduled(.config))
             }
         }
@@ -195,7 +195,7 @@ public actor Engine {
         let persisted = (try? await store.appState(spec.name)) ?? PersistedAppState()
         let lastSync = try? await store.history(app: spec.name, limit: 1).first
         let (stream, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
-        apps[spec.name] = AppRuntime(spec: spec, persisted: persisted, observation: nil, condition: nil, operation: nil,
+        apps[spec.name] = AppRuntime(spec: spec, persisted: persisted, lastLook: nil, condition: nil, operation: nil,
                                      lastSync: lastSync, retry: nil, nextDue: clock.now, wakes: continuation, loop: nil)
         let name = spec.name
         apps[name]?.loop = Task { [weak self] in

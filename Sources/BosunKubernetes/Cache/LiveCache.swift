@@ -135,7 +135,7 @@ public actor LiveCache {
             watched[id]?.objects[object.key] = nil
             return
         }
-        if let cached = watched[id]?.objects[object.key], Self.isOlder(object, than: cached) { return }
+        if let cached = watched[id]?.objects.entry(object.key), Self.isOlder(object.resourceVersion, than: cached.resourceVersion) { return }
         watched[id]?.objects[object.key] = object
     }
 
@@ -154,6 +154,9 @@ public actor LiveCache {
 
     private static func id(_ resource: APIResource) -> String { "\(resource.group)/\(resource.kind)" }
 
+    /// Objects per list page: client-go's reflector reads 500 at a time too.
+    static let pageSize = 500
+
     private func start(_ resource: APIResource) {
         let id = Self.id(resource)
         watched[id] = Watched(resource: resource)
@@ -163,9 +166,12 @@ public actor LiveCache {
             var watchFailures = 0
             while !Task.isCancelled {
                 // List: on failure the cached objects go stale, so readers are told (`checkFresh`).
-                let list: ObjectList
+                var fresh = ObjectTable()
+                let listVersion: String
                 do {
-                    list = try await client.list(resource, labelSelector: labelSelector)
+                    listVersion = try await client.list(resource, labelSelector: labelSelector, pageSize: Self.pageSize) { page in
+                        for object in page { fresh[object.key] = object }
+                    }
                     listFailures = 0
                 } catch is CancellationError {
                     return
@@ -180,12 +186,12 @@ public actor LiveCache {
                     try? await clock.sleep(for: Self.backoff(listFailures))
                     continue
                 }
-                self.replace(id, with: list.items)
+                self.replace(id, with: fresh)
 
                 // Watch from the list's version, resuming where the server closed it, until a
                 // resync is due; a broken or expired watch means listing again.
                 let resyncAt = clock.now.addingTimeInterval(resyncInterval)
-                var version = list.resourceVersion
+                var version = listVersion
                 do {
                     while !Task.isCancelled, clock.now < resyncAt {
                         guard let resumed = try await self.follow(resource, id: id, from: version, until: resyncAt) else {
@@ -252,21 +258,19 @@ public actor LiveCache {
     }
 
     /// A fresh list replaces the kind's objects; after the first list, differences are changes.
-    private func replace(_ id: String, with items: [Resource]) {
+    private func replace(_ id: String, with fresh: ObjectTable) {
         guard var entry = watched[id] else { return }
-        var fresh: [ResourceKey: Resource] = [:]
-        for item in items { fresh[item.key] = item }
         if entry.state != .listing {
-            for (key, object) in fresh {
-                if let old = entry.objects[key] {
-                    if old.metadata["resourceVersion"] != object.metadata["resourceVersion"] { announce(.modified, object, before: old) }
+            for (key, new) in fresh {
+                if let old = entry.objects.entry(key) {
+                    if old.resourceVersion != new.resourceVersion { announce(.modified, key: key, apps: [new.app, old.app]) }
                 } else {
-                    announce(.added, object, before: nil)
+                    announce(.added, key: key, apps: [new.app])
                 }
             }
-            for (key, old) in entry.objects where fresh[key] == nil { announce(.deleted, old, before: nil) }
+            for (key, old) in entry.objects where fresh.entry(key) == nil { announce(.deleted, key: key, apps: [old.app]) }
         }
-        entry.objects = ObjectTable(fresh)
+        entry.objects = fresh
         entry.state = .synced
         entry.lastError = nil
         let waiters = entry.waiters
@@ -279,16 +283,16 @@ public actor LiveCache {
     private func handle(_ event: WatchEvent, id: String) -> String? {
         switch event {
         case .added(let object), .modified(let object):
-            let old = watched[id]?.objects[object.key]
-            if let old, Self.isOlder(object, than: old) { return object.resourceVersion }
+            let old = watched[id]?.objects.entry(object.key)
+            if let old, Self.isOlder(object.resourceVersion, than: old.resourceVersion) { return object.resourceVersion }
             watched[id]?.objects[object.key] = object
             // Bosun's own apply (already recorded, or still in flight) is not news.
             let ours = old?.resourceVersion == object.resourceVersion || applying[object.key] != nil
-            if !ours { announce(old == nil ? .added : .modified, object, before: old) }
+            if !ours { announce(old == nil ? .added : .modified, object, before: old?.app) }
             return object.resourceVersion
         case .deleted(let object):
             let old = watched[id]?.objects.removeValue(forKey: object.key)
-            announce(.deleted, object, before: old)
+            announce(.deleted, object, before: old?.app)
             return object.resourceVersion
         case .bookmark(let version):
             return version.isEmpty ? nil : version
@@ -321,18 +325,21 @@ public actor LiveCache {
         for waiter in waiters { waiter.resume() }
     }
 
-    private func announce(_ kind: Change.Kind, _ object: Resource, before: Resource?) {
-        var apps: Set<String> = []
-        if let app = object.label(Annotations.appLabel) { apps.insert(app) }
-        if let app = before?.label(Annotations.appLabel) { apps.insert(app) }
-        guard !apps.isEmpty else { return }
-        broadcast.send(Change(kind: kind, key: object.key, apps: apps))
+    /// Tells the applications `object` is labelled for, now and (`before`) until now.
+    private func announce(_ kind: Change.Kind, _ object: Resource, before: String?) {
+        announce(kind, key: object.key, apps: [object.label(Annotations.appLabel), before])
     }
 
-    /// Whether `object` is an older version than `cached` (resource versions compare as
-    /// numbers when both are numbers, as etcd's are; otherwise the newcomer wins).
-    static func isOlder(_ object: Resource, than cached: Resource) -> Bool {
-        guard let new = Int(object.resourceVersion), let old = Int(cached.resourceVersion) else { return false }
+    private func announce(_ kind: Change.Kind, key: ResourceKey, apps: [String?]) {
+        let apps = Set(apps.compactMap { $0 })
+        guard !apps.isEmpty else { return }
+        broadcast.send(Change(kind: kind, key: key, apps: apps))
+    }
+
+    /// Whether resource version `new` is older than `cached` (they compare as numbers when both
+    /// are numbers, as etcd's are; otherwise the newcomer wins).
+    static func isOlder(_ new: String, than cached: String) -> Bool {
+        guard let new = Int(new), let old = Int(cached) else { return false }
         return new < old
     }
 }

@@ -65,14 +65,40 @@ public final class KubernetesClient: Sendable {
 
     /// Every object of a kind (in `namespace`, or all namespaces when nil) matching `labelSelector`.
     public func list(_ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil) async throws -> ObjectList {
-        var query: [(String, String)] = []
-        if let labelSelector { query.append(("labelSelector", labelSelector)) }
-        let request = APIRequest(
-            method: .GET, path: resource.collectionPath(namespace: namespace), query: query, verb: "list",
-            resourceName: resource.qualifiedName, namespace: resource.namespaced ? namespace : nil)
-        let value = try await transport.json(request) ?? .null
-        // Items of a list carry no apiVersion and kind; put them back so they read as objects.
-        let items: [Resource] = (value["items"]?.arrayValue ?? []).compactMap { item in
+        var items: [Resource] = []
+        let version = try await list(resource, namespace: namespace, labelSelector: labelSelector, pageSize: nil) { items += $0 }
+        return ObjectList(items: items, resourceVersion: version)
+    }
+
+    /// Every object of a kind, as `list`, read `pageSize` at a time (as client-go's reflector
+    /// reads large lists) and handed to `take` page by page, so a kind of thousands of objects is
+    /// never held parsed whole; answers the list's resource version. A continue token that
+    /// expired mid-way fails the list: the caller lists again from the start.
+    public func list(
+        _ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil, pageSize: Int?, take: ([Resource]) -> Void
+    ) async throws -> String {
+        var token: String?
+        var version = ""
+        repeat {
+            var query: [(String, String)] = []
+            if let labelSelector { query.append(("labelSelector", labelSelector)) }
+            if let pageSize { query.append(("limit", String(pageSize))) }
+            if let token { query.append(("continue", token)) }
+            let request = APIRequest(
+                method: .GET, path: resource.collectionPath(namespace: namespace), query: query, verb: "list",
+                resourceName: resource.qualifiedName, namespace: resource.namespaced ? namespace : nil)
+            let value = try await transport.json(request) ?? .null
+            take(Self.items(of: value, resource: resource))
+            version = value["metadata"]?["resourceVersion"]?.stringValue ?? version
+            token = value["metadata"]?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        } while token != nil
+        return version
+    }
+
+    /// The items of a list answer. They carry no apiVersion and kind; those are put back so they
+    /// read as objects.
+    private static func items(of list: JSONValue, resource: APIResource) -> [Resource] {
+        (list["items"]?.arrayValue ?? []).compactMap { item in
             guard var object = item.objectValue else { return nil }
             if object["apiVersion"] == nil || object["kind"] == nil {
                 var filled: JSONObject = ["apiVersion": .string(resource.apiVersion), "kind": .string(resource.kind)]
@@ -81,7 +107,6 @@ public final class KubernetesClient: Sendable {
             }
             return Resource(object)
         }
-        return ObjectList(items: items, resourceVersion: value["metadata"]?["resourceVersion"]?.stringValue ?? "")
     }
 
     /// Watches a kind from `resourceVersion`. The stream ends when the server closes the watch
