@@ -109,8 +109,15 @@ struct AppRuntime: Sendable {
     /// Retries of a failed sync: which commit, how many attempts, not before when.
     var retry: (revision: String, attempts: Int, notBefore: Date)?
     var nextDue: Date
-    var wakes: AsyncStream<Wake>.Continuation
+    /// Whether the scheduler wakes the application at `nextDue` (once; each look arms it again).
+    var armed = false
+    /// Wakes not handled yet, in the order they came.
+    var mailbox: [Wake] = []
+    /// The task handling the mailbox while it is not empty. None waits for an idle
+    /// application: a thousand waiting tasks and their streams cost megabytes.
     var loop: Task<Void, Never>?
+    /// Tells this runtime from a later one of the same name (removed and added again).
+    var generation: UInt64 = 0
     var lastReportedSync: SyncCode?
     var lastReportedHealth: HealthCode?
     /// A manual sync was asked for and not yet picked up.
@@ -119,4 +126,13 @@ struct AppRuntime: Sendable {
     var refreshQueued = false
     /// The running sync someone asked to stop (`bosun terminate`), and who.
     var termination: (syncID: Int64, actor: String)?
+}
+
+/// The one sleeping task that wakes applications when they are due.
+struct Scheduler {
+    var task: Task<Void, Never>?
+    /// When the task wakes.
+    var until: Date?
+    /// Counts the tasks started, so one cancelled too late does nothing.
+    var round: UInt64 = 0
 }

@@ -28,15 +28,15 @@ extension Engine {
         guard config.application(named: name) != nil else { throw EngineError.unknownApp(name, known: config.applications.map(\.name)) }
     }
 
-    /// The runtime when this engine runs the application; else, with replicas, what a read-only
-    /// look needs (its spec and the state the store keeps), so a diff works on any replica.
-    func lookingRuntime(_ name: String) async throws -> AppRuntime {
-        if let runtime = apps[name] { return runtime }
-        guard leases != nil, let spec = config.application(named: name) else { return try runtime(name) }
-        let persisted = try await store.appState(name)
-        let (_, continuation) = AsyncStream<Wake>.makeStream()
-        return AppRuntime(spec: spec, persisted: persisted, lastLook: nil, condition: nil, operation: nil, lastSync: nil,
-                          retry: nil, nextDue: clock.now, wakes: continuation, loop: nil)
+    /// The spec and kept state of an application this engine runs; else, with replicas, as the
+    /// config and the store have them, so a read-only look (diff, dry run) works on any replica.
+    func lookingAt(_ name: String) async throws -> (spec: ApplicationSpec, persisted: PersistedAppState) {
+        if let runtime = apps[name] { return (runtime.spec, runtime.persisted) }
+        guard leases != nil, let spec = config.application(named: name) else {
+            let runtime = try runtime(name)
+            return (runtime.spec, runtime.persisted)
+        }
+        return (spec, try await store.appState(name))
     }
 
     public func applicationNames() -> [String] {
@@ -114,7 +114,7 @@ extension Engine {
 
     /// What a sync would do, applying nothing (the target validates each change in dry-run mode).
     public func dryRun(_ name: String, revision: String?, prune: Bool) async throws -> DryRunResult {
-        let rt = try await lookingRuntime(name)
+        let rt = try await lookingAt(name)
         let spec = rt.spec
         let rev: RevisionSpec = revision.map { .ref($0) } ?? rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
         let commit: Commit
@@ -222,7 +222,7 @@ extension Engine {
     /// dry-run through the target (Kubernetes server-side dry run) and what the server would
     /// hold is compared with live, defaults and admission included.
     public func diff(_ name: String, serverSide: Bool = false) async throws -> [ResourceDiff] {
-        let rt = try await lookingRuntime(name)
+        let rt = try await lookingAt(name)
         let spec = rt.spec
         let rev: RevisionSpec = rt.persisted.pinnedRevision.map { .ref($0) } ?? spec.source.revision
         let (commit, _) = try await resolve(spec, revision: rev, forceFetch: false)

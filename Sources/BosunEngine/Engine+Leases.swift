@@ -136,8 +136,6 @@ extension Engine {
     /// in flight is cancelled; the store and the targets refuse anything more from it anyway.
     func stopRunning(_ name: String) {
         guard let runtime = apps.removeValue(forKey: name) else { return }
-        tickers.removeValue(forKey: name)?.cancel()
-        runtime.wakes.finish()
         guard let loop = runtime.loop else { return }
         loop.cancel()
         replicaState.stopping[name] = Task { [weak self] in

@@ -33,7 +33,10 @@ public actor Engine {
     let logger = Logger(label: "bosun.engine")
 
     var apps: [String: AppRuntime] = [:]
-    var tickers: [String: Task<Void, Never>] = [:]
+    /// Counts runtimes made, for `AppRuntime.generation`.
+    var generations: UInt64 = 0
+    /// One task sleeps until the earliest armed application is due (`scheduler`).
+    var scheduler = Scheduler()
     var fetches: [String: Task<FetchOutcome, any Error>] = [:]
     var lastFetch: [String: Date] = [:]
     var fetchWarnings: [String: String] = [:]
@@ -118,8 +121,9 @@ public actor Engine {
         stopLeases()
         await stopDeclarations()
         let loops = apps.values.compactMap(\.loop)
-        for ticker in tickers.values { ticker.cancel() }
-        for app in apps.values { app.wakes.finish() }
+        scheduler.task?.cancel()
+        scheduler = Scheduler()
+        for name in apps.keys { apps[name]?.mailbox.removeAll() }
         for loop in loops { loop.cancel() }
         for loop in loops { await loop.value }
         for listener in listeners { listener.cancel() }
@@ -194,28 +198,14 @@ public actor Engine {
     func add(_ spec: ApplicationSpec) async {
         let persisted = (try? await store.appState(spec.name)) ?? PersistedAppState()
         let lastSync = try? await store.history(app: spec.name, limit: 1).first
-        let (stream, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
+        generations += 1
         apps[spec.name] = AppRuntime(spec: spec, persisted: persisted, lastLook: nil, condition: nil, operation: nil,
-                                     lastSync: lastSync, retry: nil, nextDue: clock.now, wakes: continuation, loop: nil)
-        let name = spec.name
-        apps[name]?.loop = Task { [weak self] in
-            for await wake in stream {
-                guard let self else { return }
-                // Handled in a child task: a task keeps the memory its deepest call needed until
-                // it ends, and this loop lives as long as the application (200 applications held
-                // ~10 MB that way).
-                await withDiscardingTaskGroup { group in
-                    group.addTask { await self.handle(name, wake) }
-                }
-            }
-        }
-        wake(name, .scheduled(.interval))
+                                     lastSync: lastSync, retry: nil, nextDue: clock.now, generation: generations)
+        wake(spec.name, .scheduled(.interval))
     }
 
     func remove(_ name: String) async {
         guard let runtime = apps.removeValue(forKey: name) else { return }
-        tickers.removeValue(forKey: name)?.cancel()
-        runtime.wakes.finish()
         await runtime.loop?.value
         if runtime.spec.pruneOnDelete {
             await pruneEverything(of: runtime.spec)
@@ -228,18 +218,57 @@ public actor Engine {
     // MARK: Waking
 
     func wake(_ name: String, _ wake: Wake) {
-        apps[name]?.wakes.yield(wake)
+        guard let generation = apps[name]?.generation else { return }
+        apps[name]?.mailbox.append(wake)
+        guard apps[name]?.loop == nil else { return }
+        apps[name]?.loop = Task { [weak self] in await self?.drain(name, generation: generation) }
     }
 
-    /// Sleeps until the application is due, then wakes it; re-armed after every look.
-    func arm(_ name: String) {
-        tickers[name]?.cancel()
-        guard let due = apps[name]?.nextDue else { return }
-        let clock = self.clock
-        tickers[name] = Task { [weak self] in
-            do { try await clock.sleep(until: due) } catch { return }
-            await self?.wake(name, .scheduled(.interval))
+    /// Handles the application's wakes one after another until none is left, then ends (a task
+    /// keeps the memory its deepest call needed until it ends).
+    private func drain(_ name: String, generation: UInt64) async {
+        while !Task.isCancelled, apps[name]?.generation == generation, let wake = apps[name]?.mailbox.first {
+            apps[name]?.mailbox.removeFirst()
+            await handle(name, wake)
         }
+        if apps[name]?.generation == generation { apps[name]?.loop = nil }
+    }
+
+    /// Wakes the application once at its `nextDue`.
+    func arm(_ name: String) {
+        guard let due = apps[name]?.nextDue else { return }
+        apps[name]?.armed = true
+        if let sleeping = scheduler.until, sleeping <= due { return }
+        startScheduler(until: due)
+    }
+
+    /// The scheduler sleeps until `due`, wakes every armed application due by then, and sleeps
+    /// again until the next one.
+    private func startScheduler(until due: Date) {
+        scheduler.task?.cancel()
+        scheduler.until = due
+        scheduler.round += 1
+        let (clock, round) = (self.clock, scheduler.round)
+        scheduler.task = Task { [weak self] in
+            do { try await clock.sleep(until: due) } catch { return }
+            await self?.wakeDue(round: round)
+        }
+    }
+
+    private func wakeDue(round: UInt64) {
+        guard scheduler.round == round else { return }
+        scheduler = Scheduler(round: round)
+        let now = clock.now
+        var next: Date?
+        for (name, runtime) in apps where runtime.armed {
+            if runtime.nextDue <= now {
+                apps[name]?.armed = false
+                wake(name, .scheduled(.interval))
+            } else if next.map({ runtime.nextDue < $0 }) ?? true {
+                next = runtime.nextDue
+            }
+        }
+        if let next { startScheduler(until: next) }
     }
 
     func scheduleNext(_ name: String) {

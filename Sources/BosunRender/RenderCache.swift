@@ -26,8 +26,10 @@ public actor RenderCache {
     public private(set) var hits = 0
     public private(set) var misses = 0
 
-    /// `directory` nil keeps renders in memory only.
-    public init(directory: URL?, memoryLimit: Int = 512) {
+    /// `directory` nil keeps renders in memory only. Few are kept in memory: an application keeps
+    /// its own desired state between looks, so a memory hit only spares a render shared by
+    /// several applications or a commit that left the folder alone, which the disk serves too.
+    public init(directory: URL?, memoryLimit: Int = 64) {
         self.directory = directory
         self.memoryLimit = memoryLimit
         if let directory { try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }

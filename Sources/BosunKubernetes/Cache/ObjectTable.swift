@@ -15,13 +15,11 @@ struct ObjectTable: Sequence, ExpressibleByDictionaryLiteral {
     }
 
     private(set) var entries: [ResourceKey: Entry] = [:]
-    private var byApp: [String: Set<ResourceKey>] = [:]
+    /// Lists, not sets: an application holds a few objects of a kind, and a thousand sets cost
+    /// several times what their keys do.
+    private var byApp: [String: [ResourceKey]] = [:]
 
     init() {}
-
-    init(_ objects: [ResourceKey: Resource]) {
-        for (key, object) in objects { self[key] = object }
-    }
 
     init(dictionaryLiteral elements: (ResourceKey, Resource)...) {
         for (key, object) in elements { self[key] = object }
@@ -33,18 +31,20 @@ struct ObjectTable: Sequence, ExpressibleByDictionaryLiteral {
     subscript(key: ResourceKey) -> Resource? {
         get { entries[key]?.object }
         set {
-            if let app = entries[key]?.app {
-                byApp[app]?.remove(key)
-                if byApp[app]?.isEmpty == true { byApp[app] = nil }
-            }
-            guard let newValue else {
+            let oldApp = entries[key]?.app
+            let newApp = newValue?.label(Annotations.appLabel)
+            if let newValue {
+                entries[key] = Entry(packed: PackedJSON(Self.withoutManagedFields(newValue).value), app: newApp,
+                                     resourceVersion: newValue.resourceVersion)
+            } else {
                 entries[key] = nil
-                return
             }
-            let app = newValue.label(Annotations.appLabel)
-            entries[key] = Entry(packed: PackedJSON(Self.withoutManagedFields(newValue).value), app: app,
-                                 resourceVersion: newValue.resourceVersion)
-            if let app { byApp[app, default: []].insert(key) }
+            guard oldApp != newApp || newValue == nil else { return }
+            if let oldApp, let index = byApp[oldApp]?.firstIndex(of: key) {
+                byApp[oldApp]?.remove(at: index)
+                if byApp[oldApp]?.isEmpty == true { byApp[oldApp] = nil }
+            }
+            if let newApp { byApp[newApp, default: []].append(key) }
         }
     }
 

@@ -10,8 +10,10 @@ final class HealthMemo: Sendable {
         var rules = DeclaredHealthRules()
         /// Counts rule changes, so an answer judged under older rules is not kept.
         var generation = 0
-        /// By uid: unique to one object for its whole life, and a short key.
-        var answers: [String: Answer] = [:]
+        /// By a hash of the uid (unique to one object for its whole life): 20,000 uids kept as
+        /// strings would cost more than the answers. A collision only shares a slot, as the
+        /// resource version must match too.
+        var answers: [Int: Answer] = [:]
     }
 
     struct Answer {
@@ -30,7 +32,8 @@ final class HealthMemo: Sendable {
         let uid = metadata["uid"]?.stringValue ?? ""
         let version = metadata["resourceVersion"]?.stringValue ?? ""
         let remembered = !uid.isEmpty && !version.isEmpty
-        if remembered, let known = state.withLock({ $0.answers[uid] }), known.version == version { return known.health }
+        let slot = uid.hashValue
+        if remembered, let known = state.withLock({ $0.answers[slot] }), known.version == version { return known.health }
         let (rules, generation) = state.withLock { ($0.rules, $0.generation) }
         let health = HealthRules.health(of: object, declared: rules)
         guard remembered else { return health }
@@ -38,7 +41,7 @@ final class HealthMemo: Sendable {
             // Rules replaced meanwhile: the answer is already stale.
             guard state.generation == generation else { return }
             if state.answers.count >= Self.limit { state.answers.removeAll(keepingCapacity: true) }
-            state.answers[uid] = Answer(version: version, health: health)
+            state.answers[slot] = Answer(version: version, health: health)
         }
         return health
     }
