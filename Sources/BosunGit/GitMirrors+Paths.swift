@@ -15,8 +15,7 @@ extension GitMirrors {
     /// Every folder and file of `commit` (submodules and symlinks left out), in Git's order.
     public func paths(commit: String, in repository: RepositorySpec) async throws -> [TreePath] {
         let index = try await treeIndex(commit: commit, in: repository)
-        return index.paths.compactMap { path in
-            guard let entry = index.entries[path] else { return nil }
+        return index.listing.compactMap { path, entry in
             switch entry.kind {
             case .tree: return TreePath(path: path, isFolder: true, size: 0)
             case .regular, .executable: return TreePath(path: path, isFolder: false, size: entry.size)

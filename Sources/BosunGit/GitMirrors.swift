@@ -23,7 +23,9 @@ public actor GitMirrors {
     var refTables: [String: RefTable] = [:]
     /// Bumped when a mirror changes, so a ref table read during a fetch is not kept.
     var generations: [String: Int] = [:]
-    var trees = TreeCache(capacity: 32)
+    /// Few: applications keep their desired state while their commit stands, so an index is
+    /// read mostly by the applications that look at a new commit together.
+    var trees = TreeCache(capacity: 8)
     /// Tree listings under way, by mirror and commit: later requests wait for the same one.
     var treesInFlight: [String: Task<TreeIndex, any Error>] = [:]
     /// Commits never change: their metadata is kept for the life of the actor.

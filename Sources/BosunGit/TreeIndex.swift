@@ -21,12 +21,11 @@ struct TreeIndex: Sendable {
     /// For messages: "commit 1234567 of https://host/repo.git".
     let source: String
     let rootTree: String
-    /// Path → entry, for every file, folder, symlink and submodule.
-    let entries: [String: Entry]
-    /// Paths in git's order (sorted), for listing a folder.
-    let paths: [String]
     /// Symlink path → its target as stored in Git.
     let symlinkTargets: [String: String]
+    /// Every entry in git's order, packed: a repository of 20,000 files kept as a string and an
+    /// object-id string per entry would cost over 4 MiB a commit.
+    private let table: PackedTable
 
     static let maximumSymlinkHops = 40
 
@@ -57,12 +56,15 @@ struct TreeIndex: Sendable {
         self.commit = commit
         self.source = source
         self.rootTree = rootTree
-        var entries: [String: Entry] = [:]
-        for (path, entry) in listing { entries[path] = entry }
-        self.entries = entries
-        self.paths = listing.map(\.path)
         self.symlinkTargets = symlinkTargets
+        table = PackedTable(listing)
     }
+
+    /// The entry at `path` (resolved: no symlink followed), or nil.
+    func entry(_ path: String) -> Entry? { table.index(of: path).map(table.entry) }
+
+    /// Every entry, in git's order.
+    var listing: [(path: String, entry: Entry)] { (0..<table.count).map { (table.path($0), table.entry($0)) } }
 
     var rootEntry: Entry { Entry(kind: .tree, objectID: rootTree, size: 0) }
 
@@ -92,7 +94,7 @@ struct TreeIndex: Sendable {
                 continue
             }
             let candidate = (resolved + [part]).joined(separator: "/")
-            guard let entry = entries[candidate] else { return .missing }
+            guard let entry = entry(candidate) else { return .missing }
             switch entry.kind {
             case .symlink:
                 hops += 1
@@ -115,19 +117,14 @@ struct TreeIndex: Sendable {
         }
         if resolved.isEmpty { return .found(path: "", entry: rootEntry) }
         let path = resolved.joined(separator: "/")
-        guard let entry = entries[path] else { return .missing }
+        guard let entry = entry(path) else { return .missing }
         return .found(path: path, entry: entry)
     }
 
-    /// The files at or under `folder` (a resolved path; "" for the root), without trees.
+    /// The files at or under `folder` (a resolved path; "" for the root), without trees, in git's order.
     func files(under folder: String) -> [GitFile] {
-        let prefix = folder.isEmpty ? "" : folder + "/"
-        var result: [GitFile] = []
-        for path in paths where prefix.isEmpty || path.hasPrefix(prefix) {
-            guard let entry = entries[path], let file = gitFile(path: path, entry: entry) else { continue }
-            result.append(file)
-        }
-        return result
+        let indices = folder.isEmpty ? Array(0..<table.count) : table.indices(under: folder + "/")
+        return indices.compactMap { gitFile(path: table.path($0), entry: table.entry($0)) }
     }
 
     func gitFile(path: String, entry: Entry) -> GitFile? {
@@ -144,8 +141,101 @@ struct TreeIndex: Sendable {
 
     /// Throws for the first symlink that leads outside the repository (checked before an export).
     func checkSymlinksStayInside() throws(GitError) {
-        for path in paths where entries[path]?.kind == .symlink {
+        for i in 0..<table.count where table.kind(i) == .symlink {
+            let path = table.path(i)
             _ = try resolve(components: path.split(separator: "/").map(String.init), original: path)
         }
+    }
+}
+
+/// Paths and object ids one after another in two byte buffers, with offsets, and the entries'
+/// order by path bytes for lookups by binary search.
+private struct PackedTable: Sendable {
+    private var pathBytes: [UInt8] = []
+    private var pathEnds: [UInt32] = []
+    private var idBytes: [UInt8] = []
+    private var idEnds: [UInt32] = []
+    private var kinds: [TreeIndex.Entry.Kind] = []
+    private var sizes: [Int] = []
+    /// Entry indices sorted by their paths' bytes.
+    private var sorted: [UInt32] = []
+
+    init(_ listing: [(path: String, entry: TreeIndex.Entry)]) {
+        pathEnds.reserveCapacity(listing.count)
+        idEnds.reserveCapacity(listing.count)
+        kinds.reserveCapacity(listing.count)
+        sizes.reserveCapacity(listing.count)
+        for (path, entry) in listing {
+            pathBytes.append(contentsOf: path.utf8)
+            pathEnds.append(UInt32(pathBytes.count))
+            idBytes.append(contentsOf: entry.objectID.utf8)
+            idEnds.append(UInt32(idBytes.count))
+            kinds.append(entry.kind)
+            sizes.append(entry.size)
+        }
+        pathBytes = pathBytes.withoutSpareCapacity
+        idBytes = idBytes.withoutSpareCapacity
+        let order = Array(0..<UInt32(listing.count))
+        sorted = pathBytes.withUnsafeBufferPointer { bytes in
+            order.sorted { a, b in Self.bytes(a, bytes, pathEnds).lexicographicallyPrecedes(Self.bytes(b, bytes, pathEnds)) }
+        }
+    }
+
+    var count: Int { kinds.count }
+
+    func path(_ i: Int) -> String {
+        pathBytes.withUnsafeBufferPointer { String(decoding: Self.bytes(UInt32(i), $0, pathEnds), as: UTF8.self) }
+    }
+
+    func kind(_ i: Int) -> TreeIndex.Entry.Kind { kinds[i] }
+
+    func entry(_ i: Int) -> TreeIndex.Entry {
+        let id = idBytes.withUnsafeBufferPointer { String(decoding: Self.bytes(UInt32(i), $0, idEnds), as: UTF8.self) }
+        return TreeIndex.Entry(kind: kinds[i], objectID: id, size: sizes[i])
+    }
+
+    func index(of path: String) -> Int? {
+        let wanted = Array(path.utf8)
+        let position = lowerBound(wanted)
+        guard position < sorted.count else { return nil }
+        let i = sorted[position]
+        let found = pathBytes.withUnsafeBufferPointer { Self.bytes(i, $0, pathEnds).elementsEqual(wanted) }
+        return found ? Int(i) : nil
+    }
+
+    /// The entries whose paths start with `prefix`, in git's order.
+    func indices(under prefix: String) -> [Int] {
+        let wanted = Array(prefix.utf8)
+        var result: [Int] = []
+        pathBytes.withUnsafeBufferPointer { bytes in
+            var position = lowerBound(wanted)
+            while position < sorted.count, Self.bytes(sorted[position], bytes, pathEnds).starts(with: wanted) {
+                result.append(Int(sorted[position]))
+                position += 1
+            }
+        }
+        return result.sorted()
+    }
+
+    /// The first place in `sorted` whose path is not less than `wanted`.
+    private func lowerBound(_ wanted: [UInt8]) -> Int {
+        pathBytes.withUnsafeBufferPointer { bytes in
+            var low = 0
+            var high = sorted.count
+            while low < high {
+                let middle = (low + high) / 2
+                if Self.bytes(sorted[middle], bytes, pathEnds).lexicographicallyPrecedes(wanted) {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
+            }
+            return low
+        }
+    }
+
+    private static func bytes(_ i: UInt32, _ buffer: UnsafeBufferPointer<UInt8>, _ ends: [UInt32]) -> Slice<UnsafeBufferPointer<UInt8>> {
+        let start = i == 0 ? 0 : Int(ends[Int(i) - 1])
+        return buffer[start..<Int(ends[Int(i)])]
     }
 }

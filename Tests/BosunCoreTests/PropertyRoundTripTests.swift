@@ -115,6 +115,14 @@ struct PropertyRoundTripTests {
         }
     }
 
+    @Test("a packed value unpacks as the same value: key order, numbers' types and every string kept")
+    func packedRoundTrip() async {
+        await propertyCheck(count: 500, input: JSONGen.values) { value in
+            let unpacked = PackedJSON(value).value
+            #expect(Self.identical(unpacked, value) && unpacked.jsonString() == value.jsonString(), "\(value.jsonString())")
+        }
+    }
+
     @Test("YAML written by YAMLWriter reads back as the same value, key order kept")
     func yamlRoundTrip() async {
         await propertyCheck(count: 500, input: JSONGen.values) { value in

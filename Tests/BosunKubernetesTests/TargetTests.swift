@@ -156,6 +156,25 @@ import Testing
         await cluster.server.stop()
     }
 
+    @Test func aKindIsListedInPagesAndEveryObjectIsHeld() async throws {
+        let cluster = try await TestCluster.start()
+        let target = target(cluster)
+        let total = 1_001
+        for i in 0..<total {
+            let app = i % 2 == 0 ? "shop" : "other"
+            try cluster.fake.put("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-\(i), namespace: ns-\(i % 7), labels: {bosun.dev/app: \(app)}}\ndata: {i: \"\(i)\"}\n")
+        }
+        let wanted = ResourceKey(group: "", kind: "ConfigMap", namespace: "ns-0", name: "cm-1000")
+        let live = try await target.live(keys: [wanted], context: Self.context)
+        #expect(live.count == 501)
+        #expect(live[wanted]?["data", "i"] == "1000")
+        let lists = cluster.server.requests.filter { $0.method == "GET" && $0.path == "/api/v1/configmaps" && $0.query["watch"] == nil }
+        #expect(lists.map { $0.query["limit"] } == ["500", "500", "500"])
+        #expect(lists.map { $0.query["continue"] } == [nil, "500", "1000"])
+        await target.shutdown()
+        await cluster.server.stop()
+    }
+
     @Test func objectsOfANamespaceThatDoesNotExistAreNotRead() async throws {
         let cluster = try await TestCluster.start()
         let target = target(cluster)

@@ -11,12 +11,7 @@ public struct PackedJSON: Sendable {
     public init(_ value: JSONValue) {
         var writer = Writer()
         writer.write(value)
-        // Kept at its size: the slack of a grown array would be a third of what is kept.
-        bytes = writer.bytes.withUnsafeBufferPointer { written in
-            [UInt8](unsafeUninitializedCapacity: written.count) { buffer, count in
-                count = buffer.initialize(fromContentsOf: written)
-            }
-        }
+        bytes = writer.bytes.withoutSpareCapacity
     }
 
     public var value: JSONValue {
@@ -25,6 +20,35 @@ public struct PackedJSON: Sendable {
             return reader.read()
         }
     }
+
+    /// Keys and values most Kubernetes objects carry, written as a byte or two instead of their
+    /// text (a third of a small object's bytes), and read back without an allocation. Packed
+    /// values never leave the process, so the list may change from one version to the next.
+    static let known: [String] = [
+        "apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "uid", "resourceVersion",
+        "generation", "creationTimestamp", "spec", "status", "data", "type", "selector", "template", "containers",
+        "image", "ports", "port", "targetPort", "protocol", "replicas", "conditions", "lastTransitionTime", "message",
+        "reason", "observedGeneration", "value", "app", "v1", "apps/v1", "ConfigMap", "Secret", "Service",
+        "ServiceAccount", "Deployment", "True", "False", "TCP", "Opaque", "ClusterIP",
+        "bosun.dev/app", "bosun.dev/tracking-id",
+        "deletionTimestamp", "ownerReferences", "finalizers", "stringData", "binaryData", "items", "matchLabels",
+        "imagePullPolicy", "containerPort", "env", "valueFrom", "resources", "limits", "requests", "cpu", "memory",
+        "strategy", "rollingUpdate", "maxSurge", "maxUnavailable", "volumeMounts", "mountPath", "volumes",
+        "configMap", "secret", "secretName", "readinessProbe", "livenessProbe", "httpGet", "path", "args", "command",
+        "serviceAccountName", "clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "sessionAffinity",
+        "internalTrafficPolicy", "lastUpdateTime", "readyReplicas", "availableReplicas", "updatedReplicas",
+        "loadBalancer", "terminationMessagePath", "terminationMessagePolicy", "dnsPolicy", "restartPolicy",
+        "schedulerName", "securityContext", "terminationGracePeriodSeconds", "progressDeadlineSeconds",
+        "revisionHistoryLimit", "controller", "blockOwnerDeletion", "app.kubernetes.io/name",
+        "app.kubernetes.io/instance", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of",
+        "app.kubernetes.io/component", "app.kubernetes.io/version", "kubectl.kubernetes.io/last-applied-configuration",
+        "deployment.kubernetes.io/revision", "batch/v1", "networking.k8s.io/v1", "StatefulSet", "DaemonSet", "Job",
+        "CronJob", "Namespace", "Pod", "Ingress", "UDP", "Unknown", "Available", "Progressing", "IfNotPresent",
+        "Always", "Never", "RollingUpdate", "Recreate", "SingleStack", "IPv4", "None", "Cluster", "File",
+        "/dev/termination-log", "ClusterFirst", "default-scheduler", "Active", "Running", "Ready",
+    ]
+
+    static let places: [String: Int] = Dictionary(known.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
 
     private enum Tag: UInt8 {
         case null, `false`, `true`, int, double, string, array, object
@@ -64,10 +88,16 @@ public struct PackedJSON: Sendable {
             }
         }
 
+        /// A known string as an odd varint (its place in `known`), any other as an even one (its
+        /// length) and its bytes.
         mutating func string(_ s: String) {
+            if let place = PackedJSON.places[s] {
+                varint(UInt64(place) << 1 | 1)
+                return
+            }
             var s = s
             s.withUTF8 { utf8 in
-                varint(UInt64(utf8.count))
+                varint(UInt64(utf8.count) << 1)
                 bytes.append(contentsOf: utf8)
             }
         }
@@ -125,7 +155,12 @@ public struct PackedJSON: Sendable {
         }
 
         mutating func string() -> String {
-            let length = min(Int(truncatingIfNeeded: varint()), buffer.count - index)
+            let head = varint()
+            if head & 1 == 1 {
+                let place = Int(truncatingIfNeeded: head >> 1)
+                return place < PackedJSON.known.count ? PackedJSON.known[place] : ""
+            }
+            let length = min(Int(truncatingIfNeeded: head >> 1), buffer.count - index)
             defer { index += length }
             return String(decoding: UnsafeBufferPointer(rebasing: buffer[index..<index + length]), as: UTF8.self)
         }
@@ -141,6 +176,18 @@ public struct PackedJSON: Sendable {
                 shift += 7
             }
             return result
+        }
+    }
+}
+
+extension Array {
+    /// A copy that holds no spare capacity: for arrays kept long, where the slack a grown array
+    /// carries would be up to half of what is kept.
+    public var withoutSpareCapacity: [Element] {
+        withUnsafeBufferPointer { elements in
+            [Element](unsafeUninitializedCapacity: elements.count) { buffer, count in
+                count = buffer.initialize(fromContentsOf: elements)
+            }
         }
     }
 }

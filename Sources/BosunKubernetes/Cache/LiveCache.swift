@@ -135,7 +135,11 @@ public actor LiveCache {
             watched[id]?.objects[object.key] = nil
             return
         }
-        if let cached = watched[id]?.objects.entry(object.key), Self.isOlder(object.resourceVersion, than: cached.resourceVersion) { return }
+        if let cached = watched[id]?.objects.entry(object.key), Self.isOlder(object.resourceVersion, than: cached.resourceVersion)
+            || Self.isSame(object.resourceVersion, as: cached.resourceVersion)
+        {
+            return
+        }
         watched[id]?.objects[object.key] = object
     }
 
@@ -285,6 +289,8 @@ public actor LiveCache {
         case .added(let object), .modified(let object):
             let old = watched[id]?.objects.entry(object.key)
             if let old, Self.isOlder(object.resourceVersion, than: old.resourceVersion) { return object.resourceVersion }
+            // The version Bosun's apply already recorded: kept as it is, not packed again.
+            if let old, Self.isSame(object.resourceVersion, as: old.resourceVersion) { return object.resourceVersion }
             watched[id]?.objects[object.key] = object
             // Bosun's own apply (already recorded, or still in flight) is not news.
             let ours = old?.resourceVersion == object.resourceVersion || applying[object.key] != nil
@@ -342,6 +348,9 @@ public actor LiveCache {
         guard let new = Int(new), let old = Int(cached) else { return false }
         return new < old
     }
+
+    /// Whether both name the same version of an object (one holds the other's content).
+    static func isSame(_ new: String, as cached: String) -> Bool { !new.isEmpty && new == cached }
 }
 
 extension Resource {

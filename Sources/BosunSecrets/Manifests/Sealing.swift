@@ -42,12 +42,23 @@ public enum Sealing {
     /// A stored body with `sensitive` set to the places of its sealed values, so the diff masks
     /// those places in the live object too.
     public static func marked(_ stored: Resource) -> Resource {
+        // Most bodies hold nothing sealed: find that out without building a pointer per field.
+        guard holdsSealed(.object(stored.body)) else { return stored }
         var pointers = Set<String>()
         collect(.object(stored.body), pointer: "", into: &pointers)
         guard !pointers.isEmpty else { return stored }
         var marked = stored
         marked.sensitive = SensitiveFields(pointers: pointers).union(stored.sensitive)
         return marked
+    }
+
+    static func holdsSealed(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.hasPrefix(prefix)
+        case .object(let object): object.entries.contains { holdsSealed($0.value) }
+        case .array(let items): items.contains(where: holdsSealed)
+        default: false
+        }
     }
 
     static func collect(_ value: JSONValue, pointer: String, into pointers: inout Set<String>) {

@@ -130,7 +130,8 @@ final class FakeCluster: Sendable {
             if target.namespace == nil, target.kind.namespaced, state.get().forbidClusterWideList.contains(target.kind.plural) {
                 return .failure(403, reason: "Forbidden", message: "\(target.kind.plural) is forbidden: User \"bosun\" cannot list resource \"\(target.kind.plural)\" in API group \"\(target.kind.group)\" at the cluster scope")
             }
-            return list(target.kind, namespace: target.namespace, selector: request.query["labelSelector"])
+            return list(target.kind, namespace: target.namespace, selector: request.query["labelSelector"],
+                        limit: request.query["limit"].flatMap { Int($0) }, after: request.query["continue"].flatMap { Int($0) } ?? 0)
         case ("GET", let name?):
             guard let object = object(target.kind, namespace: target.namespace, name: name) else { return notFound(target.kind, name) }
             return .json(.object(object))
@@ -265,9 +266,11 @@ final class FakeCluster: Sendable {
         return stored
     }
 
-    private func list(_ kind: Kind, namespace: String?, selector: String?) -> ScriptedResponse {
+    /// A page of `limit` items from the `after`th on when `limit` is set (the continue token is
+    /// where the next page starts), as the API server pages a list.
+    private func list(_ kind: Kind, namespace: String?, selector: String?, limit: Int?, after: Int) -> ScriptedResponse {
         let current = state.get()
-        let items = current.objects.values
+        let all = current.objects.values
             .filter { matches($0, kind: kind, namespace: namespace, selector: selector) }
             .sorted { ($0["metadata"]?["name"]?.stringValue ?? "") < ($1["metadata"]?["name"]?.stringValue ?? "") }
             .map { item -> JSONValue in
@@ -276,9 +279,12 @@ final class FakeCluster: Sendable {
                 stripped["kind"] = nil
                 return .object(stripped)
             }
+        let end = limit.map { min(all.count, after + $0) } ?? all.count
+        let items = Array(all[min(after, end)..<end])
+        var metadata: JSONObject = ["resourceVersion": .string(String(current.version))]
+        if end < all.count { metadata["continue"] = .string(String(end)) }
         return .json([
-            "kind": .string("\(kind.kind)List"), "apiVersion": .string(kind.groupVersion),
-            "metadata": ["resourceVersion": .string(String(current.version))], "items": .array(items),
+            "kind": .string("\(kind.kind)List"), "apiVersion": .string(kind.groupVersion), "metadata": .object(metadata), "items": .array(items),
         ])
     }
 
