@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import BosunCore
 import BosunEngine
 import BosunGit
@@ -7,6 +8,7 @@ import BosunRender
 import BosunStore
 import BosunTesting
 import Foundation
+import NIOCore
 
 /// Bosun on Kubernetes, against the `kubernetes-simulator` executable with a latency per request:
 /// the first sync of 100 applications × 20 objects next to `kubectl apply --server-side` of the
@@ -23,6 +25,8 @@ struct KubernetesBenchmark: AsyncParsableCommand {
     @Option(help: "Latency the simulator adds to every request, in milliseconds.") var latencyMs = 1
     @Option(help: "The kubectl to compare with.") var kubectl = "/usr/bin/kubectl"
     @Option(help: "Steady-state passes to run (the figure is the fastest; more make a profile of the pass).") var passes = 3
+    @Flag(help: "Skip the first-sync comparison with kubectl.") var skipFirstSync = false
+    @Flag(help: "Skip the resident memory of a real `bosun serve` holding the steady-state applications.") var skipServe = false
 
     func run() async throws {
         quietLogging()
@@ -34,17 +38,21 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         defer { simulator.stop() }
         let dir = try TemporaryDirectory(prefix: "bosun-bench-k8s")
         defer { dir.remove() }
-        let kubeconfig = try dir.write("kubeconfig", """
-            apiVersion: v1
-            kind: Config
-            clusters: [{ name: sim, cluster: { server: "\(simulator.url)" } }]
-            contexts: [{ name: sim, context: { cluster: sim, user: sim, namespace: default } }]
-            current-context: sim
-            users: [{ name: sim, user: {} }]
-            """).path
+        let kubeconfig = try Self.kubeconfig(for: simulator, in: dir, named: "kubeconfig")
         print("kubernetes: simulator executable with \(latencyMs) ms latency per request, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
-        // First sync: kubectl and Bosun apply the same objects, each in its own namespaces.
+        if !skipFirstSync { try await firstSync(kubeconfig: kubeconfig, dir: dir) }
+        try await steadyState(kubeconfig: kubeconfig, dir: dir)
+        if !skipServe {
+            // A simulator of its own: the objects of the runs above are not this Bosun's to watch.
+            let serveSimulator = try SimulatorChild(executable: executable, latencyMs: latencyMs)
+            defer { serveSimulator.stop() }
+            try await serveMemory(kubeconfig: try Self.kubeconfig(for: serveSimulator, in: dir, named: "serve-kubeconfig"), dir: dir.appending("serve"))
+        }
+    }
+
+    /// kubectl and Bosun apply the same objects, each in its own namespaces.
+    func firstSync(kubeconfig: String, dir: TemporaryDirectory) async throws {
         let kubectlDir = dir.appending("kubectl")
         try FileManager.default.createDirectory(at: kubectlDir, withIntermediateDirectories: true)
         for a in 0..<apps {
@@ -69,8 +77,10 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         figure("  API requests of bosun's first sync", Double(first.client.metrics.total()), "")
         print("    \(first.client.metrics.summary)")
         await first.stop()
+    }
 
-        // Steady state: everything synced, nothing changed; one pass over every application.
+    /// Everything synced, nothing changed: one pass over every application, in this process.
+    func steadyState(kubeconfig: String, dir: TemporaryDirectory) async throws {
         print("— steady state: \(steadyApps) applications × \(objects) objects")
         let steady = try await EngineRun(apps: steadyApps, objects: objects, kubeconfig: kubeconfig, dir: dir.appending("steady"), prefix: "steady")
         let (_, steadyFirst) = try await measure { try await steady.syncAll() }
@@ -95,7 +105,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         let outOfSync = await steady.engine.statuses().filter { $0.sync.status != .synced }.count
         figure("  applications not Synced after it", Double(outOfSync), "", target: "0")
         HeapTrimmer.trimNow()  // as `bosun serve` does every 5 s
-        figure("resident memory of this process (Bosun only)", residentMiB(), "MiB", target: "< 150 MB")
+        figure("resident memory of this process (the engine only)", residentMiB(), "MiB")
         try await KubernetesHealthBenchmark.run(target: steady.target, passes: max(3, passes))
         await steady.stop()
     }
@@ -103,6 +113,108 @@ struct KubernetesBenchmark: AsyncParsableCommand {
     static func sibling(_ name: String) -> URL? {
         let url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
         return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+    }
+
+    static func kubeconfig(for simulator: SimulatorChild, in dir: TemporaryDirectory, named name: String) throws -> String {
+        try dir.write(name, """
+            apiVersion: v1
+            kind: Config
+            clusters: [{ name: sim, cluster: { server: "\(simulator.url)" } }]
+            contexts: [{ name: sim, context: { cluster: sim, user: sim, namespace: default } }]
+            current-context: sim
+            users: [{ name: sim, user: {} }]
+            """).path
+    }
+
+    /// A repository with one folder of `objects` manifests per application.
+    static func repository(apps: Int, objects: Int) throws -> GitRepository {
+        let repo = try GitRepository()
+        for a in 0..<apps {
+            for (i, object) in Self.objects(app: a, count: objects).enumerated() {
+                try repo.write("apps/app-\(a)/object-\(i).yaml", object)
+            }
+        }
+        try repo.commit("\(apps) applications")
+        return repo
+    }
+
+    /// `dir/bosun.yaml`: one Kubernetes target and an application per folder of `repo`, each in
+    /// a namespace of its own.
+    static func writeConfig(apps: Int, repo: GitRepository, kubeconfig: String, dir: URL, prefix: String, server: String = "") throws -> URL {
+        var text = """
+            apiVersion: bosun.dev/v1
+            kind: Config
+            dataDir: \(dir.path)
+            targets: [{ name: sim, type: kubernetes, kubeconfig: "\(kubeconfig)" }]
+            security: { repositorySchemes: [file] }
+            repositories: [{ name: deploy, url: \(repo.path) }]
+            \(server)
+            applications:
+
+            """
+        for a in 0..<apps {
+            text += "  - { name: \(prefix)-\(a), source: { repository: deploy, revision: main, path: apps/app-\(a) }, destination: { target: sim, namespace: \(prefix)-\(a) }, sync: { auto: true, prune: true, selfHeal: true, createNamespace: true, interval: 1h } }\n"
+        }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("bosun.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// The steady-state applications under a real `bosun serve` (built beside bosun-bench), its
+    /// resident memory once every application is Synced and Healthy and its heap was trimmed, as
+    /// an operator's `ps` shows it.
+    func serveMemory(kubeconfig: String, dir: URL) async throws {
+        guard let bosun = Self.sibling("bosun") else {
+            print("  (bosun is not built beside bosun-bench: swift build -c release --product bosun; no figure for bosun serve)")
+            return
+        }
+        let repo = try Self.repository(apps: steadyApps, objects: objects)
+        defer { repo.remove() }
+        let port = try LatencyBenchmark.freePort()
+        let config = try Self.writeConfig(apps: steadyApps, repo: repo, kubeconfig: kubeconfig, dir: dir, prefix: "serve",
+                                          server: "server: { listen: \"127.0.0.1:\(port)\" }")
+        let serve = Process()
+        if let wrapper = ProcessInfo.processInfo.environment["BENCH_SERVE_WRAPPER"] {
+            serve.executableURL = URL(fileURLWithPath: "/bin/sh")
+            serve.arguments = ["-c", "\(wrapper) \(bosun.path) serve --config \(config.path)"]
+        } else {
+        serve.executableURL = bosun
+        serve.arguments = ["serve", "--config", config.path]
+        }
+        serve.standardOutput = FileHandle.nullDevice
+        serve.standardError = FileHandle.nullDevice
+        try serve.run()
+        defer {
+            serve.terminate()
+            serve.waitUntilExit()
+        }
+        print("— bosun serve: \(steadyApps) applications × \(objects) objects")
+        let start = ContinuousClock.now
+        try await LatencyBenchmark.until(seconds: 600) {
+            try await Task.sleep(for: .seconds(1))
+            guard let answer = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/applications"), timeout: .seconds(30)),
+                answer.status.code == 200, let body = try? await answer.body.collect(upTo: 64 << 20),
+                let apps = (try? JSONParser.parse(Data(buffer: body)))?.arrayValue, apps.count == steadyApps
+            else { return false }
+            return apps.allSatisfy { $0[path: ["sync", "status"]]?.stringValue == "Synced" && $0[path: ["health", "status"]]?.stringValue == "Healthy" }
+        }
+        figure("every application Synced and Healthy after", LatencyBenchmark.seconds(since: start), "s")
+        try await Task.sleep(for: .seconds(6))  // past the heap trim `bosun serve` makes every 5 s
+        var pid = serve.processIdentifier
+        if ProcessInfo.processInfo.environment["BENCH_SERVE_WRAPPER"] != nil {
+            pid = Int32((try? Shell.runBlocking(["pgrep", "-f", "bosun serve --config"]))?.split(separator: "\n").last.map(String.init) ?? "") ?? pid
+            print("serve pid", pid)
+            try await Task.sleep(for: .seconds(1))
+            _ = try? Shell.runBlocking(["kill", "-9", "\(pid)"])
+            try await Task.sleep(for: .seconds(30))
+        }
+        figure("resident memory of bosun serve", residentMiB(pid: pid), "MiB", target: "≤ 100 MiB")
+        figure("  of which its binary and libraries (file-backed)", residentMiB(pid: pid, field: "RssFile"), "MiB")
+        if ProcessInfo.processInfo.environment["BENCH_SMAPS"] != nil {
+            let r = try? await Shell.execute(["/bin/sh", "-c", "awk '/^[0-9a-f]+-/{name=$6; range=$1} /^Rss:/{ if ($2>256) print $2, range, name}' /proc/\(pid)/smaps | sort -rn | head -40; ls /proc/\(pid)/task | wc -l"])
+            print(r?.stdout ?? "")
+        }
     }
 
     static func namespace(_ name: String) -> String {
@@ -138,29 +250,8 @@ private struct EngineRun {
 
     init(apps: Int, objects: Int, kubeconfig: String, dir: URL, prefix: String) async throws {
         self.apps = apps
-        repo = try GitRepository()
-        for a in 0..<apps {
-            for (i, object) in KubernetesBenchmark.objects(app: a, count: objects).enumerated() {
-                try repo.write("apps/app-\(a)/object-\(i).yaml", object)
-            }
-        }
-        try repo.commit("\(apps) applications")
-        var text = """
-            apiVersion: bosun.dev/v1
-            kind: Config
-            dataDir: \(dir.path)
-            targets: [{ name: sim, type: kubernetes, kubeconfig: "\(kubeconfig)" }]
-            security: { repositorySchemes: [file] }
-            repositories: [{ name: deploy, url: \(repo.path) }]
-            applications:
-
-            """
-        for a in 0..<apps {
-            text += "  - { name: \(prefix)-\(a), source: { repository: deploy, revision: main, path: apps/app-\(a) }, destination: { target: sim, namespace: \(prefix)-\(a) }, sync: { auto: true, prune: true, selfHeal: true, createNamespace: true, interval: 1h } }\n"
-        }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let file = dir.appendingPathComponent("bosun.yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
+        repo = try KubernetesBenchmark.repository(apps: apps, objects: objects)
+        let file = try KubernetesBenchmark.writeConfig(apps: apps, repo: repo, kubeconfig: kubeconfig, dir: dir, prefix: prefix)
         let config = try ConfigLoader.load(file: file.path)
         let dataDir = config.dataDirectory
         let environment = TargetEnvironment(dataDirectory: dataDir)

@@ -164,7 +164,7 @@ import Testing
             let app = i % 2 == 0 ? "shop" : "other"
             try cluster.fake.put("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-\(i), namespace: ns-\(i % 7), labels: {bosun.dev/app: \(app)}}\ndata: {i: \"\(i)\"}\n")
         }
-        let wanted = ResourceKey(group: "", kind: "ConfigMap", namespace: "ns-0", name: "cm-1000")
+        let wanted = ResourceKey(group: "", kind: "ConfigMap", namespace: "ns-6", name: "cm-1000")
         let live = try await target.live(keys: [wanted], context: Self.context)
         #expect(live.count == 501)
         #expect(live[wanted]?["data", "i"] == "1000")
