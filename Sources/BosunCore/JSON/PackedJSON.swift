@@ -15,10 +15,13 @@ public struct PackedJSON: Sendable {
     }
 
     public var value: JSONValue {
-        bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(buffer: buffer)
-            return reader.read()
-        }
+        bytes.withUnsafeBufferPointer { Self.value(of: $0) }
+    }
+
+    /// The value packed in `buffer` (bytes a `PackedJSON` held, kept elsewhere).
+    public static func value(of buffer: UnsafeBufferPointer<UInt8>) -> JSONValue {
+        var reader = Reader(buffer: buffer)
+        return reader.read()
     }
 
     /// Keys and values most Kubernetes objects carry, written as a byte or two instead of their
