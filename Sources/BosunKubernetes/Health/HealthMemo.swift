@@ -4,7 +4,7 @@ import Synchronization
 /// The health of live objects as last judged, by `metadata.uid` and `resourceVersion`, with the
 /// declared rules it was judged under. Health is a pure function of the object and the rules,
 /// so an object that has not changed since is not judged again: a steady-state pass over 20,000
-/// cached objects costs a lookup each (the memo holds about 1 MiB for them). New rules forget every answer.
+/// cached objects costs a lookup each (the memo holds about 1.5 MiB for them). New rules forget every answer.
 final class HealthMemo: Sendable {
     struct State {
         var rules = DeclaredHealthRules()
