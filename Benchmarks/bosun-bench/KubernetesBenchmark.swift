@@ -139,8 +139,8 @@ struct KubernetesBenchmark: AsyncParsableCommand {
     }
 
     /// `dir/bosun.yaml`: one Kubernetes target and an application per folder of `repo`, each in
-    /// a namespace of its own.
-    static func writeConfig(apps: Int, repo: GitRepository, kubeconfig: String, dir: URL, prefix: String, server: String = "") throws -> URL {
+    /// a namespace of its own; `extra`: more top-level fields.
+    static func writeConfig(apps: Int, repo: GitRepository, kubeconfig: String, dir: URL, prefix: String, extra: String = "") throws -> URL {
         var text = """
             apiVersion: bosun.dev/v1
             kind: Config
@@ -148,7 +148,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
             targets: [{ name: sim, type: kubernetes, kubeconfig: "\(kubeconfig)" }]
             security: { repositorySchemes: [file] }
             repositories: [{ name: deploy, url: \(repo.path) }]
-            \(server)
+            \(extra)
             applications:
 
             """
@@ -173,7 +173,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         defer { repo.remove() }
         let port = try LatencyBenchmark.freePort()
         let config = try Self.writeConfig(apps: steadyApps, repo: repo, kubeconfig: kubeconfig, dir: dir, prefix: "serve",
-                                          server: "server: { listen: \"127.0.0.1:\(port)\" }")
+                                          extra: "server: { listen: \"127.0.0.1:\(port)\" }")
         let serve = Process()
         serve.executableURL = bosun
         serve.arguments = ["serve", "--config", config.path]

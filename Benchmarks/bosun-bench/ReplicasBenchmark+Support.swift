@@ -268,23 +268,8 @@ struct Node: Sendable {
     init(bench: Bench, name: String, leased: Bool, prefix: String, count: Int, ha: String?, store url: String?) async throws {
         self.name = name
         let dir = bench.dir.appending(name)
-        var text = """
-            apiVersion: bosun.dev/v1
-            kind: Config
-            dataDir: \(dir.path)
-            targets: [{ name: sim, type: kubernetes, kubeconfig: "\(bench.kubeconfig)" }]
-            security: { repositorySchemes: [file] }
-            repositories: [{ name: deploy, url: \(bench.repo.path) }]
-            \(ha ?? "")
-            applications:
-
-            """
-        for a in 0..<count {
-            text += "  - { name: \(prefix)-\(a), source: { repository: deploy, revision: main, path: apps/app-\(a) }, destination: { target: sim, namespace: \(prefix)-\(a) }, sync: { auto: true, prune: true, selfHeal: true, createNamespace: true, interval: 1h } }\n"
-        }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let file = dir.appendingPathComponent("bosun.yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
+        let file = try KubernetesBenchmark.writeConfig(apps: count, repo: bench.repo, kubeconfig: bench.kubeconfig, dir: dir, prefix: prefix,
+                                                       extra: ha ?? "")
         let config = try ConfigLoader.load(file: file.path)
         let dataDir = config.dataDirectory
         guard let spec = config.targets.first else { throw ValidationError("no target in the generated config") }
