@@ -38,7 +38,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         defer { simulator.stop() }
         let dir = try TemporaryDirectory(prefix: "bosun-bench-k8s")
         defer { dir.remove() }
-        let kubeconfig = try Self.kubeconfig(for: simulator, in: dir, named: "kubeconfig")
+        let kubeconfig = try Self.kubeconfig(server: simulator.url, in: dir)
         print("kubernetes: simulator executable with \(latencyMs) ms latency per request, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
         if !skipFirstSync { try await firstSync(kubeconfig: kubeconfig, dir: dir) }
@@ -47,7 +47,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
             // A simulator of its own: the objects of the runs above are not this Bosun's to watch.
             let serveSimulator = try SimulatorChild(executable: executable, latencyMs: latencyMs)
             defer { serveSimulator.stop() }
-            try await serveMemory(kubeconfig: try Self.kubeconfig(for: serveSimulator, in: dir, named: "serve-kubeconfig"), dir: dir.appending("serve"))
+            try await serveMemory(kubeconfig: try Self.kubeconfig(server: serveSimulator.url, in: dir, named: "serve-kubeconfig"), dir: dir.appending("serve"))
         }
     }
 
@@ -115,11 +115,12 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
     }
 
-    static func kubeconfig(for simulator: SimulatorChild, in dir: TemporaryDirectory, named name: String) throws -> String {
+    /// A kubeconfig in `dir` for the simulator at `server`.
+    static func kubeconfig(server: String, in dir: TemporaryDirectory, named name: String = "kubeconfig") throws -> String {
         try dir.write(name, """
             apiVersion: v1
             kind: Config
-            clusters: [{ name: sim, cluster: { server: "\(simulator.url)" } }]
+            clusters: [{ name: sim, cluster: { server: "\(server)" } }]
             contexts: [{ name: sim, context: { cluster: sim, user: sim, namespace: default } }]
             current-context: sim
             users: [{ name: sim, user: {} }]
@@ -174,12 +175,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         let port = try LatencyBenchmark.freePort()
         let config = try Self.writeConfig(apps: steadyApps, repo: repo, kubeconfig: kubeconfig, dir: dir, prefix: "serve",
                                           extra: "server: { listen: \"127.0.0.1:\(port)\" }")
-        let serve = Process()
-        serve.executableURL = bosun
-        serve.arguments = ["serve", "--config", config.path]
-        serve.standardOutput = FileHandle.nullDevice
-        serve.standardError = FileHandle.nullDevice
-        try serve.run()
+        let serve = try Self.serve(bosun, config: config)
         defer {
             serve.terminate()
             serve.waitUntilExit()
@@ -200,6 +196,19 @@ struct KubernetesBenchmark: AsyncParsableCommand {
         figure("resident memory of bosun serve", residentMiB(pid: pid), "MiB", target: "≤ 100 MiB")
         figure("  of which its binary and libraries (file-backed)", residentMiB(pid: pid, field: "RssFile"), "MiB")
         figure("  peak while syncing them", residentMiB(pid: pid, field: "VmHWM"), "MiB")
+    }
+
+    /// `bosun serve --config config` as a child process, its output dropped.
+    static func serve(_ bosun: URL, config: URL, in directory: URL? = nil, environment: [String: String] = [:]) throws -> Process {
+        let serve = Process()
+        serve.executableURL = bosun
+        serve.arguments = ["serve", "--config", config.path]
+        serve.currentDirectoryURL = directory
+        serve.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        serve.standardOutput = FileHandle.nullDevice
+        serve.standardError = FileHandle.nullDevice
+        try serve.run()
+        return serve
     }
 
     static func namespace(_ name: String) -> String {

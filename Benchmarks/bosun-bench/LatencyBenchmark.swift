@@ -56,14 +56,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
               - { name: page, source: { repository: deploy, revision: main, path: host }, destination: { target: local }, sync: { auto: true, selfHeal: true, interval: 1h } }
               - { name: settings, source: { repository: deploy, revision: main, path: k8s }, destination: { target: cluster, namespace: latency }, sync: { auto: true, selfHeal: true, interval: 1h, createNamespace: true } }
             """)
-        let serve = Process()
-        serve.executableURL = bosun
-        serve.arguments = ["serve", "--config", config.path]
-        serve.currentDirectoryURL = dir.url
-        serve.environment = ProcessInfo.processInfo.environment.merging(["LATENCY_SECRET": secret]) { $1 }
-        serve.standardOutput = FileHandle.nullDevice
-        serve.standardError = FileHandle.nullDevice
-        try serve.run()
+        let serve = try KubernetesBenchmark.serve(bosun, config: config, in: dir.url, environment: ["LATENCY_SECRET": secret])
         defer {
             serve.terminate()
             serve.waitUntilExit()

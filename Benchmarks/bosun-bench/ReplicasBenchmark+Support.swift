@@ -86,21 +86,8 @@ final class Bench: Sendable {
             simulatorURL = "http://127.0.0.1:\(started.port)"
         }
         let dir = try TemporaryDirectory(prefix: "bosun-bench-replicas")
-        let kubeconfig = try dir.write("kubeconfig", """
-            apiVersion: v1
-            kind: Config
-            clusters: [{ name: sim, cluster: { server: "\(simulatorURL)" } }]
-            contexts: [{ name: sim, context: { cluster: sim, user: sim, namespace: default } }]
-            current-context: sim
-            users: [{ name: sim, user: {} }]
-            """).path
-        let repo = try GitRepository()
-        for a in 0..<apps {
-            for (i, object) in KubernetesBenchmark.objects(app: a, count: objects).enumerated() {
-                try repo.write("apps/app-\(a)/object-\(i).yaml", object)
-            }
-        }
-        try repo.commit("\(apps) applications")
+        let kubeconfig = try KubernetesBenchmark.kubeconfig(server: simulatorURL, in: dir)
+        let repo = try KubernetesBenchmark.repository(apps: apps, objects: objects)
         return Bench(server: server, database: database, pgVersion: version, hasStatements: hasStatements, child: child,
                      inProcess: inProcess, kubeconfig: kubeconfig, dir: dir, repo: repo)
     }

@@ -135,11 +135,7 @@ public actor LiveCache {
             watched[id]?.objects[object.key] = nil
             return
         }
-        if let cached = watched[id]?.objects.entry(object.key), Self.isOlder(object.resourceVersion, than: cached.resourceVersion)
-            || Self.isSame(object.resourceVersion, as: cached.resourceVersion)
-        {
-            return
-        }
+        if let cached = watched[id]?.objects.entry(object.key), Self.holds(object.resourceVersion, cached: cached.resourceVersion) { return }
         watched[id]?.objects[object.key] = object
     }
 
@@ -288,9 +284,8 @@ public actor LiveCache {
         switch event {
         case .added(let object), .modified(let object):
             let old = watched[id]?.objects.entry(object.key)
-            if let old, Self.isOlder(object.resourceVersion, than: old.resourceVersion) { return object.resourceVersion }
-            // The version Bosun's apply already recorded: kept as it is, not packed again.
-            if let old, Self.isSame(object.resourceVersion, as: old.resourceVersion) { return object.resourceVersion }
+            // An older version, or the one Bosun's apply already recorded: kept as it is, not packed again.
+            if let old, Self.holds(object.resourceVersion, cached: old.resourceVersion) { return object.resourceVersion }
             watched[id]?.objects[object.key] = object
             // Bosun's own apply (already recorded, or still in flight) is not news.
             let ours = old?.resourceVersion == object.resourceVersion || applying[object.key] != nil
@@ -342,15 +337,14 @@ public actor LiveCache {
         broadcast.send(Change(kind: kind, key: key, apps: apps))
     }
 
-    /// Whether resource version `new` is older than `cached` (they compare as numbers when both
-    /// are numbers, as etcd's are; otherwise the newcomer wins).
-    static func isOlder(_ new: String, than cached: String) -> Bool {
+    /// Whether the cached version makes resource version `new` no news: it is the same version,
+    /// or a newer one (versions compare as numbers when both are numbers, as etcd's are;
+    /// otherwise the newcomer wins).
+    static func holds(_ new: String, cached: String) -> Bool {
+        if !new.isEmpty && new == cached { return true }
         guard let new = Int(new), let old = Int(cached) else { return false }
         return new < old
     }
-
-    /// Whether both name the same version of an object (one holds the other's content).
-    static func isSame(_ new: String, as cached: String) -> Bool { !new.isEmpty && new == cached }
 }
 
 extension Resource {

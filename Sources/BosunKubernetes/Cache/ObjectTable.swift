@@ -48,9 +48,10 @@ struct ObjectTable: Sequence, ExpressibleByDictionaryLiteral {
         set {
             if entries.isEmpty { (group, kind) = (key.group, key.kind) }
             let slot = Slot(key)
-            let oldApp = entries[slot]?.app
+            let old = entries[slot]
+            let oldApp = old?.app
             let newApp = newValue?.label(Annotations.appLabel)
-            if let old = entries[slot] { unused += old.length }
+            unused += old?.length ?? 0
             if let newValue {
                 let packed = PackedJSON(Self.withoutManagedFields(newValue).value).bytes
                 entries[slot] = Entry(offset: slab.count, length: packed.count, app: newApp,
