@@ -117,14 +117,7 @@ struct KubernetesBenchmark: AsyncParsableCommand {
 
     /// A kubeconfig in `dir` for the simulator at `server`.
     static func kubeconfig(server: String, in dir: TemporaryDirectory, named name: String = "kubeconfig") throws -> String {
-        try dir.write(name, """
-            apiVersion: v1
-            kind: Config
-            clusters: [{ name: sim, cluster: { server: "\(server)" } }]
-            contexts: [{ name: sim, context: { cluster: sim, user: sim, namespace: default } }]
-            current-context: sim
-            users: [{ name: sim, user: {} }]
-            """).path
+        try dir.write(name, Kubeconfig.text(server: server)).path
     }
 
     /// A repository with one folder of `objects` manifests per application.

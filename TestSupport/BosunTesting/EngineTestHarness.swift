@@ -11,16 +11,6 @@ public protocol EngineTestHarness {
 }
 
 extension EngineTestHarness {
-    /// Polls (in real time) until `condition` holds; throws `TimedOut` naming `what` after `seconds`.
-    public func eventually(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw TimedOut(what: what)
-    }
-
     public func history(_ app: String = "app") async throws -> [SyncSummary] { try await engine.history(app) }
 
     /// Waits until `app` has `count` finished syncs; returns its history.
@@ -31,12 +21,6 @@ extension EngineTestHarness {
         }
         return try await history(app)
     }
-}
-
-/// A wait whose condition never held.
-public struct TimedOut: Error, CustomStringConvertible {
-    public let what: String
-    public var description: String { "timed out waiting for: \(what)" }
 }
 
 /// The engine those tests run: real Git mirrors and renderer under `directory`, renders kept in

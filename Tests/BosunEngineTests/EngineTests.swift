@@ -41,7 +41,7 @@ import Testing
                 #expect(try await h.history().first?.trigger == .selfHeal)
                 #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
             } else {
-                try await h.eventually("OutOfSync") { try await h.status().sync.status == .outOfSync }
+                try await eventually("OutOfSync") { try await h.status().sync.status == .outOfSync }
                 #expect(try await h.history().count == 1)
                 let events = try await h.engine.events(app: "app")
                 #expect(events.contains { $0.reason == "DriftDetected" })
@@ -57,7 +57,7 @@ import Testing
         try await h.waitForSyncs(1)
         try h.repo.commit(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n"], message: "broken")
         try await h.engine.refresh("app")
-        try await h.eventually("ComparisonError") { try await h.status().condition?.type == "ComparisonError" }
+        try await eventually("ComparisonError") { try await h.status().condition?.type == "ComparisonError" }
         let status = try await h.status()
         #expect(status.condition?.message.contains("cm.yaml") == true)
         #expect(status.condition?.revision == (try h.repo.head()))
@@ -72,7 +72,7 @@ import Testing
         try await h.engine.start()
         try await h.waitForSyncs(1)
         #expect(try await h.history().first?.result == .failed)
-        try await h.eventually("the 503 in the condition") { try await h.status().condition?.message.contains("503") == true }
+        try await eventually("the 503 in the condition") { try await h.status().condition?.message.contains("503") == true }
         // First retry after 5 s, the next after 10 s.
         try await h.waitForADeadline(within: 5)
         h.clock.advance(by: .seconds(4))
@@ -88,7 +88,7 @@ import Testing
         h.clock.advance(by: .seconds(1))
         try await h.waitForSyncs(3)
         #expect(try await h.history().first?.result == .succeeded)
-        try await h.eventually("the condition cleared") { try await h.status().condition == nil }
+        try await eventually("the condition cleared") { try await h.status().condition == nil }
     }
 
     @Test func anUnhealthyCommitRollsBackAutomaticallyAndIsNotRetried() async throws {
@@ -108,7 +108,7 @@ import Testing
         #expect(history[0].revision == good && history[0].trigger == .autoRollback && history[0].result == .succeeded)
         #expect(await h.target.objects[EngineHarness.key]?["data", "k"] == "v")
         // The condition is set just after the rollback's sync record is finished.
-        try await h.eventually("RollbackBlocked") { try await h.status().condition?.type == "RollbackBlocked" }
+        try await eventually("RollbackBlocked") { try await h.status().condition?.type == "RollbackBlocked" }
         #expect(try await h.status().sync.revision == good)
         let events = try await h.engine.events(app: "app")
         #expect(events.contains { $0.reason == "RolledBack" && $0.message.contains(String(bad.prefix(7))) })
@@ -129,9 +129,9 @@ import Testing
         let h = try await EngineHarness(sync: policy, files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
-        try await h.eventually("the sync waits for health") { try await h.status().operation != nil }
+        try await eventually("the sync waits for health") { try await h.status().operation != nil }
         // Time passes a second at a time until the wait gives up.
-        try await h.eventually("the health wait to time out") {
+        try await eventually("the health wait to time out") {
             h.clock.advance(by: .seconds(1))
             return try await h.history().contains { $0.result != .running }
         }
@@ -150,7 +150,7 @@ import Testing
         try await h.engine.refresh("app")
         try await h.waitForSyncs(2)
         let id = try await h.engine.rollback("app", to: nil)
-        try await h.eventually("rollback finished") { try await h.engine.syncDetail("app", id: id).sync.result == .succeeded }
+        try await eventually("rollback finished") { try await h.engine.syncDetail("app", id: id).sync.result == .succeeded }
         var status = try await h.status()
         #expect(status.pinned && status.pinnedRevision == first && status.sync.revision == first)
         #expect(try await h.history().first?.trigger == .rollback)
@@ -172,7 +172,7 @@ import Testing
         let h = try await EngineHarness(files: ["app/cm.yaml": EngineHarness.configMap("settings", annotations: ["test.bosun.dev/health": "Progressing"])])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
-        try await h.eventually("a sync runs") { try await h.status().operation != nil }
+        try await eventually("a sync runs") { try await h.status().operation != nil }
         let running = try #require(try await h.status().operation?.syncID)
         do {
             _ = try await h.engine.sync("app", SyncRequest())
@@ -197,12 +197,12 @@ import Testing
         defer { Task { await h.cleanup() } }
         let platformKey = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "platform")
         try await h.engine.start()
-        try await h.eventually("web waits") { try await h.status("web").condition?.type == "WaitingForDependencies" }
+        try await eventually("web waits") { try await h.status("web").condition?.type == "WaitingForDependencies" }
         #expect(try await h.history("web").isEmpty)
         await h.target.setHealth(platformKey, .healthy())
         // The sync of platform looks at health again a second after it last did: move the clock a
         // poll at a time until it has (one jump can land before the poll sleeps again).
-        try await h.eventually("platform's sync to see it healthy") {
+        try await eventually("platform's sync to see it healthy") {
             if (h.clock.nextDeadline?.timeIntervalSince(h.clock.now) ?? .infinity) <= 1 { h.clock.advance(by: .seconds(1)) }
             return try await h.history("platform").contains { $0.result != .running }
         }
@@ -239,12 +239,12 @@ import Testing
         try await h.engine.refresh("app")
         try await h.waitForSyncs(2)
         #expect(try await h.history().first?.result == .failed)
-        try await h.eventually("PruneRefused") { try await h.status().condition?.type == "PruneRefused" }
+        try await eventually("PruneRefused") { try await h.status().condition?.type == "PruneRefused" }
         #expect(await h.target.deleted.isEmpty)
         #expect(try await h.engine.events(app: "app").contains { $0.reason == "PruneRefused" })
         // A person who means it forces the prune.
         let id = try await h.engine.sync("app", SyncRequest(forcePrune: true))
-        try await h.eventually("forced prune") { try await h.engine.syncDetail("app", id: id).sync.result == .succeeded }
+        try await eventually("forced prune") { try await h.engine.syncDetail("app", id: id).sync.result == .succeeded }
         #expect(await h.target.deleted.count == 2)
     }
 
@@ -253,7 +253,7 @@ import Testing
         defer { Task { await h.cleanup() } }
         let id = try await h.store.beginSync(app: "app", trigger: .interval, revision: "abc", author: nil, subject: nil)
         try await h.engine.start()
-        try await h.eventually("marked") { try await h.store.sync(id: id)?.sync.result == .interrupted }
+        try await eventually("marked") { try await h.store.sync(id: id)?.sync.result == .interrupted }
         let events = try await h.engine.events()
         #expect(events.contains { $0.reason == "SyncInterrupted" })
     }
@@ -269,7 +269,7 @@ import Testing
         let h = try await EngineHarness(apps: apps, files: files, maxConcurrentSyncs: 2)
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
-        try await h.eventually("two syncs run") { await h.engine.statuses().filter { $0.operation != nil }.count == 2 }
+        try await eventually("two syncs run") { await h.engine.statuses().filter { $0.operation != nil }.count == 2 }
         try await Task.sleep(for: .milliseconds(300))
         #expect(await h.engine.statuses().filter { $0.operation != nil }.count == 2)
     }
@@ -287,7 +287,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(await h.target.liveCalls == looks)
         h.clock.advance(by: .seconds(2))
-        try await h.eventually("the next look") { await h.target.liveCalls > looks }
+        try await eventually("the next look") { await h.target.liveCalls > looks }
     }
 
     @Test func aConfigReloadAddsChangesAndRemovesApplications() async throws {

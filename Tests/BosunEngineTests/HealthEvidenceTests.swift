@@ -34,7 +34,7 @@ import Testing
         ], message: "second")
         let next = try h.repo.head()
         try await h.engine.refresh("app")
-        try await h.eventually("the sync of the second commit waits for health") {
+        try await eventually("the sync of the second commit waits for health") {
             try await h.status().operation?.message.contains("waiting for health") == true
         }
         return (h, good, next)
@@ -42,7 +42,7 @@ import Testing
 
     /// Moves the clock a poll at a time until `condition` holds.
     static func poll(_ h: EngineHarness, _ what: String, _ condition: () async throws -> Bool) async throws {
-        try await h.eventually(what) {
+        try await eventually(what) {
             if (h.clock.nextDeadline?.timeIntervalSince(h.clock.now) ?? .infinity) <= 1 { h.clock.advance(by: .seconds(1)) }
             return try await condition()
         }
@@ -75,7 +75,7 @@ import Testing
         #expect(failed.revision == next)
         #expect(failed.message.contains("ConfigMap/demo/settings was changed"))
         #expect(failed.message.contains("selfHeal is off"))
-        try await h.eventually("a retry is planned") { try await h.status().condition?.message.contains("retry 1 of") == true }
+        try await eventually("a retry is planned") { try await h.status().condition?.message.contains("retry 1 of") == true }
         #expect(try await h.status().condition?.type == "SyncError")
         let events = try await h.engine.events(app: "app")
         #expect(!events.contains { $0.reason == "RollingBack" })

@@ -26,7 +26,7 @@ struct RecoveryTests {
         try await second.start()
 
         #expect(!isRunning(oldPid))
-        #expect(await eventually(timeout: .seconds(5)) { !isRunning(oldChild) })
+        #expect(await eventually(seconds: 5) { !isRunning(oldChild) })
         #expect(await eventually { recorder.contains("restarted process web after Bosun restart") })
         let newPid = try #require(try await host.pid("web", on: second))
         #expect(newPid != oldPid)

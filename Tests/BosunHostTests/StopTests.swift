@@ -49,7 +49,7 @@ struct StopTests {
         let child = try #require(Int32(try String(contentsOfFile: host.path("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(isRunning(child))
         try await host.target.delete(parent.key, context: host.context)
-        #expect(await eventually(timeout: .seconds(5)) { !isRunning(child) })
+        #expect(await eventually(seconds: 5) { !isRunning(child) })
     }
 
     @Test("what a crashed process leaves in its group is stopped before it starts again")
@@ -64,7 +64,7 @@ struct StopTests {
             ((try? String(contentsOfFile: host.path("children.pid"), encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
         })
         let children = try String(contentsOfFile: host.path("children.pid"), encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
-        #expect(await eventually(timeout: .seconds(5)) { !isRunning(children[0]) })
+        #expect(await eventually(seconds: 5) { !isRunning(children[0]) })
         await host.target.shutdown()
     }
 

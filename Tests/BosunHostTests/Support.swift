@@ -86,17 +86,6 @@ func shell(_ script: String) -> JSONValue { .array(["sh", "-c", .string(script)]
 
 let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
 
-/// Polls `condition` until it holds or `timeout` passes (a generous bound against hangs, not a
-/// measurement); returns whether it held. A condition that throws counts as not holding yet.
-func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return (try? await condition()) == true
-}
-
 /// Whether `pid` is a live (not zombie) process.
 func isRunning(_ pid: Int32) -> Bool {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -14,7 +14,7 @@ import Testing
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         for app in ["web", "api"] {
-            try await h.eventually("\(app) synced") { try await h.engine.status(app).sync.status == .synced }
+            try await eventually("\(app) synced") { try await h.engine.status(app).sync.status == .synced }
         }
         let head = try h.repo().head()
         try await h.withRouter { client in
@@ -97,7 +97,7 @@ import Testing
             let first = try await client.execute(uri: "/api/v1/applications/web/sync", method: .post)
             #expect(first.status == .accepted)
             let id = try #require(first.json?["id"]?.intValue)
-            try await h.eventually("the sync waits for health") { try await h.engine.status("web").operation?.syncID == Int64(id) }
+            try await eventually("the sync waits for health") { try await h.engine.status("web").operation?.syncID == Int64(id) }
 
             let second = try await client.execute(uri: "/api/v1/applications/web/sync", method: .post, body: .json("{}"))
             #expect(second.status == .conflict)
@@ -139,7 +139,7 @@ import Testing
             let rollback = try await client.execute(uri: "/api/v1/applications/web/rollback", method: .post)
             #expect(rollback.status == .accepted)
             try await h.waitForSyncs(3, app: "web")
-            try await h.eventually("web synced back") { try await h.engine.status("web").sync.revision == first }
+            try await eventually("web synced back") { try await h.engine.status("web").sync.revision == first }
             #expect(try await h.engine.status("web").pinned)
             #expect(try await h.history("web").first?.trigger == .rollback)
 

@@ -26,7 +26,7 @@ import Testing
         // A new commit waits (no auto-sync) for someone to press Sync.
         let waiting = try h.repo().commit(files: ["storefront/cm.yaml": ServerHarness.configMap("storefront", data: "v2")], message: "Raise prices")
         try await h.engine.refresh("storefront")
-        try await h.eventually("the new commit is compared") {
+        try await eventually("the new commit is compared") {
             let status = try await h.engine.status("storefront")
             return status.commit?.sha == waiting && status.sync.status == .outOfSync
         }

@@ -12,7 +12,7 @@ import Testing
         let h = try await ServerHarness(apps: [("shop", "repo", "main"), ("blog", "repo", "main")])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
-        for app in ["shop", "blog"] { try await h.eventually("\(app) synced") { try await h.engine.status(app).sync.status == .synced } }
+        for app in ["shop", "blog"] { try await eventually("\(app) synced") { try await h.engine.status(app).sync.status == .synced } }
         let head = try h.repo().head()
         try await h.withRouter { client in
             let page = try await client.execute(uri: "/", method: .get)
@@ -39,10 +39,10 @@ import Testing
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
         // Drift is reported against a synced application: wait for the look after the sync.
-        try await h.eventually("shop synced") { try await h.engine.status("shop").sync.status == .synced }
+        try await eventually("shop synced") { try await h.engine.status("shop").sync.status == .synced }
         let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "shop")
         await h.target.edit(key) { $0.body["data"] = ["k": "<changed by hand>"] }
-        try await h.eventually("drift reported") { try await h.engine.events(app: "shop").contains { $0.reason == "DriftDetected" } }
+        try await eventually("drift reported") { try await h.engine.events(app: "shop").contains { $0.reason == "DriftDetected" } }
         let sync = try #require(try await h.history("shop").first)
         try await h.withRouter { client in
             let html = try await client.execute(uri: "/apps/shop", method: .get).text

@@ -44,12 +44,12 @@ import Testing
             let reader = SSEReader()
             let connection = reader.connect(base + "/api/v1/events/stream?app=left")
             defer { connection.cancel() }
-            try await h.eventually("connected") { reader.text.contains(": connected") }
+            try await eventually("connected") { reader.text.contains(": connected") }
             #expect(reader.contentType?.hasPrefix("text/event-stream") == true)
 
             _ = try await h.engine.sync("right", .init())
             _ = try await h.engine.sync("left", .init())
-            try await h.eventually("left's sync succeeded on the stream") {
+            try await eventually("left's sync succeeded on the stream") {
                 reader.events.contains { $0["reason"]?.stringValue == "SyncSucceeded" }
             }
             let events = reader.events
@@ -57,7 +57,7 @@ import Testing
             #expect(events.contains { $0["reason"]?.stringValue == "SyncStarted" })
             // Each event carries its id, and idle time brings keep-alive comments.
             #expect(reader.text.contains("id: \(events.last?["id"]?.intValue ?? -1)\n"))
-            try await h.eventually("a keep-alive") { reader.text.contains(": keep-alive") }
+            try await eventually("a keep-alive") { reader.text.contains(": keep-alive") }
         }
     }
 
@@ -72,7 +72,7 @@ import Testing
             let reader = SSEReader()
             let connection = reader.connect(base + "/api/v1/events/stream?app=app", headers: ["Last-Event-ID": "\(before)"])
             defer { connection.cancel() }
-            try await h.eventually("the missed events") { reader.events.contains { $0["reason"]?.stringValue == "SyncSucceeded" } }
+            try await eventually("the missed events") { reader.events.contains { $0["reason"]?.stringValue == "SyncSucceeded" } }
             let ids = reader.events.compactMap { $0["id"]?.intValue }
             #expect(ids == ids.sorted() && ids.allSatisfy { $0 > before })
         }

@@ -12,7 +12,7 @@ import Testing
         let h = try await ServerHarness(apps: [("metered", "metrics-repo", "main")], repositories: ["metrics-repo"])
         defer { Task { await h.cleanup() } }
         try await h.engine.start()
-        try await h.eventually("metered synced") { try await h.engine.status("metered").sync.status == .synced }
+        try await eventually("metered synced") { try await h.engine.status("metered").sync.status == .synced }
         let text = try await h.withRouter { client in
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)
@@ -38,7 +38,7 @@ import Testing
         await h.target.edit(ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "metered")) {
             $0.body["data"] = ["k": "changed by hand"]
         }
-        try await h.eventually("metered out of sync") { try await h.engine.status("metered").sync.status == .outOfSync }
+        try await eventually("metered out of sync") { try await h.engine.status("metered").sync.status == .outOfSync }
         let drifted = try await h.withRouter { try await $0.execute(uri: "/metrics", method: .get).text }
         #expect(drifted.contains(#"bosun_app_info{app="metered",target="memory",sync_status="OutOfSync",health_status="Healthy"} 1"#))
         #expect(!drifted.contains(#"bosun_app_info{app="metered",target="memory",sync_status="Synced""#))

@@ -64,7 +64,7 @@ import Testing
             try await h.waitForSyncs(1, app: "shop")
 
             // Two failed posts, then the third try lands.
-            try await h.eventually("the success notification") { !receiver.bodies("/hooks/ops").isEmpty }
+            try await eventually("the success notification") { !receiver.bodies("/hooks/ops").isEmpty }
             let success = try #require(receiver.bodies("/hooks/ops").first)
             #expect(success["event"]?.stringValue == "syncSucceeded")
             #expect(success["application"]?.stringValue == "shop")
@@ -77,7 +77,7 @@ import Testing
             await h.target.setFailure(key, TargetError(.invalid, "admission webhook denied the request"))
             try h.repo().commit(files: ["shop/cm.yaml": ServerHarness.configMap("shop", data: "v2")], message: "break it")
             try await h.engine.refresh("shop")
-            try await h.eventually("the failure, twice") {
+            try await eventually("the failure, twice") {
                 receiver.bodies("/hooks/chat").count == 1 && receiver.bodies("/hooks/ops").count == 2
             }
             let slack = try #require(receiver.bodies("/hooks/chat").first)
@@ -106,19 +106,19 @@ import Testing
             try await h.engine.refresh("drifty")
             try await h.waitForSyncs(2, app: "drifty")
             // Drift is reported against a synced application: wait for the look after the sync.
-            try await h.eventually("drifty synced") { try await h.engine.status("drifty").sync.status == .synced }
+            try await eventually("drifty synced") { try await h.engine.status("drifty").sync.status == .synced }
 
             let key = ResourceKey(group: "", kind: "ConfigMap", namespace: "demo", name: "drifty")
             await h.target.edit(key) { $0.body["data"] = ["k": "by hand"] }
-            try await h.eventually("drift") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "driftDetected" } }
+            try await eventually("drift") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "driftDetected" } }
 
             _ = try await h.engine.rollback("drifty", to: nil)
-            try await h.eventually("rolled back") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "rolledBack" } }
-            try await h.eventually("healthy after the rollback") { try await h.engine.status("drifty").health.status == .healthy }
+            try await eventually("rolled back") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "rolledBack" } }
+            try await eventually("healthy after the rollback") { try await h.engine.status("drifty").health.status == .healthy }
 
             await h.target.setHealth(key, .degraded("CrashLoopBackOff"))
             await h.target.edit(key) { $0.body["data"] = ["k": "again"] }
-            try await h.eventually("degraded") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "healthDegraded" } }
+            try await eventually("degraded") { receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "healthDegraded" } }
             // Only what was asked for: no plain successes.
             #expect(!receiver.bodies("/hooks/all").contains { $0["event"]?.stringValue == "syncSucceeded" })
         }

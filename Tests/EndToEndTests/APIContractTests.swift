@@ -15,9 +15,10 @@ extension EndToEnd {
             let st = try #require(Self.schemathesis)
             let setup = try HostLoopTests.Setup(adminToken: "contract-admin-token")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             let common = [st, "run", "\(url)/api/v1/openapi.yaml", "-H", "Authorization: Bearer contract-admin-token",
                           "--max-examples", "10", "--workers", "1", "--seed", "20261202", "--no-color"]
             // The machine contract (API, probes, webhooks), every check.

@@ -10,32 +10,24 @@ extension EndToEnd {
     @Suite(.serialized) struct AppSetHostTests {
         /// A monorepo (`deploy`) of folders under apps/, each a File, and a second repository
         /// (`platform`) for files of applications.
-        struct Setup {
-            let deploy: GitRepository
+        struct Setup: OnWorkspace {
+            let workspace: Workspace
             let platform: GitRepository
-            let dir: TemporaryDirectory
-            let config: String
-            var hostRoot: URL { dir.url.appendingPathComponent(".bosun/host") }
+            var deploy: GitRepository { workspace.repo }
 
             init(folders: [String], set: String = "", include: Bool = false) throws {
-                deploy = try GitRepository()
-                platform = try GitRepository()
-                dir = try TemporaryDirectory(prefix: "bosun-appsets")
                 // Folders outside apps/ for the applications defined in the platform repository.
                 var files: [String: String] = ["README.md": "monorepo\n", "extra/one/page.yaml": Self.page("one"), "extra/two/page.yaml": Self.page("two")]
                 for folder in folders { files["apps/\(folder)/page.yaml"] = Self.page(folder) }
-                try deploy.commit(files: files, message: "apps")
+                let platform = try GitRepository()
+                self.platform = platform
                 try platform.commit(files: ["bosun/web.yaml": Self.included(path: "extra/one", name: "from-git")], message: "applications")
-                let api = try freePort()
-                config = try dir.write("bosun.yaml", """
-                    apiVersion: bosun.dev/v1
-                    kind: Config
-                    dataDir: .bosun
-                    server: { listen: "127.0.0.1:\(api)" }
+                workspace = try Workspace("bosun-appsets", files: files, message: "apps") { deploy in
+                    """
                     targets: [{ name: local, type: host }]
                     security: { repositorySchemes: [file] }
                     repositories:
-                      - { name: deploy, url: \(deploy.path) }
+                      - { name: deploy, url: \(deploy) }
                       - { name: platform, url: \(platform.path) }
                     applicationSets:
                       - name: services
@@ -48,7 +40,8 @@ extension EndToEnd {
                           sync: { auto: true, prune: true, selfHeal: true, interval: 2s }
                     \(set)
                     \(include ? "include:\n  - { repository: platform, revision: main, path: \"bosun/*.yaml\" }" : "")
-                    """).path
+                    """
+                }
             }
 
             /// A File at `<name>/index.html`, distinct per folder.
@@ -74,24 +67,9 @@ extension EndToEnd {
                 """
             }
 
-            func serve() async throws -> (ServeProcess, String) {
-                let serve = try ServeProcess(config: config, in: dir.path)
-                return (serve, try await serve.waitUntilServing())
-            }
-
-            func apps(_ url: String) async throws -> [JSONValue] {
-                try json(try await bosun("apps", "--server", url, "-o", "json").stdout).arrayValue ?? []
-            }
-
-            func appsets(_ url: String) async throws -> [JSONValue] {
-                let result = try await bosun("appsets", "--server", url, "-o", "json")
-                guard result.status == 0 else { throw Shell.Failure(command: ["bosun", "appsets"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-                return try json(result.stdout).arrayValue ?? []
-            }
-
-            func events(_ url: String) async throws -> [JSONValue] {
-                try json(try await bosun("events", "--server", url, "-o", "json", "--limit", "1000").stdout).arrayValue ?? []
-            }
+            func apps(_ url: String) async throws -> [JSONValue] { try await Reported.json(["apps"], url).arrayValue ?? [] }
+            func appsets(_ url: String) async throws -> [JSONValue] { try await Reported.json(["appsets"], url).arrayValue ?? [] }
+            func events(_ url: String) async throws -> [JSONValue] { try await Reported.json(["events", "--limit", "1000"], url).arrayValue ?? [] }
 
             /// Names of the applications, each Synced and Healthy.
             func synced(_ url: String) async throws -> Set<String> {
@@ -101,9 +79,8 @@ extension EndToEnd {
             func page(_ name: String) -> String? { try? String(contentsOf: hostRoot.appendingPathComponent("\(name)/index.html"), encoding: .utf8) }
 
             func remove() {
-                deploy.remove()
+                workspace.remove()
                 platform.remove()
-                dir.remove()
             }
         }
 
@@ -112,7 +89,8 @@ extension EndToEnd {
             let setup = try Setup(folders: ["a", "b", "c", "legacy-old"])
             defer { setup.remove() }
             try setup.deploy.commit(files: [".hidden/x/page.yaml": Setup.page("hidden")], message: "a hidden folder")
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             try await eventually("a, b and c Synced and Healthy") { try await setup.synced(url) == ["a", "b", "c"] }
             #expect(setup.page("a") == "hello a" && setup.page("legacy-old") == nil)
@@ -125,7 +103,7 @@ extension EndToEnd {
             #expect(set["applications"]?.arrayValue?.compactMap(\.stringValue) == ["a", "b", "c"])
             #expect(set["generators"]?.arrayValue?.first?["type"] == "directories" && set["generators"]?.arrayValue?.first?["result"]?["entries"] == 3)
             #expect(set["generators"]?.arrayValue?.first?["result"]?["commit"]?.stringValue == (try setup.deploy.head()))
-            let single = try json(try await bosun("status", "a", "--server", url, "-o", "json").stdout)
+            let single = try await Reported.status(url, "a")
             #expect(single["applicationSet"] == "services")
             #expect(try await bosun("apps", "--server", url).stdout.contains("SET"))
 
@@ -142,14 +120,15 @@ extension EndToEnd {
             #expect(events.contains { $0["reason"] == "Orphaned" && $0["app"] == "b" })
             #expect(events.contains { $0["reason"] == "ApplicationsChanged" })
             // History and history-backed commands work for a generated application.
-            #expect(try json(try await bosun("history", "d", "--server", url, "-o", "json").stdout).arrayValue?.first?["result"] == "Succeeded")
+            #expect(try await Reported.history(url, "d").first?["result"] == "Succeeded")
         }
 
         @Test("a Git outage and a broken included file delete nothing: conditions show, and clear on recovery")
         func outagesAndBrokenFilesDeleteNothing() async throws {
             let setup = try Setup(folders: ["a", "b"], include: true)
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             // "from-git" comes from a file in the platform repository and reads the deploy repository.
             try await eventually("a, b and from-git Synced") { try await setup.synced(url) == ["a", "b", "from-git"] }
@@ -196,7 +175,7 @@ extension EndToEnd {
                 Issue.record("last seen:\n\(seen)")
                 throw error
             }
-            #expect(try json(try await bosun("status", "from-git", "--server", url, "-o", "json").stdout)["path"] == "extra/two")
+            #expect(try await Reported.status(url, "from-git")["path"] == "extra/two")
         }
 
         @Test("deleteApplications: a vanished folder deletes its resources; a listing removing more than maxDeletePercent is refused until --force-delete")
@@ -206,7 +185,8 @@ extension EndToEnd {
             // The same set, deleting its applications' resources.
             try setup.dir.write("bosun.yaml", try String(contentsOfFile: setup.config, encoding: .utf8)
                 .replacingOccurrences(of: "    template:", with: "    deleteApplications: true\n    template:"))
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             try await eventually("a, b, c and d Synced") { try await setup.synced(url) == ["a", "b", "c", "d"] }
 
@@ -241,9 +221,9 @@ extension EndToEnd {
                 .replacingOccurrences(of: "interval: 2s", with: "interval: 1h")
                 .replacingOccurrences(of: "  - { name: deploy, url: \(setup.deploy.path) }", with: "  - { name: deploy, url: \(setup.deploy.path), webhook: { secretEnv: DEPLOY_HOOK } }")
             try setup.dir.write("bosun.yaml", text)
-            let serve = try ServeProcess(config: setup.config, in: setup.dir.path, environment: ["DEPLOY_HOOK": "s3cret"])
+            let serve = try await Serve.start(config: setup.config, in: setup.dir.path, environment: ["DEPLOY_HOOK": "s3cret"])
             defer { serve.stop() }
-            let url = try await serve.waitUntilServing()
+            let url = serve.url
             try await eventually("a Synced") { try await setup.synced(url) == ["a"] }
             try setup.deploy.commit(files: ["apps/b/page.yaml": Setup.page("b")], message: "b")
             let body = #"{"repository": "\#(setup.deploy.path)", "ref": "refs/heads/main"}"#

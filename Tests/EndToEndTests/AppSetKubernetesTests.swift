@@ -11,26 +11,17 @@ extension EndToEnd {
         func monorepoOnKubernetes() async throws {
             let cluster = try await KubeCluster()
             defer { cluster.stop() }
-            let repo = try GitRepository()
-            let dir = try TemporaryDirectory(prefix: "bosun-k8s-appsets")
-            defer {
-                repo.remove()
-                dir.remove()
-            }
             let prefix = "as-\(UUID().uuidString.prefix(6).lowercased())"
             func folder(_ name: String) -> [String: String] {
                 ["apps/\(prefix)-\(name)/settings.yaml": KubeManifests.configMap("settings", version: name)]
             }
-            try repo.commit(files: folder("a").merging(folder("b")) { a, _ in a }.merging(folder("c")) { a, _ in a }, message: "three services")
-            let api = try freePort()
-            let config = try dir.write("bosun.yaml", """
-                apiVersion: bosun.dev/v1
-                kind: Config
-                dataDir: .bosun
-                server: { listen: "127.0.0.1:\(api)" }
+            let workspace = try Workspace(
+                "bosun-k8s-appsets", files: folder("a").merging(folder("b")) { a, _ in a }.merging(folder("c")) { a, _ in a }, message: "three services"
+            ) { repository in
+                """
                 targets: [{ name: cluster, type: kubernetes, kubeconfig: "\(cluster.kubeconfig)", requestTimeout: 10s }]
                 security: { repositorySchemes: [file] }
-                repositories: [{ name: deploy, url: \(repo.path) }]
+                repositories: [{ name: deploy, url: \(repository) }]
                 applicationSets:
                   - name: services
                     deleteApplications: true
@@ -41,10 +32,13 @@ extension EndToEnd {
                       source: { repository: deploy, revision: main, path: "{{path}}" }
                       destination: { target: cluster, namespace: "{{path.basename}}" }
                       sync: { auto: true, prune: true, selfHeal: true, interval: 2s, createNamespace: true }
-                """).path
-            let serve = try ServeProcess(config: config, in: dir.path)
+                """
+            }
+            defer { workspace.remove() }
+            let repo = workspace.repo
+            let serve = try await workspace.serve()
             defer { serve.stop() }
-            let url = try await serve.waitUntilServing()
+            let url = serve.url
             func value(_ name: String) async -> String? {
                 guard let text = try? await cluster.kubectl(["get", "configmap", "settings", "-n", "\(prefix)-\(name)", "-o", "jsonpath={.data.version}"]) else { return nil }
                 return text.isEmpty ? nil : text

@@ -30,18 +30,19 @@ extension EndToEnd {
         @Test func terminateStopsARunningSyncAndWaitingCommandsGoOn() async throws {
             let setup = try HostLoopTests.Setup(healthTimeout: "5m", auto: false)
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             #expect(try await bosun("sync", "site", "--server", url).status == 0)
             let good = try setup.repo.head()
-            try await setup.waitHealthy(url, at: good)
+            try await setup.waitSynced(url, at: good)
             let idle = try await bosun("terminate", "site", "--server", url)
             #expect(idle.status == 1 && idle.stderr.contains("no sync of site is running"), "\(idle.stderr)")
 
             // A release whose web server never listens: its sync waits for health for minutes.
             try setup.repo.commit(files: ["app/web.yaml": HostLoopTests.Setup.web(port: setup.port, command: "[sleep, \"600\"]")],
                                   message: "never ready")
-            let follower = try BackgroundBosun("sync", "site", "--server", url)
+            let follower = try backgroundBosun("sync", "site", "--server", url)
             try await eventually("the sync waits for health", seconds: 60) {
                 try await setup.status(url)["operation"]?["message"]?.stringValue?.contains("waiting for health") == true
             }
@@ -52,7 +53,7 @@ extension EndToEnd {
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("sync #\(syncID) of site is running; add --wait to sync once it ends, or stop it with `bosun terminate site`"),
                     "\(refused.stderr)")
-            let rollback = try BackgroundBosun("rollback", "site", "--to", good, "--wait", "--server", url)
+            let rollback = try backgroundBosun("rollback", "site", "--to", good, "--wait", "--server", url)
             try await eventually("the rollback waits") {
                 rollback.output.get().contains("waiting for sync #\(syncID) of site to end")
             }

@@ -58,16 +58,13 @@ extension EndToEnd {
                                       "plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {k: v}\n"], message: "values")
             let namespace = "bosun-chart-\(UUID().uuidString.prefix(6).lowercased())"
             let bin = try HelmStandIn.install(in: dir.appending("bin"))
-            let config = try dir.write("bosun.yaml", """
-                apiVersion: bosun.dev/v1
-                kind: Config
-                dataDir: .bosun
-                server: { listen: "127.0.0.1:\(try freePort())" }
+            let workspace = try Workspace("bosun-chart-e2e", repo: values) { repository in
+                """
                 targets: [{ name: cluster, type: kubernetes, kubeconfig: "\(cluster.kubeconfig)", requestTimeout: 10s }]
                 security: { repositorySchemes: [file, http] }
                 repositories:
                   - { name: charts, type: helm, url: "\(server.url)" }
-                  - { name: config, url: \(values.path) }
+                  - { name: config, url: \(repository) }
                 applications:
                   - name: shop
                     source:
@@ -81,12 +78,14 @@ extension EndToEnd {
                     source: { repository: config, revision: main, path: plain }
                     destination: { target: cluster, namespace: \(namespace) }
                     sync: { auto: true, interval: 2s, createNamespace: true }
-                """).path
-            let serve = try ServeProcess(config: config, in: dir.path, environment: ["PATH": "\(bin.path):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"])
+                """
+            }
+            defer { workspace.remove() }
+            let serve = try await workspace.serve(environment: ["PATH": "\(bin.path):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"])
             defer { serve.stop() }
-            let url = try await serve.waitUntilServing()
-            func status(_ app: String = "shop") async throws -> JSONValue { try await json(try bosun("status", app, "--server", url, "-o", "json").stdout) }
-            func history(_ app: String = "shop") async throws -> [JSONValue] { try await json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? [] }
+            let url = serve.url
+            func status(_ app: String = "shop") async throws -> JSONValue { try await Reported.status(url, app) }
+            func history(_ app: String = "shop") async throws -> [JSONValue] { try await Reported.history(url, app) }
             func configMap(_ key: String) async throws -> String? {
                 let r = try await cluster.kubectlResult(["get", "configmap", "settings", "-n", namespace, "-o", "json"])
                 return r.status == 0 ? try json(r.stdout)["data"]?[key]?.stringValue : nil
@@ -104,7 +103,7 @@ extension EndToEnd {
                     }
                 } catch {
                     let id = last.get()?["lastSync"]?["id"]?.intValue ?? 0
-                    let detail = await (try? bosun("history", "shop", "--server", url, "--id", String(id), "-o", "json").stdout) ?? ""
+                    let detail = await (try? Reported.sync(url, "shop", id: id).jsonString()) ?? ""
                     Issue.record("last status: \(last.get().map { $0.jsonString() } ?? "none")\nlast sync: \(detail)\n\(serve.output.get().suffix(3000))")
                     throw error
                 }
@@ -124,7 +123,7 @@ extension EndToEnd {
             #expect(sources.first?["revision"] == "web@1.0.0" && sources.first?["digest"]?.stringValue?.hasPrefix("sha256:") == true)
             #expect(sources.last?["revision"]?.stringValue == valuesV1)
             // The hook is recorded under the name the server gave it.
-            let detail = try await json(try bosun("history", "shop", "--server", url, "--id", String(first["id"]?.intValue ?? 0), "-o", "json").stdout)
+            let detail = try await Reported.sync(url, "shop", id: first["id"]?.intValue ?? 0)
             #expect(detail["resources"]?.arrayValue?.contains { $0["key"]?.stringValue == "batch/Job/\(namespace)/\(firstJobs[0])" } == true, "\(detail)")
 
             // A newly published version in range is the new desired revision; the earlier hook object goes.

@@ -134,30 +134,27 @@ extension EndToEnd {
                 metadata: { name: page }
                 spec: { path: page.txt, content: "hello" }
                 """], message: "one")
-            let dir = try TemporaryDirectory(prefix: "bosun-abuse")
-            defer { dir.remove() }
-            let api = try freePort()
-            try dir.write("bosun.yaml", """
-                apiVersion: bosun.dev/v1
-                kind: Config
-                dataDir: .bosun
-                server: { listen: "127.0.0.1:\(api)" }
+            let workspace = try Workspace("bosun-abuse", repo: repo) { repository in
+                """
                 targets: [{ name: local, type: host }]
                 security: { repositorySchemes: [file] }
-                repositories: [{ name: site, url: \(repo.path), webhook: { secretEnv: HOOK_SECRET } }]
+                repositories: [{ name: site, url: \(repository), webhook: { secretEnv: HOOK_SECRET } }]
                 applications:
                   - name: shop
                     source: { repository: site, revision: main, path: app }
                     destination: { target: local }
                     sync: { auto: true, interval: 1m }
-                """)
+                """
+            }
+            defer { workspace.remove() }
             let secret = "abuse-\(UUID().uuidString)"
-            let serve = try ServeProcess(config: dir.appending("bosun.yaml").path, in: dir.path, environment: ["HOOK_SECRET": secret])
+            let serve = try await workspace.serve(environment: ["HOOK_SECRET": secret])
             defer { serve.stop() }
-            let url = try await serve.waitUntilServing()
-            try await Reliability.waitSynced(url, at: try repo.head())
+            let url = serve.url
+            let api = URL(string: url)?.port ?? 0
+            try await Reported.waitSynced(url, "shop", at: try repo.head())
 
-            let file = try dir.write("abuse.py", Self.script)
+            let file = try workspace.dir.write("abuse.py", Self.script)
             let run = try await Shell.execute(["python3", "-u", file.path, "127.0.0.1", String(api), secret, String(serve.process.processIdentifier)])
             #expect(run.status == 0, "\(run.stderr)")
             let out = try JSONParser.parse(run.stdout)
@@ -191,8 +188,8 @@ extension EndToEnd {
             #expect(after - before < 100 * 1024, "RSS grew from \(before) kB to \(after) kB")
             #expect(serve.process.isRunning)
             // And the application was never touched by any of it.
-            try await Reliability.waitSynced(url, at: try repo.head())
-            #expect(try await Reliability.history(url).count == 1)
+            try await Reported.waitSynced(url, "shop", at: try repo.head())
+            #expect(try await Reported.history(url, "shop").count == 1)
         }
     }
 }

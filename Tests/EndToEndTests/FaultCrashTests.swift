@@ -29,7 +29,7 @@ extension EndToEnd {
         }
 
         /// The id of the first sync started after `after` in the output of a `bosun serve`.
-        static func syncStart(_ serve: Reliability.Serve, after: Int) async throws -> Int {
+        static func syncStart(_ serve: Serve, after: Int) async throws -> Int {
             let regex = try NSRegularExpression(pattern: #"SyncStarted: sync (\d+) of"#)
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
@@ -44,12 +44,12 @@ extension EndToEnd {
 
         @Test("twenty SIGKILLs mid-sync: store intact, cut syncs Interrupted, inventory true, nothing applied twice, converged")
         func killedTwentyTimes() async throws {
-            let simulator = try await Reliability.Simulator(arguments: ["--latency-ms", "120"])
+            let simulator = try await KubeCluster(controllerDelayMs: 200, arguments: ["--latency-ms", "120"])
             defer { simulator.stop() }
             let setup = try Reliability.KubeSetup(simulator: simulator, files: Self.files(0), sync: ", maxPrunePercent: 100, force: true")
             defer { setup.remove() }
             var serve = try await setup.serve()
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head(), seconds: 120)
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head(), seconds: 120)
 
             var version = 0
             var cut: [Int] = []
@@ -75,7 +75,7 @@ extension EndToEnd {
                 let id = try await Self.syncStart(serve, after: lastSync)
                 if drifted { driftSyncs.insert(id) }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0..<300, using: &random)))
-                serve.stop(SIGKILL)
+                serve.stop(signal: SIGKILL)
 
                 serve = try await setup.serve()
                 // The store opens, is intact, and the sync that was cut is recorded as such.
@@ -88,7 +88,7 @@ extension EndToEnd {
             }
             defer { serve.stop() }
             let head = try setup.repo.head()
-            try await Reliability.waitSynced(serve.url, at: head, seconds: 120)
+            try await Reported.waitSynced(serve.url, "shop", at: head, seconds: 120)
             #expect(cut.count >= 8, "only \(cut.count) of 20 kills landed inside a sync")
 
             // Nothing Running, every cut sync Interrupted with its reason.

@@ -63,19 +63,13 @@ extension EndToEnd {
             """
         }
 
-        struct Setup {
-            let dir: TemporaryDirectory
-            let config: String
-            var page: URL { dir.appending(".bosun/host/site/index.html") }
+        struct Setup: OnWorkspace {
+            let workspace: Workspace
+            var page: URL { hostRoot.appendingPathComponent("site/index.html") }
 
             init(url: String) throws {
-                dir = try TemporaryDirectory(prefix: "bosun-gitfault")
-                config = dir.appending("bosun.yaml").path
-                try dir.write("bosun.yaml", """
-                    apiVersion: bosun.dev/v1
-                    kind: Config
-                    dataDir: .bosun
-                    server: { listen: "127.0.0.1:\(try freePort())" }
+                workspace = try Workspace("bosun-gitfault", app: "site") { _ in
+                    """
                     targets: [{ name: local, type: host }]
                     security: { repositorySchemes: [http] }
                     repositories: [{ name: site, url: "\(url)", fetchTimeout: 3s }]
@@ -84,10 +78,10 @@ extension EndToEnd {
                         source: { repository: site, revision: main, path: app }
                         destination: { target: local }
                         sync: { auto: true, prune: true, selfHeal: true, interval: 1s }
-                    """)
+                    """
+                }
             }
 
-            func serve() async throws -> Reliability.Serve { try await Reliability.Serve(config: config, in: dir.path) }
             func content() -> String? { try? String(contentsOf: page, encoding: .utf8) }
         }
 
@@ -96,7 +90,7 @@ extension EndToEnd {
             let seen = LockedBox("")
             do {
                 try await eventually("SourceUnavailable at \(lastGood.prefix(7)) saying \(words)") {
-                    let condition = try await Reliability.status(url, "site")["condition"]
+                    let condition = try await Reported.status(url, "site")["condition"]
                     seen.set(condition?.jsonString() ?? "none")
                     let message = condition?["message"]?.stringValue?.lowercased() ?? ""
                     return condition?["type"] == "SourceUnavailable" && condition?["revision"]?.stringValue == lastGood
@@ -119,17 +113,17 @@ extension EndToEnd {
             let host = try await GitHost()
             defer { host.remove() }
             let setup = try Setup(url: host.url)
-            defer { setup.dir.remove() }
+            defer { setup.remove() }
             var serve = try await setup.serve()
             let good = try host.work.head()
-            try await Reliability.waitSynced(serve.url, at: good, app: "site")
+            try await Reported.waitSynced(serve.url, "site", at: good)
             #expect(setup.content() == "one")
 
             // Garbage: a new commit exists but cannot be fetched.
             try host.mode("garbage")
             try host.commit("two")
             try await waitUnavailable(serve.url, lastGood: good, ["protocol", "not valid", "invalid", "bad"])
-            var status = try await Reliability.status(serve.url, "site")
+            var status = try await Reported.status(serve.url, "site")
             #expect(status["sync"]?["revision"]?.stringValue == good && status["health"]?["status"] == "Healthy")
             #expect(setup.content() == "one")
 
@@ -141,7 +135,7 @@ extension EndToEnd {
             #expect(setup.content() == "one")
             // The condition holds while the host is broken: it does not flap on every look.
             try await Task.sleep(for: .seconds(3))
-            #expect(try await Reliability.status(serve.url, "site")["condition"]?["type"] == "SourceUnavailable")
+            #expect(try await Reported.status(serve.url, "site")["condition"]?["type"] == "SourceUnavailable")
             let reasons = try await eventReasons(serve.url)
             #expect(!reasons.contains("SourceUnavailableResolved"), "\(reasons)")
             // The outage is one condition: its message follows the failure (garbage, 500, hang)
@@ -154,7 +148,7 @@ extension EndToEnd {
             serve = try await setup.serve()
             defer { serve.stop() }
             try await waitUnavailable(serve.url, lastGood: good, ["cannot reach", "connection refused", "failed to connect", "couldn't connect"])
-            status = try await Reliability.status(serve.url, "site")
+            status = try await Reported.status(serve.url, "site")
             #expect(status["sync"]?["revision"]?.stringValue == good)
             #expect(setup.content() == "one")
 
@@ -162,8 +156,8 @@ extension EndToEnd {
             try host.mode("ok")
             try await host.start()
             let head = try host.work.head()
-            try await Reliability.waitSynced(serve.url, at: head, app: "site")
-            try await eventually("the condition clears") { try await Reliability.status(serve.url, "site")["condition"] == nil }
+            try await Reported.waitSynced(serve.url, "site", at: head)
+            try await eventually("the condition clears") { try await Reported.status(serve.url, "site")["condition"] == nil }
             #expect(setup.content() == "two")
         }
 
@@ -173,17 +167,17 @@ extension EndToEnd {
             defer { host.remove() }
             host.stop()
             let setup = try Setup(url: host.url)
-            defer { setup.dir.remove() }
+            defer { setup.remove() }
             let serve = try await setup.serve()
             defer { serve.stop() }
             try await eventually("SourceUnavailable without a last good commit") {
-                let condition = try await Reliability.status(serve.url, "site")["condition"]
+                let condition = try await Reported.status(serve.url, "site")["condition"]
                 return condition?["type"] == "SourceUnavailable" && (condition?["message"]?.stringValue ?? "").contains("cannot reach")
             }
             #expect(setup.content() == nil)
             #expect(await httpGet("\(serve.url)/healthz") == "ok\n")
             try await host.start()
-            try await Reliability.waitSynced(serve.url, at: try host.work.head(), app: "site")
+            try await Reported.waitSynced(serve.url, "site", at: try host.work.head())
             #expect(setup.content() == "one")
         }
     }

@@ -24,7 +24,7 @@ extension EndToEnd {
         }
 
         /// Values of the application's ConfigMaps on the simulator.
-        static func liveValues(_ simulator: Reliability.Simulator) async throws -> Set<String> {
+        static func liveValues(_ simulator: KubeCluster) async throws -> Set<String> {
             var values: Set<String> = []
             for n in 1...4 { values.insert(try await simulator.get("/api/v1/namespaces/shop/configmaps/cm-\(n)")?["data"]?["v"]?.stringValue ?? "missing") }
             return values
@@ -34,7 +34,7 @@ extension EndToEnd {
         static func waitStoreError(_ url: String, _ text: String) async throws -> String {
             var message = ""
             try await eventually("StoreError (\(text))", seconds: 90) {
-                let condition = try await Reliability.status(url)["condition"]
+                let condition = try await Reported.status(url, "shop")["condition"]
                 message = condition?["message"]?.stringValue ?? ""
                 return condition?["type"] == "StoreError" && message.contains(text)
             }
@@ -48,7 +48,7 @@ extension EndToEnd {
         @Test("a full disk under the store: a clear error, nothing applied unrecorded, no corruption, recovery when space returns",
               .enabled(if: canMount, "needs root and mount (tmpfs)"))
         func diskFull() async throws {
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let setup = try Reliability.KubeSetup(simulator: simulator, files: Self.configMaps(1))
             defer { setup.remove() }
@@ -63,7 +63,7 @@ extension EndToEnd {
 
             let serve = try await setup.serve()
             defer { serve.stop() }
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head())
             let syncsBefore = try await Reliability.sqlite(setup.database, "SELECT count(*) FROM syncs").first?.first
 
             // Fill the disk to the last byte, then push a commit.
@@ -82,9 +82,9 @@ extension EndToEnd {
 
             // Space returns: Bosun carries on where it stopped.
             try FileManager.default.removeItem(atPath: filler)
-            try await Reliability.waitSynced(serve.url, at: second, seconds: 90)
+            try await Reported.waitSynced(serve.url, "shop", at: second, seconds: 90)
             #expect(try await Self.liveValues(simulator) == ["v2"])
-            #expect(try await Reliability.status(serve.url)["condition"]?["type"] != "StoreError")
+            #expect(try await Reported.status(serve.url, "shop")["condition"]?["type"] != "StoreError")
             serve.stop()
             #expect(try await Self.integrity(setup.database) == [["ok"]])
             #expect(await !(try Reliability.sqlite(setup.database, "SELECT result FROM syncs").contains(["Running"])))
@@ -92,23 +92,23 @@ extension EndToEnd {
 
         @Test("a database locked by another process: a clear error, nothing applied unrecorded, recovery when the lock goes")
         func databaseLocked() async throws {
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let setup = try Reliability.KubeSetup(simulator: simulator, files: Self.configMaps(1))
             defer { setup.remove() }
             let serve = try await setup.serve()
             defer { serve.stop() }
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head())
 
             // A second process (SQLite through Python's sqlite3 module) holds an exclusive lock.
-            let holder = try Reliability.Child(["python3", "-u", "-c", """
+            let holder = try ChildProcess(["python3", "-u", "-c", """
                 import sqlite3, sys, time
                 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
                 db.execute("BEGIN EXCLUSIVE")
                 print("LOCKED", flush=True)
                 time.sleep(3600)
                 """, setup.database])
-            defer { holder.stop(SIGKILL) }
+            defer { holder.stop(signal: SIGKILL) }
             _ = try await holder.waitFor("LOCKED", seconds: 30)
             let second = try setup.repo.commit(files: Self.configMaps(2), message: "version two")
             let message = try await Self.waitStoreError(serve.url, "locked by another process")
@@ -116,8 +116,8 @@ extension EndToEnd {
             #expect(try await Self.liveValues(simulator) == ["v1"])
 
             // The holder dies (as a crashed tool would): the lock goes and Bosun carries on.
-            holder.stop(SIGKILL)
-            try await Reliability.waitSynced(serve.url, at: second, seconds: 90)
+            holder.stop(signal: SIGKILL)
+            try await Reported.waitSynced(serve.url, "shop", at: second, seconds: 90)
             #expect(try await Self.liveValues(simulator) == ["v2"])
             serve.stop()
             #expect(try await Self.integrity(setup.database) == [["ok"]])

@@ -10,14 +10,14 @@ extension EndToEnd {
     @Suite(.serialized) struct FaultWatchTests {
         @Test("watches closed again and again: drift is still found and healed")
         func droppedWatchesStillFindDrift() async throws {
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let files = Dictionary(uniqueKeysWithValues: (1...3).map { ("app/cm-\($0).yaml", Reliability.configMap("cm-\($0)", "git")) })
             let setup = try Reliability.KubeSetup(simulator: simulator, files: files, sync: ", force: true")
             defer { setup.remove() }
             let serve = try await setup.serve()
             defer { serve.stop() }
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head())
 
             try await simulator.faults(#"{"dropWatches": true, "watchLifetimeSeconds": 1}"#)
             for round in 1...3 {

@@ -8,42 +8,36 @@ extension EndToEnd {
     /// real processes, a real `bosun serve`.
     @Suite(.serialized) struct HostLoopTests {
         /// A repository with a page (File) and a web server for it (Process), and a config.
-        struct Setup {
-            let repo: GitRepository
-            let dir: TemporaryDirectory
+        struct Setup: OnWorkspace {
+            let workspace: Workspace
+            /// The web server's port.
             let port: Int
-            let config: String
             /// An admin API token in the config (none: loopback, everything allowed).
-            let token: String?
-            var hostRoot: URL { dir.url.appendingPathComponent(".bosun/host") }
+            var token: String? { workspace.token }
             var page: URL { hostRoot.appendingPathComponent("site/index.html") }
 
             init(autoRollback: Bool = true, healthTimeout: String = "20s", auto: Bool = true, adminToken: String? = nil) throws {
-                token = adminToken
                 let tokens = try adminToken.map { token in
                     let hash = try Shell.runBlocking(["sh", "-c", "printf %s \"$0\" | sha256sum | cut -d' ' -f1", token])
                     return ", tokens: [{ name: admin, sha256: \"\(hash.trimmingCharacters(in: .whitespacesAndNewlines))\", role: admin }]"
                 } ?? ""
-                repo = try GitRepository()
-                dir = try TemporaryDirectory(prefix: "bosun-e2e")
-                port = try freePort()
-                try repo.commit(files: ["app/page.yaml": Self.page("version one"), "app/web.yaml": Self.web(port: port)], message: "version one")
-                let api = try freePort()
-                config = dir.appending("bosun.yaml").path
-                try dir.write("bosun.yaml", """
-                    apiVersion: bosun.dev/v1
-                    kind: Config
-                    dataDir: .bosun
-                    server: { listen: "127.0.0.1:\(api)"\(tokens) }
+                let port = try freePort()
+                self.port = port
+                workspace = try Workspace(
+                    app: "site", files: ["app/page.yaml": Self.page("version one"), "app/web.yaml": Self.web(port: port)], message: "version one",
+                    server: tokens, token: adminToken
+                ) { repository in
+                    """
                     targets: [{ name: local, type: host }]
                     security: { repositorySchemes: [file] }
-                    repositories: [{ name: site, url: \(repo.path) }]
+                    repositories: [{ name: site, url: \(repository) }]
                     applications:
                       - name: site
                         source: { repository: site, revision: main, path: app }
                         destination: { target: local }
                         sync: { auto: \(auto), prune: true, selfHeal: true, interval: 2s, autoRollback: \(autoRollback), healthTimeout: \(healthTimeout) }
-                    """)
+                    """
+                }
             }
 
             static func page(_ text: String) -> String {
@@ -73,41 +67,15 @@ extension EndToEnd {
                   stopTimeoutSeconds: 3
                 """
             }
-
-            func serve() async throws -> (ServeProcess, String) {
-                let serve = try ServeProcess(config: config, in: dir.path)
-                return (serve, try await serve.waitUntilServing())
-            }
-
-            func status(_ url: String) async throws -> JSONValue {
-                let result = try await bosun(["status", "site", "--server", url, "-o", "json"] + (token.map { ["--token", $0] } ?? []))
-                guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-                return try json(result.stdout)
-            }
-
-            func history(_ url: String) async throws -> [JSONValue] {
-                try await json(try bosun(["history", "site", "--server", url, "-o", "json"] + (token.map { ["--token", $0] } ?? [])).stdout).arrayValue ?? []
-            }
-
-            func waitHealthy(_ url: String, at sha: String, seconds: Double = 60) async throws {
-                try await eventually("site Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-                    let s = try await status(url)
-                    return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
-                }
-            }
-
-            func remove() {
-                repo.remove()
-                dir.remove()
-            }
         }
 
         @Test func aCommitIsAppliedAndDriftIsHealed() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             #expect(try String(contentsOf: setup.page, encoding: .utf8) == "<h1>version one</h1>")
             #expect(await httpGet("http://127.0.0.1:\(setup.port)/index.html") == "<h1>version one</h1>")
 
@@ -121,7 +89,7 @@ extension EndToEnd {
 
             // A new commit rolls out; the process restarts because its file changed.
             try setup.repo.commit(files: ["app/page.yaml": Setup.page("version two")], message: "version two")
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             try await eventually("the new page is served") { await httpGet("http://127.0.0.1:\(setup.port)/index.html") == "<h1>version two</h1>" }
 
             // A file edited on disk is healed.
@@ -136,22 +104,24 @@ extension EndToEnd {
         @Test func aKilledProcessIsRestarted() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             _ = try await Shell.execute(["pkill", "-KILL", "-f", "http.server \(setup.port)"])
             try await eventually("the web server answers again") { await httpGet("http://127.0.0.1:\(setup.port)/index.html") != nil }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             #expect(try await Shell.execute(["pgrep", "-fc", "http.server \(setup.port)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
         }
 
         @Test func anInvalidCommitFailsClearlyAndTheOldStateKeepsRunning() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             let good = try setup.repo.head()
-            try await setup.waitHealthy(url, at: good)
+            try await setup.waitSynced(url, at: good)
             try setup.repo.commit(files: ["app/page.yaml": "apiVersion: host.bosun.dev/v1\nkind: File\nmetadata: {name: index\n"], message: "broken yaml")
             try await eventually("the error shows") { try await setup.status(url)["condition"]?["type"] == "ComparisonError" }
             let status = try await setup.status(url)
@@ -165,10 +135,11 @@ extension EndToEnd {
         @Test func aCommitThatNeverGetsReadyRollsBackByItself() async throws {
             let setup = try Setup(healthTimeout: "6s")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             let good = try setup.repo.head()
-            try await setup.waitHealthy(url, at: good)
+            try await setup.waitSynced(url, at: good)
             // The new process never listens: its readiness probe never passes.
             try setup.repo.commit(files: ["app/web.yaml": Setup.web(port: setup.port, command: "[sleep, \"600\"]"), "app/page.yaml": Setup.page("broken release")],
                                   message: "never ready")
@@ -188,9 +159,10 @@ extension EndToEnd {
         @Test func aFileDeletedWhileTheSyncWaitsForHealthIsPutBackAndTheGoodCommitStays() async throws {
             let setup = try Setup(healthTimeout: "60s")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             // The new web server takes a few seconds to listen, so the sync sits in its health wait.
             let slow = "[sh, -c, \"sleep 4; exec python3 -m http.server \(setup.port) --bind 127.0.0.1 --directory site\"]"
             try setup.repo.commit(files: ["app/web.yaml": Setup.web(port: setup.port, command: slow), "app/page.yaml": Setup.page("version two")],
@@ -202,7 +174,7 @@ extension EndToEnd {
             }
             // An operator's mistake: the page the sync has just written is deleted.
             try FileManager.default.removeItem(at: setup.page)
-            try await setup.waitHealthy(url, at: next, seconds: 90)
+            try await setup.waitSynced(url, at: next, seconds: 90)
             #expect(try String(contentsOf: setup.page, encoding: .utf8) == "<h1>version two</h1>")
             let history = try await setup.history(url)
             #expect(history[0]["revision"]?.stringValue == next && history[0]["result"] == "Succeeded")
@@ -215,12 +187,13 @@ extension EndToEnd {
         @Test func rollbackRestoresTheEarlierCommitAndPins() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             let first = try setup.repo.head()
-            try await setup.waitHealthy(url, at: first)
+            try await setup.waitSynced(url, at: first)
             try setup.repo.commit(files: ["app/page.yaml": Setup.page("version two")], message: "version two")
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             let rollback = try await bosun("rollback", "site", "--server", url)
             #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
             #expect(try String(contentsOf: setup.page, encoding: .utf8) == "<h1>version one</h1>")
@@ -233,7 +206,7 @@ extension EndToEnd {
             #expect(try String(contentsOf: setup.page, encoding: .utf8) == "<h1>version one</h1>")
             // ...until unpinned.
             #expect(try await bosun("unpin", "site", "--server", url).status == 0)
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             status = try await setup.status(url)
             #expect(status["pinned"] == false)
             #expect(try String(contentsOf: setup.page, encoding: .utf8) == "<h1>version three</h1>")
@@ -242,8 +215,9 @@ extension EndToEnd {
         @Test func aCrashMidSyncIsRecoveredWithNothingLostOrDuplicated() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            var (serve, url) = try await setup.serve()
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            var serve = try await setup.serve()
+            var url = serve.url
+            try await setup.waitSynced(url, at: try setup.repo.head())
             // A slow rollout: the new process takes a few seconds before it listens.
             let slow = "[sh, -c, \"sleep 4; exec python3 -m http.server \(setup.port) --bind 127.0.0.1 --directory site\"]"
             try setup.repo.commit(files: ["app/web.yaml": Setup.web(port: setup.port, command: slow), "app/page.yaml": Setup.page("after the crash")], message: "slow")
@@ -251,9 +225,11 @@ extension EndToEnd {
             let cut = try #require(try await setup.status(url)["operation"]?["syncID"]?.intValue)
             serve.stop(signal: SIGKILL)
 
-            (serve, url) = try await setup.serve()
+            serve = try await setup.serve()
+
+            url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head(), seconds: 90)
+            try await setup.waitSynced(url, at: try setup.repo.head(), seconds: 90)
             let history = try await setup.history(url)
             let interrupted = history.first { $0["id"]?.intValue == cut }
             #expect(interrupted?["result"] == "Interrupted")
@@ -270,8 +246,9 @@ extension EndToEnd {
         @Test func stoppingBosunStopsItsProcesses() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            let serve = try await setup.serve()
+            let url = serve.url
+            try await setup.waitSynced(url, at: try setup.repo.head())
             serve.stop(signal: SIGTERM)
             #expect(serve.process.terminationStatus == 0 || serve.process.terminationReason == .exit)
             try await eventually("no web server left") {
@@ -282,12 +259,15 @@ extension EndToEnd {
         @Test func aRestartBringsProcessesBackAndAConfigEditIsPickedUp() async throws {
             let setup = try Setup()
             defer { setup.remove() }
-            var (serve, url) = try await setup.serve()
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            var serve = try await setup.serve()
+            var url = serve.url
+            try await setup.waitSynced(url, at: try setup.repo.head())
             serve.stop(signal: SIGTERM)
             try await eventually("the web server stopped with Bosun") { await httpGet("http://127.0.0.1:\(setup.port)/index.html") == nil }
 
-            (serve, url) = try await setup.serve()
+            serve = try await setup.serve()
+
+            url = serve.url
             defer { serve.stop() }
             try await eventually("the web server is back") { await httpGet("http://127.0.0.1:\(setup.port)/index.html") == "<h1>version one</h1>" }
             try await eventually("the restart is in the events") {

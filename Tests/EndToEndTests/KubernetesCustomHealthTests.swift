@@ -62,7 +62,8 @@ extension EndToEnd {
             }
             let app = try KubeApp(cluster: cluster, files: files, healthTimeout: "5s", extraConfig: Self.widgetRules)
             defer { app.remove() }
-            let (serve, url) = try await app.serve()
+            let serve = try await app.serve()
+            let url = serve.url
             defer { serve.stop() }
 
             // The sync applies the Widget and waits: no status yet, so the rule's default holds it
@@ -128,7 +129,8 @@ extension EndToEnd {
                 }
             }
             defer { operatorLoop.cancel() }
-            let (serve, url) = try await app.serve()
+            let serve = try await app.serve()
+            let url = serve.url
             defer { serve.stop() }
             let good = try app.repo.head()
             try await app.waitSynced(url, at: good)
@@ -197,7 +199,9 @@ extension EndToEnd {
             #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
             #expect(refused.stdout.contains("health rules for example.com/Widget are declared at deploy:bosun/health.yaml:4 and at"), "\(refused.stdout)")
 
-            let (serve, url) = try await app.serve()
+            let serve = try await app.serve()
+
+            let url = serve.url
             defer { serve.stop() }
             func events() async throws -> [String] {
                 try json(try await bosun("events", "--server", url, "-o", "json", "--limit", "1000").stdout).arrayValue?

@@ -22,7 +22,7 @@ extension EndToEnd {
         @Test("wave 1 is applied only once wave 0's Deployment is Available")
         func wavesWaitForHealth() async throws {
             // A slow rollout leaves room to look between the waves.
-            try await KubernetesScenarios.wavesWaitForHealth(try await KubeCluster(simulatorControllerDelayMs: 2000))
+            try await KubernetesScenarios.wavesWaitForHealth(try await KubeCluster(controllerDelayMs: 2000))
         }
 
         @Test("PreSync runs before the waves and PostSync after, deleted per policy; a failed PreSync hook runs SyncFail")
@@ -38,7 +38,7 @@ extension EndToEnd {
         @Test("a ConfigMap deleted with kubectl during a rollout is applied again; the good commit is not rolled back")
         func driftDuringARollout() async throws {
             // A slow rollout leaves room to delete the ConfigMap while the sync waits for health.
-            try await KubernetesScenarios.driftDuringARollout(try await KubeCluster(simulatorControllerDelayMs: 4000))
+            try await KubernetesScenarios.driftDuringARollout(try await KubeCluster(controllerDelayMs: 4000))
         }
 
         @Test("bosun rollback restores an earlier commit and pins it; bosun unpin follows the branch again")
@@ -90,7 +90,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files)
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         let first = try app.repo.head()
         try await app.waitSynced(url, at: first)
@@ -144,7 +145,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files)
         defer { app.remove() }
-        var (serve, url) = try await app.serve()
+        var serve = try await app.serve()
+        var url = serve.url
         try await app.waitSynced(url, at: try app.repo.head())
         // A copy made by hand with the app's label but another application's tracking id.
         let ns = app.namespace
@@ -161,7 +163,8 @@ enum KubernetesScenarios {
         serve.stop()
         try await app.kubectl("annotate", "configmap", "shared", "bosun.dev/tracking-id=billing:/ConfigMap:\(ns)/shared", "--overwrite")
         let second = try app.commit("drop old and shared", { _ in [:] }, removing: ["app/old.yaml", "app/shared.yaml"])
-        (serve, url) = try await app.serve()
+        serve = try await app.serve()
+        url = serve.url
         defer { serve.stop() }
 
         try await eventually("old pruned", seconds: 90) { try await !app.names("configmap").contains("old") }
@@ -195,7 +198,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files)
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         // Look (ConfigMap first, then Deployment) until the wave-1 ConfigMap appears: once it
         // exists, the Deployment read after it must already be Available.
@@ -232,7 +236,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files, retry: "{ limit: 1, backoff: 1s }")
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         let first = try app.repo.head()
         try await app.waitSynced(url, at: first)
@@ -281,7 +286,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files, sync: ", autoRollback: true", healthTimeout: "120s")
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         try await app.waitSynced(url, at: try app.repo.head())
 
@@ -299,7 +305,7 @@ enum KubernetesScenarios {
         let history = try await app.history(url)
         #expect(history[0]["revision"]?.stringValue == next && history[0]["result"] == "Succeeded", "\(history)")
         #expect(!history.contains { $0["trigger"] == "autoRollback" })
-        let events = try await bosun("events", app.name, "--server", url, "-o", "json").stdout
+        let events = try await bosun("events", app.app, "--server", url, "-o", "json").stdout
         #expect(events.contains("DriftDuringSync") && !events.contains("RollingBack"))
     }
 
@@ -310,7 +316,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files, sync: ", autoRollback: true", healthTimeout: "90s")
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         let good = try app.repo.head()
         try await app.waitSynced(url, at: good)
@@ -349,7 +356,8 @@ enum KubernetesScenarios {
         let files = { (_: String) in ["app/settings.yaml": KubeManifests.configMap("settings", version: "1")] }
         let app = try KubeApp(cluster: cluster, files: files)
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         let first = try app.repo.head()
         try await app.waitSynced(url, at: first)
@@ -357,7 +365,7 @@ enum KubernetesScenarios {
         try await app.waitSynced(url, at: second)
         #expect(try await app.configValue("settings") == "2")
 
-        let rollback = try await bosun("rollback", app.name, "--server", url)
+        let rollback = try await bosun("rollback", app.app, "--server", url)
         #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
         try await eventually("kubectl sees the first version again") { try await app.configValue("settings") == "1" }
         var status = try await app.status(url)
@@ -370,7 +378,7 @@ enum KubernetesScenarios {
         #expect(try await app.configValue("settings") == "1")
         #expect(try await app.history(url).first?["revision"]?.stringValue == first)
         // …until unpinned.
-        let unpin = try await bosun("unpin", app.name, "--server", url)
+        let unpin = try await bosun("unpin", app.app, "--server", url)
         #expect(unpin.status == 0, "\(unpin.stdout)\(unpin.stderr)")
         try await app.waitSynced(url, at: third)
         status = try await app.status(url)
@@ -385,7 +393,8 @@ enum KubernetesScenarios {
         let files = { (_: String) in ["app/settings.yaml": KubeManifests.configMap("settings", version: "1")] }
         let app = try KubeApp(cluster: cluster, files: files, retry: "{ limit: 2, backoff: 1s }")
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         try await app.waitSynced(url, at: try app.repo.head())
 
@@ -411,14 +420,15 @@ enum KubernetesScenarios {
         defer { app.remove() }
         // A dry run needs the namespace to exist (nothing is created, so createNamespace cannot).
         try await cluster.kubectl(["create", "namespace", app.namespace])
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         try await eventually("OutOfSync", seconds: 60) { try await app.status(url)["sync"]?["status"] == "OutOfSync" }
-        let plain = try await bosun("diff", app.name, "--server", url)
+        let plain = try await bosun("diff", app.app, "--server", url)
         #expect(plain.status == 1 && plain.stdout.contains("apps/Deployment/\(app.namespace)/web"), "\(plain.stdout)\(plain.stderr)")
         #expect(!plain.stdout.contains("revisionHistoryLimit"))
         // The API server's defaults appear only when it is asked.
-        let serverSide = try await bosun("diff", app.name, "--server-side", "--server", url)
+        let serverSide = try await bosun("diff", app.app, "--server-side", "--server", url)
         #expect(serverSide.status == 1, "\(serverSide.stderr)")
         #expect(serverSide.stdout.contains("revisionHistoryLimit: 10"), "\(serverSide.stdout)")
         #expect(try await app.names("deployment").isEmpty, "a dry run created the Deployment")
@@ -434,7 +444,8 @@ enum KubernetesScenarios {
         }
         let app = try KubeApp(cluster: cluster, files: files)
         defer { app.remove() }
-        let (serve, url) = try await app.serve()
+        let serve = try await app.serve()
+        let url = serve.url
         defer { serve.stop() }
         try await app.waitSynced(url, at: try app.repo.head())
 

@@ -18,8 +18,7 @@ final class KubeCluster: @unchecked Sendable {
     let kubeconfig: String
     /// The simulator's URL (nil on a real cluster).
     let simulatorURL: String?
-    private let simulator: Process?
-    private let output = LockedBox("")
+    private let simulator: ChildProcess?
     private let directory: TemporaryDirectory?
 
     var isSimulator: Bool { simulator != nil }
@@ -34,38 +33,16 @@ final class KubeCluster: @unchecked Sendable {
 
     /// Starts the simulator executable; rollouts and jobs take `controllerDelayMs`, a rollout of an
     /// image containing `fail` reports ProgressDeadlineExceeded after `progressDeadlineSeconds`.
-    init(simulatorControllerDelayMs: Int = 300, progressDeadlineSeconds: Int = 3) async throws {
-        let process = Process()
-        process.executableURL = Binaries.directory.appendingPathComponent("kubernetes-simulator")
-        process.arguments = ["--port", "0", "--controller-delay-ms", String(simulatorControllerDelayMs),
-                             "--progress-deadline-seconds", String(progressDeadlineSeconds)]
-        capture(process, into: output)
-        try process.run()
-        simulator = process
-        var url: String?
-        let deadline = Date().addingTimeInterval(30)
-        while url == nil, Date() < deadline, process.isRunning {
-            if let range = output.get().range(of: "listening on ") {
-                url = String(output.get()[range.upperBound...].prefix { !$0.isWhitespace })
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        guard let url else {
-            process.terminate()
-            throw Shell.Failure(command: ["kubernetes-simulator"], status: -1, stdout: output.get(), stderr: "did not start listening")
-        }
+    init(controllerDelayMs: Int = 300, progressDeadlineSeconds: Int = 3, arguments: [String] = []) async throws {
+        let simulator = try ChildProcess(
+            [Binaries.directory.appendingPathComponent("kubernetes-simulator").path, "--port", "0", "--controller-delay-ms", String(controllerDelayMs),
+             "--progress-deadline-seconds", String(progressDeadlineSeconds)] + arguments)
+        self.simulator = simulator
+        let url = try await simulator.waitFor(#"listening on (\S+)"#, seconds: 30)
         simulatorURL = url
         let directory = try TemporaryDirectory(prefix: "bosun-k8s-e2e")
         self.directory = directory
-        kubeconfig = try directory.write("kubeconfig", """
-            apiVersion: v1
-            kind: Config
-            clusters: [{ name: sim, cluster: { server: "\(url)" } }]
-            contexts: [{ name: sim, context: { cluster: sim, user: sim, namespace: default } }]
-            current-context: sim
-            users: [{ name: sim, user: {} }]
-            """).path
+        kubeconfig = try directory.write("kubeconfig", Kubeconfig.text(server: url)).path
     }
 
     /// The cluster of a suite: the simulator, or the real one when `real` is asked for.
@@ -89,7 +66,13 @@ final class KubeCluster: @unchecked Sendable {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl") ? "/usr/bin/kubectl" : "kubectl"
     }
 
-    /// Adds faults to the simulator (`POST /_simulator/faults`).
+    /// The simulator's URL; a real cluster has none.
+    private func simulatorOnly() throws -> String {
+        guard let simulatorURL else { throw Shell.Failure(command: ["simulator"], status: -1, stdout: "", stderr: "only the simulator has this") }
+        return simulatorURL
+    }
+
+    /// Adds faults to the simulator (`POST /_simulator/faults`; see `ControlEndpoints` for the body).
     func faults(_ json: String) async throws {
         guard let simulatorURL else { return }
         try await Shell.run(["curl", "-sf", "-X", "POST", "\(simulatorURL)/_simulator/faults", "-d", json])
@@ -101,54 +84,61 @@ final class KubeCluster: @unchecked Sendable {
         try await Shell.run(["curl", "-sf", "-X", "DELETE", "\(simulatorURL)/_simulator/faults"])
     }
 
-    /// How many requests the simulator's faults failed so far.
+    /// How many requests the simulator's faults failed or delayed so far.
     func injectedFaults() async throws -> Int {
         guard let simulatorURL else { return 0 }
         return try await JSONParser.parse(try Shell.run(["curl", "-sf", "\(simulatorURL)/_simulator/faults"]))["injected"]?.intValue ?? -1
     }
 
+    /// A GET on the simulator's API; nil for 404.
+    func get(_ path: String) async throws -> JSONValue? {
+        let result = try await Shell.execute(["curl", "-s", "-w", "\n%{http_code}", "\(try simulatorOnly())\(path)"])
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let code = lines.last, code != "404" else { return nil }
+        return try JSONParser.parse(lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// Names of the objects of a collection (`/api/v1/namespaces/shop/configmaps`).
+    func names(_ collection: String) async throws -> [String] {
+        try await (get(collection)?["items"]?.arrayValue ?? []).compactMap { $0["metadata"]?["name"]?.stringValue }.sorted()
+    }
+
+    /// A merge patch, as someone editing the cluster by hand would send.
+    func patch(_ path: String, _ json: String) async throws {
+        try await Shell.run(["curl", "-sf", "-X", "PATCH", "-H", "Content-Type: application/merge-patch+json", "\(try simulatorOnly())\(path)", "-d", json])
+    }
+
     func stop() {
-        if let simulator, simulator.isRunning {
-            simulator.terminate()
-            simulator.waitUntilExit()
-        }
+        simulator?.stop()
         directory?.remove()
     }
 }
 
 /// One application of a scenario: a Git repository of manifests, a `bosun.yaml` with a
 /// Kubernetes target on `cluster`, and readers of what `bosun` and `kubectl` report.
-struct KubeApp {
+struct KubeApp: OnWorkspace {
     let cluster: KubeCluster
-    let repo: GitRepository
-    let dir: TemporaryDirectory
+    let workspace: Workspace
     let namespace: String
-    let name = "shop"
-    let config: String
 
     init(cluster: KubeCluster, files: (String) -> [String: String], sync: String = "", healthTimeout: String = "60s",
          retry: String = "{ limit: 100, backoff: 1s, maxBackoff: 2s }", auto: Bool = true, extraConfig: String = "") throws {
         self.cluster = cluster
-        namespace = "bosun-e2e-\(UUID().uuidString.prefix(8).lowercased())"
-        repo = try GitRepository()
-        dir = try TemporaryDirectory(prefix: "bosun-k8s-app")
-        try repo.commit(files: files(namespace), message: "first")
-        let api = try freePort()
-        config = try dir.write("bosun.yaml", """
-            apiVersion: bosun.dev/v1
-            kind: Config
-            dataDir: .bosun
-            server: { listen: "127.0.0.1:\(api)" }
+        let namespace = "bosun-e2e-\(UUID().uuidString.prefix(8).lowercased())"
+        self.namespace = namespace
+        workspace = try Workspace("bosun-k8s-app", files: files(namespace)) { repository in
+            """
             targets: [{ name: cluster, type: kubernetes, kubeconfig: "\(cluster.kubeconfig)", requestTimeout: 10s }]
             security: { repositorySchemes: [file] }
-            repositories: [{ name: deploy, url: \(repo.path) }]
+            repositories: [{ name: deploy, url: \(repository) }]
             applications:
-              - name: \(name)
+              - name: shop
                 source: { repository: deploy, revision: main, path: app }
                 destination: { target: cluster, namespace: \(namespace) }
                 sync: { auto: \(auto), prune: true, selfHeal: true, interval: 2s, createNamespace: true, healthTimeout: \(healthTimeout), maxPrunePercent: 100, retry: \(retry)\(sync) }
             \(extraConfig)
-            """).path
+            """
+        }
     }
 
     /// Commits `files` (built for this app's namespace) and returns the new head.
@@ -156,11 +146,6 @@ struct KubeApp {
     func commit(_ message: String, _ files: (String) -> [String: String], removing: [String] = []) throws -> String {
         for file in removing { try repo.remove(file) }
         return try repo.commit(files: files(namespace), message: message)
-    }
-
-    func serve() async throws -> (ServeProcess, String) {
-        let serve = try ServeProcess(config: config, in: dir.path)
-        return (serve, try await serve.waitUntilServing())
     }
 
     // MARK: What kubectl sees
@@ -188,40 +173,13 @@ struct KubeApp {
         try await get("configmap", configMap)?["data"]?[key]?.stringValue
     }
 
-    // MARK: What bosun reports
-
-    func status(_ url: String) async throws -> JSONValue {
-        let result = try await bosun("status", name, "--server", url, "-o", "json")
-        guard result.status == 0 else { throw Shell.Failure(command: ["bosun", "status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-        return try json(result.stdout)
-    }
-
-    func history(_ url: String) async throws -> [JSONValue] {
-        try await json(try bosun("history", name, "--server", url, "-o", "json").stdout).arrayValue ?? []
-    }
-
-    /// One sync with its per-resource results.
-    func sync(_ url: String, id: Int) async throws -> JSONValue {
-        try await json(try bosun("history", name, "--server", url, "--id", String(id), "-o", "json").stdout)
-    }
-
-    /// Waits until the application is Synced and Healthy at `sha`, with no sync running.
-    func waitSynced(_ url: String, at sha: String, seconds: Double = 120) async throws {
-        try await eventually("\(name) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-            let s = try await status(url)
-            return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
-                && s["operation"] == nil
-        }
-    }
-
     /// Removes the local files and, on a real cluster, the namespace (without waiting).
     /// For `defer`: on a real cluster a short kubectl call, run blocking.
     func remove() {
         if !cluster.isSimulator {
             _ = try? Shell.executeBlocking([KubeCluster.kubectlPath, "--kubeconfig", cluster.kubeconfig, "delete", "namespace", namespace, "--wait=false"])
         }
-        repo.remove()
-        dir.remove()
+        workspace.remove()
     }
 }
 

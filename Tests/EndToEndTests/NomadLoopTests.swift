@@ -18,13 +18,14 @@ extension EndToEnd {
             defer { setup.remove() }
             // A job someone else runs: never Bosun's to prune.
             try await nomad.register(try JSONParser.parse(NomadSetup.jsonJob("other"))["Job"] ?? .null)
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
 
             // Registered, with the vars file applied and Bosun's tracking in the job's Meta.
             let first = try setup.repo.head()
             var head = first
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             let web = try #require(try await nomad.job("web"))
             #expect(web.nomadImage == "nginx:1.25" && web.nomadCount == 2)
             #expect(web["Meta"]?["bosun.app"] == "jobs" && web["Meta"]?["bosun.commit"]?.stringValue == head)
@@ -36,7 +37,7 @@ extension EndToEnd {
             // A change in Git rolls out as a new job version.
             try setup.repo.commit(files: ["vars.hcl": NomadSetup.vars(image: "nginx:1.26")], message: "nginx 1.26")
             head = try setup.repo.head()
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             let changed = try #require(try await nomad.job("web"))
             #expect(changed.nomadImage == "nginx:1.26" && changed["Version"] == 1)
 
@@ -52,7 +53,7 @@ extension EndToEnd {
             #expect(try await setup.history(url).first?["trigger"] == "rollback")
             let unpin = try await bosun("unpin", "jobs", "--server", url)
             #expect(unpin.status == 0, "\(unpin.stdout)\(unpin.stderr)")
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             try await eventually("web runs nginx:1.26 again", seconds: 30) { try await nomad.job("web")?.nomadImage == "nginx:1.26" }
 
             // A job changed with the Nomad API is restored.
@@ -70,7 +71,7 @@ extension EndToEnd {
             try setup.repo.remove("jobs/cache.nomad.json")
             _ = try setup.repo.commit("drop cache")
             try await eventually("cache is deregistered", seconds: 30) { try await !nomad.exists("cache") }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             #expect(try await nomad.exists("other"))
             #expect(try await nomad.job("web")?.nomadImage == "nginx:1.26")
 
@@ -88,9 +89,10 @@ extension EndToEnd {
             defer { nomad.stop() }
             let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache", count: 2)], varsFile: nil, interval: "1h")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             // Scaled by hand: Bosun's blocking query on the job list sees it, long before the hour is up.
             var job = try #require(try await nomad.job("cache")?.objectValue)
             var groups = job["TaskGroups"]?.arrayValue ?? []
@@ -108,7 +110,8 @@ extension EndToEnd {
             defer { nomad.stop() }
             let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache", count: 2)], varsFile: nil, auto: false)
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             try await eventually("the job is OutOfSync", seconds: 30) { try await setup.status(url)["sync"]?["status"] == "OutOfSync" }
             let diff = try await bosun("diff", setup.app, "--server", url)
@@ -125,9 +128,10 @@ extension EndToEnd {
             defer { nomad.stop() }
             let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache")], varsFile: nil)
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
 
             // The next register meets the answer Nomad gives when the job moved after the plan.
             try await nomad.faults([
@@ -141,7 +145,7 @@ extension EndToEnd {
                 return text.contains("was changed in Nomad by someone else") && text.contains("conflicting job modify index: 14")
             }
             // Planned again on the next attempt, then registered.
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             #expect(try await nomad.job("cache")?.nomadImage == "redis:7.2")
         }
 
@@ -153,10 +157,11 @@ extension EndToEnd {
                 "jobs/web.nomad.hcl": NomadSetup.hclJob("web", extra: update), "vars.hcl": NomadSetup.vars(image: "nginx:1.25"),
             ])
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             let good = try setup.repo.head()
-            try await setup.waitHealthy(url, at: good)
+            try await setup.waitSynced(url, at: good)
 
             // An image that cannot start: the deployment fails, Nomad reverts, Bosun reports it and rolls back.
             try setup.repo.commit(files: ["vars.hcl": NomadSetup.vars(image: "nginx-fail:9")], message: "broken image")
@@ -178,7 +183,8 @@ extension EndToEnd {
             defer { nomad.stop() }
             let setup = try NomadSetup(nomad: nomad, files: ["jobs/cache.nomad.json": NomadSetup.jsonJob("cache")], tokenEnv: "NOMAD_TOKEN", varsFile: nil)
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve(environment: ["NOMAD_TOKEN": secret])
+            let serve = try await setup.serve(environment: ["NOMAD_TOKEN": secret])
+            let url = serve.url
             defer { serve.stop() }
             let seen = LockedBox("")
             try await eventually("the denial is reported", seconds: 30) {
@@ -222,12 +228,13 @@ extension EndToEnd {
                 nomad: nomad, files: ["jobs/\(id).nomad.hcl": job, "vars.hcl": "args = [\"3600\"]\n"],
                 tokenEnv: token == nil ? nil : "BOSUN_E2E_NOMAD_TOKEN")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head(), seconds: 90)
+            try await setup.waitSynced(url, at: try setup.repo.head(), seconds: 90)
             #expect(try await nomad.job(id)?["Meta"]?["bosun.app"] == "jobs")
             try setup.repo.commit(files: ["vars.hcl": "args = [\"3601\"]\n"], message: "change args")
-            try await setup.waitHealthy(url, at: try setup.repo.head(), seconds: 90)
+            try await setup.waitSynced(url, at: try setup.repo.head(), seconds: 90)
             #expect(try await nomad.job(id)?["Version"]?.intValue ?? 0 >= 1)
         }
     }

@@ -93,63 +93,25 @@ final class NomadAPI: @unchecked Sendable {
 }
 
 /// A Git repository of Nomad job files, a config pointing Bosun at `nomad`, and a `bosun serve`.
-struct NomadSetup {
-    let repo: GitRepository
-    let dir: TemporaryDirectory
-    let config: String
-    let app: String
+struct NomadSetup: OnWorkspace {
+    let workspace: Workspace
 
     init(nomad: NomadAPI, files: [String: String], app: String = "jobs", tokenEnv: String? = nil, purge: Bool = true,
          autoRollback: Bool = true, varsFile: String? = "vars.hcl", interval: String = "1s", auto: Bool = true) throws {
-        self.app = app
-        repo = try GitRepository()
-        dir = try TemporaryDirectory(prefix: "bosun-e2e-nomad")
-        try repo.commit(files: files, message: "jobs one")
-        let api = try freePort()
-        config = dir.appending("bosun.yaml").path
         let token = tokenEnv.map { ", tokenEnv: \($0)" } ?? ""
         let vars = varsFile.map { ", varsFile: \($0)" } ?? ""
-        try dir.write("bosun.yaml", """
-            apiVersion: bosun.dev/v1
-            kind: Config
-            dataDir: .bosun
-            server: { listen: "127.0.0.1:\(api)" }
+        workspace = try Workspace("bosun-e2e-nomad", app: app, files: files, message: "jobs one") { repository in
+            """
             targets: [{ name: nomad, type: nomad, address: "\(nomad.address)", purge: \(purge)\(token) }]
             security: { repositorySchemes: [file] }
-            repositories: [{ name: deploy, url: \(repo.path) }]
+            repositories: [{ name: deploy, url: \(repository) }]
             applications:
               - name: \(app)
                 source: { repository: deploy, revision: main, path: jobs\(vars) }
                 destination: { target: nomad }
                 sync: { auto: \(auto), prune: true, selfHeal: true, interval: \(interval), autoRollback: \(autoRollback), healthTimeout: 20s }
-            """)
-    }
-
-    func serve(environment: [String: String] = [:]) async throws -> (ServeProcess, String) {
-        let serve = try ServeProcess(config: config, in: dir.path, environment: environment)
-        return (serve, try await serve.waitUntilServing())
-    }
-
-    func status(_ url: String) async throws -> JSONValue {
-        let result = try await bosun("status", app, "--server", url, "-o", "json")
-        guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-        return try json(result.stdout)
-    }
-
-    func history(_ url: String) async throws -> [JSONValue] {
-        try await json(try bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
-    }
-
-    func waitHealthy(_ url: String, at sha: String, seconds: Double = 30) async throws {
-        try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-            let s = try await status(url)
-            return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
+            """
         }
-    }
-
-    func remove() {
-        repo.remove()
-        dir.remove()
     }
 
     // MARK: Job files

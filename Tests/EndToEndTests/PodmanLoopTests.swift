@@ -24,11 +24,12 @@ extension EndToEnd {
             defer { setup.remove() }
             // A pod someone started by hand: never Bosun's to touch.
             try await podman.podman("pod", "create", "--name", "pm-handmade", "--label", "bosun.dev/app=\(app)-other")
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
 
             var head = try setup.repo.head()
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             let first = try await podman.pods(app: app)
             #expect(Set(first.keys) == ["web", "worker", "api-pod-0", "api-pod-1"], "\(first)")
             #expect(try await podman.env("web-main", "COLOR") == "blue")
@@ -45,7 +46,7 @@ extension EndToEnd {
             // An env var changed: that pod is replaced, the others keep running untouched.
             try setup.repo.commit(files: ["apps/web.yaml": PodmanSetup.pod("web", env: ["COLOR": "green"])], message: "green")
             head = try setup.repo.head()
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             let second = try await podman.pods(app: app)
             #expect(second["web"]?.id != first["web"]?.id)
             #expect(second["api-pod-0"]?.id == first["api-pod-0"]?.id && second["api-pod-1"]?.id == first["api-pod-1"]?.id)
@@ -55,7 +56,7 @@ extension EndToEnd {
             // A ConfigMap changed: the pods that read it restart with the new value; web does not.
             try setup.repo.commit(files: ["apps/api-config.yaml": PodmanSetup.configMap("api-config", greeting: "bonjour")], message: "bonjour")
             head = try setup.repo.head()
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             let third = try await podman.pods(app: app)
             #expect(third["api-pod-0"]?.id != second["api-pod-0"]?.id && third["web"]?.id == second["web"]?.id)
             #expect(try await podman.env("api-pod-0-main", "GREETING") == "bonjour")
@@ -65,7 +66,7 @@ extension EndToEnd {
             try setup.repo.remove("apps/api-config.yaml")
             _ = try setup.repo.commit("drop api")
             head = try setup.repo.head()
-            try await setup.waitHealthy(url, at: head)
+            try await setup.waitSynced(url, at: head)
             try await eventually("api's pods are pruned", seconds: 30) { try await Set(podman.pods(app: app).keys) == ["web", "worker"] }
             #expect(try await podman.podman("pod", "exists", "pm-handmade").status == 0)
         }
@@ -105,13 +106,14 @@ extension EndToEnd {
             let command = "/bin/busybox sleep 4; exec /bin/busybox httpd -f -p 127.0.0.1:\(port) -h /www"
             let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/web.yaml": PodmanSetup.pod("web", command: command, containerExtra: probe)])
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             // Podman ignores readinessProbe: Bosun probes the pod itself and waits.
             try await eventually("web waits for its readiness probe", seconds: 60) {
                 try await setup.status(url).jsonString().contains("is not ready: GET http://127.0.0.1:\(port)/index.html")
             }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             #expect(await httpGet("http://127.0.0.1:\(port)/index.html") == "hello\n")
         }
 
@@ -124,9 +126,10 @@ extension EndToEnd {
             // A ten-minute interval: only Podman's events can bring Bosun back in time.
             let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/cache.yaml": PodmanSetup.pod("cache")], interval: "10m")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             let before = try await podman.podman("inspect", "cache-main", "--format", "{{.Id}}").stdout
 
             try await podman.podman("rm", "-f", "-t", "0", "cache-main")
@@ -152,12 +155,13 @@ extension EndToEnd {
             let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/web.yaml": PodmanSetup.pod("web", image: image)],
                                         autoRollback: true, targetExtra: ", insecureRegistries: [\"\(registry.address)\"]", healthTimeout: "20s")
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
 
             // Pulled from the local registry, then played.
             let good = try setup.repo.head()
-            try await setup.waitHealthy(url, at: good)
+            try await setup.waitSynced(url, at: good)
             #expect(try await podman.podman("image", "exists", image).status == 0)
             let running = try #require(try await podman.pods(app: app)["web"]?.id)
 
@@ -203,14 +207,16 @@ extension EndToEnd {
             let files = Dictionary(uniqueKeysWithValues: (1...3).map { ("apps/p\($0).yaml", PodmanSetup.pod("p\($0)")) })
             let setup = try PodmanSetup(socket: podman.socket, app: app, files: files)
             defer { setup.remove() }
-            var (serve, url) = try await setup.serve()
+            var serve = try await setup.serve()
+            var url = serve.url
             // Cut the first sync short, somewhere inside it.
             try await eventually("a sync is running", seconds: 60) { try await setup.status(url)["operation"].map { !$0.isNull } ?? false }
             try await Task.sleep(for: .milliseconds(300))
             serve.stop(signal: SIGKILL)
-            (serve, url) = try await setup.serve()
+            serve = try await setup.serve()
+            url = serve.url
             defer { serve.stop() }
-            try await setup.waitHealthy(url, at: try setup.repo.head())
+            try await setup.waitSynced(url, at: try setup.repo.head())
             #expect(try await Set(podman.pods(app: app).keys) == ["p1", "p2", "p3"])
             for name in ["p1", "p2", "p3"] {
                 #expect(try await podman.podman("inspect", "\(name)-main", "--format", "{{.State.Status}}").stdout == "running")
@@ -226,7 +232,8 @@ extension EndToEnd {
             try await podman.podman("pod", "create", "--infra=false", "--name", "pmforeign")
             let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/web.yaml": PodmanSetup.pod("pmforeign")])
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             try await eventually("the foreign pod is named", seconds: 60) {
                 try await setup.status(url)["lastSync"]?["message"]?.stringValue?.contains(
@@ -245,7 +252,8 @@ extension EndToEnd {
             let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{ port: 80 }]\n"
             let setup = try PodmanSetup(socket: podman.socket, app: app, files: ["apps/web.yaml": PodmanSetup.pod("web"), "apps/svc.yaml": service])
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             func condition() async throws -> String { try await setup.status(url)["condition"]?["message"]?.stringValue ?? "" }
             try await eventually("the Service is refused by name", seconds: 30) {
@@ -274,7 +282,8 @@ extension EndToEnd {
             let missing = dir.appending("nothing.sock").path
             let setup = try PodmanSetup(socket: missing, app: "pm-nosock", files: ["apps/web.yaml": PodmanSetup.pod("web")])
             defer { setup.remove() }
-            let (serve, url) = try await setup.serve()
+            let serve = try await setup.serve()
+            let url = serve.url
             defer { serve.stop() }
             try await eventually("the socket is named with how to start Podman", seconds: 30) {
                 let message = try await setup.status(url)["condition"]?["message"]?.stringValue ?? ""

@@ -158,69 +158,23 @@ final class LocalRegistry: @unchecked Sendable {
 }
 
 /// A Git repository of Kubernetes YAML, a config pointing Bosun at the Podman socket, and a `bosun serve`.
-struct PodmanSetup {
-    let repo: GitRepository
-    let dir: TemporaryDirectory
-    let config: String
-    let app: String
+struct PodmanSetup: OnWorkspace {
+    let workspace: Workspace
 
     init(socket: String, app: String, files: [String: String], interval: String = "1s", autoRollback: Bool = false,
          targetExtra: String = "", healthTimeout: String = "30s") throws {
-        self.app = app
-        repo = try GitRepository()
-        dir = try TemporaryDirectory(prefix: "bosun-e2e-podman")
-        try repo.commit(files: files, message: "\(app) one")
-        let api = try freePort()
-        config = dir.appending("bosun.yaml").path
-        _ = try dir.write("bosun.yaml", """
-            apiVersion: bosun.dev/v1
-            kind: Config
-            dataDir: .bosun
-            server: { listen: "127.0.0.1:\(api)" }
+        workspace = try Workspace("bosun-e2e-podman", app: app, files: files, message: "\(app) one") { repository in
+            """
             targets: [{ name: box, type: podman, socket: "unix://\(socket)"\(targetExtra) }]
             security: { repositorySchemes: [file] }
-            repositories: [{ name: deploy, url: \(repo.path) }]
+            repositories: [{ name: deploy, url: \(repository) }]
             applications:
               - name: \(app)
                 source: { repository: deploy, revision: main, path: apps }
                 destination: { target: box }
                 sync: { auto: true, prune: true, selfHeal: true, interval: \(interval), autoRollback: \(autoRollback), healthTimeout: \(healthTimeout) }
-            """)
-    }
-
-    func serve() async throws -> (ServeProcess, String) {
-        let serve = try ServeProcess(config: config, in: dir.path)
-        return (serve, try await serve.waitUntilServing())
-    }
-
-    func status(_ url: String) async throws -> JSONValue {
-        let result = try await bosun("status", app, "--server", url, "-o", "json")
-        guard result.status == 0 else { throw Shell.Failure(command: ["status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-        return try json(result.stdout)
-    }
-
-    func history(_ url: String) async throws -> [JSONValue] {
-        try json(try await bosun("history", app, "--server", url, "-o", "json").stdout).arrayValue ?? []
-    }
-
-    func waitHealthy(_ url: String, at sha: String, seconds: Double = 90) async throws {
-        let seen = LockedBox("")
-        do {
-            try await eventually("\(app) Synced and Healthy at \(sha.prefix(7))", seconds: seconds) {
-                let s = try await status(url)
-                seen.set(s.jsonString())
-                return s["sync"]?["status"] == "Synced" && s["sync"]?["revision"]?.stringValue == sha && s["health"]?["status"] == "Healthy"
-            }
-        } catch {
-            let recent = (try? await history(url).prefix(3).map { $0.jsonString() }) ?? []
-            Issue.record("last status: \(seen.get())\nhistory: \(recent)")
-            throw error
+            """
         }
-    }
-
-    func remove() {
-        repo.remove()
-        dir.remove()
     }
 
     // MARK: Manifests

@@ -49,7 +49,7 @@ extension EndToEnd {
 
             // Back on its machine, the replica takes its application again and deploys what it missed.
             try fleet.start(victim)
-            _ = try await fleet.serve[victim]?.waitUntilServing()
+            try await fleet.serve[victim]?.waitUntilServing()
             try await eventually("the pinned application synced at \(second.prefix(7)) on \(victim)") {
                 (try? String(contentsOfFile: fleet.hostFile, encoding: .utf8)) == "version 2"
             }
@@ -58,7 +58,7 @@ extension EndToEnd {
             // Sync ids are unique across replicas, and every application's history is in order.
             var ids: [Int] = []
             for app in fleet.appNames.prefix(20) {
-                let history = try await json(try bosun("history", app, "--server", fleet.url(survivor), "-o", "json").stdout).arrayValue ?? []
+                let history = try await Reported.history(fleet.url(survivor), app)
                 let appIDs = history.compactMap { $0["id"]?.intValue }
                 #expect(appIDs == appIDs.sorted(by: >), "\(app): \(appIDs)")
                 ids += appIDs
@@ -109,7 +109,7 @@ extension EndToEnd {
             try await Task.sleep(for: .seconds(6))
             #expect(try await fleet.cluster.kubectl(["get", "configmap", "config", "-n", ns, "-o", "jsonpath={.data.version}"]) == "3")
 
-            let history = try await json(try bosun("history", app, "--server", fleet.url(other), "-o", "json").stdout).arrayValue ?? []
+            let history = try await Reported.history(fleet.url(other), app)
             let byRevision = Dictionary(grouping: history) { $0["revision"]?.stringValue ?? "" }
             // The cut-off sync stays Interrupted (the new owner marked it; the old one may not finish it).
             #expect(byRevision[second]?.map { $0["result"]?.stringValue } == ["Interrupted"], "\(history)")
@@ -117,8 +117,7 @@ extension EndToEnd {
             let ids = history.compactMap { $0["id"]?.intValue }
             #expect(Set(ids).count == ids.count)
             #expect(ids == ids.sorted(by: >))
-            let detail = try await json(try bosun("history", app, "--server", fleet.url(other), "--id",
-                                                  String(byRevision[second]?.first?["id"]?.intValue ?? 0), "-o", "json").stdout)
+            let detail = try await Reported.sync(fleet.url(other), app, id: byRevision[second]?.first?["id"]?.intValue ?? 0)
             // Nothing of wave 1 was recorded for the cut-off sync.
             #expect(detail["resources"]?.arrayValue?.contains { $0["key"]?.stringValue?.contains("ConfigMap") == true } != true, "\(detail)")
 
@@ -209,7 +208,7 @@ final class ReplicaFleet: @unchecked Sendable {
     let names: [String]
     let appNames: [String]
     let ports: [String: Int]
-    var serve: [String: ServeProcess] = [:]
+    var serve: [String: Serve] = [:]
     private let suffix = UUID().uuidString.prefix(6).lowercased()
 
     /// The replica whose machine holds a host target with one application (`pinned`), if any.
@@ -220,7 +219,7 @@ final class ReplicaFleet: @unchecked Sendable {
         self.hostReplica = hostReplica
         server = ownServer ? try await PostgresServer.launch() : try await PostgresServer.shared()
         database = try await server.createDatabase()
-        cluster = try await KubeCluster(simulatorControllerDelayMs: controllerDelayMs)
+        cluster = try await KubeCluster(controllerDelayMs: controllerDelayMs)
         repo = try GitRepository()
         dir = try TemporaryDirectory(prefix: "bosun-replicas")
         names = replicas
@@ -253,14 +252,14 @@ final class ReplicaFleet: @unchecked Sendable {
     /// Starts every replica with the same config (its own data folder and port).
     func startAll() async throws {
         for name in names { try start(name) }
-        for name in names { _ = try await serve[name]?.waitUntilServing() }
+        for name in names { try await serve[name]?.waitUntilServing() }
     }
 
     func start(_ name: String) throws {
         let folder = dir.url.appendingPathComponent(name).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let config = try dir.write("\(name)/bosun.yaml", config(listen: ports[name] ?? 0)).path
-        serve[name] = try ServeProcess(config: config, in: folder, environment: ["BOSUN_DATABASE_URL": server.url(database: database)],
+        serve[name] = try Serve(config: config, in: folder, environment: ["BOSUN_DATABASE_URL": server.url(database: database)],
                                        arguments: ["--replica", name])
     }
 
@@ -304,23 +303,11 @@ final class ReplicaFleet: @unchecked Sendable {
         return text
     }
 
-    func apps(via replica: String) async throws -> [JSONValue] {
-        let result = try await bosun("apps", "--server", url(replica), "-o", "json")
-        guard result.status == 0 else { throw Shell.Failure(command: ["bosun", "apps"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-        return try json(result.stdout).arrayValue ?? []
-    }
+    func apps(via replica: String) async throws -> [JSONValue] { try await Reported.json(["apps"], url(replica)).arrayValue ?? [] }
 
-    func status(_ app: String, via replica: String) async throws -> JSONValue {
-        let result = try await bosun("status", app, "--server", url(replica), "-o", "json")
-        guard result.status == 0 else { throw Shell.Failure(command: ["bosun", "status"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-        return try json(result.stdout)
-    }
+    func status(_ app: String, via replica: String) async throws -> JSONValue { try await Reported.status(url(replica), app) }
 
-    func replicas(via replica: String) async throws -> [JSONValue] {
-        let result = try await bosun("replicas", "--server", url(replica), "-o", "json")
-        guard result.status == 0 else { throw Shell.Failure(command: ["bosun", "replicas"], status: result.status, stdout: result.stdout, stderr: result.stderr) }
-        return try json(result.stdout)["replicas"]?.arrayValue ?? []
-    }
+    func replicas(via replica: String) async throws -> [JSONValue] { try await Reported.json(["replicas"], url(replica))["replicas"]?.arrayValue ?? [] }
 
     /// Live replicas and the applications each holds, as `bosun replicas` shows them.
     func heldByReplica(via replica: String) async throws -> [String: [String]] {

@@ -164,7 +164,7 @@ extension EndToEnd {
                 "app/settings.yaml": try await Sops.encrypt(Sops.configMap("settings", ["url": url]), name: "settings.yaml", to: [first], in: keys),
                 "app/plain.yaml": Reliability.configMap("plain", "v1"),
             ]
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let setup = try Reliability.KubeSetup(
                 simulator: simulator, files: files, extra: "decryptionKeys: [{ name: prod, ageKeyFiles: [\"\(keyFile)\"] }]",
@@ -172,10 +172,8 @@ extension EndToEnd {
             defer { setup.remove() }
             let serve = try await setup.serve(logLevel: "debug")
             defer { serve.stop() }
-            let kubectl = { (arguments: [String]) async throws -> String in
-                try await Shell.run(["kubectl", "--kubeconfig", setup.dir.appending("kubeconfig").path, "-n", "shop"] + arguments)
-            }
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+            let kubectl = { (arguments: [String]) async throws -> String in try await simulator.kubectl(["-n", "shop"] + arguments) }
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head())
 
             // The cluster holds the plaintext, as it must.
             let data = try await kubectl(["get", "secret", "db", "-o", "jsonpath={.data.password}"])
@@ -201,11 +199,11 @@ extension EndToEnd {
             try setup.repo.write("app/plain.yaml", Reliability.configMap("plain", "v2"))
             let tampered = try setup.repo.commit("tampered")
             try await eventually("the tampered commit is refused, naming the file", seconds: 60) {
-                let condition = try await Reliability.status(serve.url)["condition"]
+                let condition = try await Reported.status(serve.url, "shop")["condition"]
                 return condition?["type"] == "ComparisonError" && condition?["message"]?.stringValue?.contains("app/db.yaml") == true
                     && condition?["message"]?.stringValue?.contains(tampered.prefix(7)) == true
             }
-            let message = try await Reliability.status(serve.url)["condition"]?["message"]?.stringValue ?? ""
+            let message = try await Reported.status(serve.url, "shop")["condition"]?["message"]?.stringValue ?? ""
             #expect(message.contains("does not authenticate") || message.contains("MAC"), "\(message)")
             try await Task.sleep(for: .seconds(3))
             #expect(try await kubectl(["get", "configmap", "plain", "-o", "jsonpath={.data.v}"]) == "v1", "nothing of the tampered commit is applied")
@@ -219,7 +217,7 @@ extension EndToEnd {
             try setup.repo.write("app/plain.yaml", Reliability.configMap("plain", "v3"))
             let rotation = try setup.repo.commit("rotate the key")
             try await eventually("the commit encrypted to the new key waits for it", seconds: 60) {
-                let condition = try await Reliability.status(serve.url)["condition"]
+                let condition = try await Reported.status(serve.url, "shop")["condition"]
                 return condition?["message"]?.stringValue?.contains(rotation.prefix(7)) == true
                     && condition?["message"]?.stringValue?.contains("no key held opens the data key") == true
                     && condition?["message"]?.stringValue?.contains(second) == true
@@ -227,14 +225,14 @@ extension EndToEnd {
             #expect(try await kubectl(["get", "configmap", "plain", "-o", "jsonpath={.data.v}"]) == "v1")
             let both = try String(contentsOfFile: keyFile, encoding: .utf8) + (try String(contentsOfFile: newKeyFile, encoding: .utf8))
             try both.write(toFile: keyFile, atomically: true, encoding: .utf8)
-            try await Reliability.waitSynced(serve.url, at: rotation)
+            try await Reported.waitSynced(serve.url, "shop", at: rotation)
             let rotatedData = try await kubectl(["get", "secret", "db", "-o", "jsonpath={.data.password}"])
             #expect(String(decoding: Data(base64Encoded: rotatedData) ?? Data(), as: UTF8.self) == rotated)
             #expect(try await kubectl(["get", "configmap", "plain", "-o", "jsonpath={.data.v}"]) == "v3")
 
             // The diffs of these syncs show the Secret and the ConfigMap changing, masked.
             var histories: [JSONValue] = []
-            for id in try await Reliability.history(serve.url).compactMap({ $0["id"]?.intValue }) { histories.append(try await Reliability.sync(serve.url, id)) }
+            for id in try await Reported.history(serve.url, "shop").compactMap({ $0["id"]?.intValue }) { histories.append(try await Reported.sync(serve.url, "shop", id: id)) }
             let texts = histories.map { $0.jsonString() }.joined()
             #expect(texts.contains("++++++++"), "masked values show in the history")
             for value in [password, rotated, url, Data(password.utf8).base64EncodedString(), Data(rotated.utf8).base64EncodedString()] {
@@ -258,7 +256,7 @@ extension EndToEnd {
                 "app/token.enc": encryptedToken,
                 "app/api.env": try await Sops.encrypt("API_KEY=\(apiKey)\n", name: "api.env", to: [recipient], in: keys, encryptedRegex: nil),
             ]
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let setup = try Reliability.KubeSetup(
                 simulator: simulator, files: files, extra: "decryptionKeys: [{ name: gen, ageKeyFiles: [\"\(keyFile)\"] }]",
@@ -266,7 +264,7 @@ extension EndToEnd {
             defer { setup.remove() }
             let serve = try await setup.serve()
             defer { serve.stop() }
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head())
             let data = try await simulator.get("/api/v1/namespaces/shop/secrets/creds")?["data"]
             #expect(data?["token"]?.stringValue == Data(token.utf8).base64EncodedString())
             #expect(data?["API_KEY"]?.stringValue == Data(apiKey.utf8).base64EncodedString())
@@ -293,43 +291,37 @@ extension EndToEnd {
                 let indented = encrypted.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
                 return "apiVersion: host.bosun.dev/v1\nkind: File\nmetadata: { name: env }\nspec:\n  path: app/.env\n  mode: \"0600\"\n  content: |\n\(indented)\n"
             }
-            let repo = try GitRepository()
-            defer { repo.remove() }
-            let dir = try TemporaryDirectory(prefix: "bosun-secret-host")
-            defer { dir.remove() }
-            try repo.commit(files: ["app/env.yaml": try await file(first)], message: "first")
-            let api = try freePort()
-            let config = try dir.write("bosun.yaml", """
-                apiVersion: bosun.dev/v1
-                kind: Config
-                dataDir: .bosun
-                server: { listen: "127.0.0.1:\(api)" }
+            let workspace = try Workspace("bosun-secret-host", app: "site", files: ["app/env.yaml": try await file(first)]) { repository in
+                """
                 targets: [{ name: local, type: host }]
                 security: { repositorySchemes: [file] }
                 decryptionKeys: [{ name: host, ageKeysEnv: HOST_AGE_KEYS }]
-                repositories: [{ name: site, url: \(repo.path) }]
+                repositories: [{ name: site, url: \(repository) }]
                 applications:
                   - name: site
                     source: { repository: site, revision: main, path: app }
                     destination: { target: local }
                     decryption: { provider: sops, keys: [host] }
                     sync: { auto: true, prune: true, selfHeal: true, interval: 2s }
-                """).path
-            let serve = try ServeProcess(config: config, in: dir.path, environment: ["HOST_AGE_KEYS": try String(contentsOfFile: keyFile, encoding: .utf8)])
-            let url = try await serve.waitUntilServing()
+                """
+            }
+            defer { workspace.remove() }
+            let repo = workspace.repo
+            let serve = try await workspace.serve(environment: ["HOST_AGE_KEYS": try String(contentsOfFile: keyFile, encoding: .utf8)])
+            let url = serve.url
             defer { serve.stop() }
-            let onDisk = dir.appending(".bosun/host/app/.env").path
-            try await Reliability.waitSynced(url, at: try repo.head(), app: "site")
+            let onDisk = workspace.hostRoot.appendingPathComponent("app/.env").path
+            try await Reported.waitSynced(url, "site", at: try repo.head())
             #expect(try String(contentsOfFile: onDisk, encoding: .utf8) == first)
             #expect((try FileManager.default.attributesOfItem(atPath: onDisk)[.posixPermissions] as? Int) == 0o600)
 
             let second = "API_TOKEN=tok-\(run)-two\n"
             try repo.write("app/env.yaml", try await file(second))
             let next = try repo.commit("rotate the token")
-            try await Reliability.waitSynced(url, at: next, app: "site")
+            try await Reported.waitSynced(url, "site", at: next)
             #expect(try String(contentsOfFile: onDisk, encoding: .utf8) == second)
-            let history = try await Reliability.history(url, "site")
-            let detail = try await Reliability.sync(url, history.compactMap { $0["id"]?.intValue }.max() ?? 0, "site").jsonString()
+            let history = try await Reported.history(url, "site")
+            let detail = try await Reported.sync(url, "site", id: history.compactMap { $0["id"]?.intValue }.max() ?? 0).jsonString()
             #expect(detail.contains("File") && detail.contains("++++++++"), "the history diff shows the File changing, masked: \(detail.prefix(400))")
             // A hand edit of the file is drift, healed back to the decrypted content.
             try "API_TOKEN=edited\n".write(toFile: onDisk, atomically: true, encoding: .utf8)
@@ -337,7 +329,7 @@ extension EndToEnd {
             for value in ["tok-\(run)-one", "tok-\(run)-two"] {
                 #expect(!detail.contains(value))
                 #expect(!serve.output.get().contains(value))
-                #expect(!(try await Shell.run(["sqlite3", "-readonly", dir.appending(".bosun/bosun.sqlite").path, "SELECT body FROM inventory"])).contains(value))
+                #expect(!(try await Shell.run(["sqlite3", "-readonly", workspace.database, "SELECT body FROM inventory"])).contains(value))
                 #expect(try await bosun("diff", "site", "--server", url).stdout.contains(value) == false)
             }
         }

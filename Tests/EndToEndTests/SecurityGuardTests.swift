@@ -16,7 +16,7 @@ extension EndToEnd {
         func pruneSafety() async throws {
             let sink = try await Reliability.NotificationSink()
             defer { sink.stop() }
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let setup = try Reliability.KubeSetup(
                 simulator: simulator, files: Self.configMaps(["a", "b", "c", "d"]),
@@ -25,12 +25,12 @@ extension EndToEnd {
             let serve = try await setup.serve()
             defer { serve.stop() }
             let collection = "/api/v1/namespaces/shop/configmaps"
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.head())
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.head())
             #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c", "d"])
 
             // One of four (25 %) is under the default maxPrunePercent (50): pruned.
             try setup.repo.remove("app/d.yaml")
-            try await Reliability.waitSynced(serve.url, at: try setup.repo.commit("drop d"))
+            try await Reported.waitSynced(serve.url, "shop", at: try setup.repo.commit("drop d"))
             #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
 
             // Two of three (66 %): refused, nothing deleted, the application and a notification say why.
@@ -38,10 +38,10 @@ extension EndToEnd {
             try setup.repo.remove("app/c.yaml")
             let mass = try setup.repo.commit("drop b and c")
             try await eventually("PruneRefused for \(mass.prefix(7))", seconds: 60) {
-                let status = try await Reliability.status(serve.url)
+                let status = try await Reported.status(serve.url, "shop")
                 return status["condition"]?["type"] == "PruneRefused" && status["condition"]?["revision"]?.stringValue == mass
             }
-            let message = try await Reliability.status(serve.url)["condition"]?["message"]?.stringValue ?? ""
+            let message = try await Reported.status(serve.url, "shop")["condition"]?["message"]?.stringValue ?? ""
             #expect(message.contains("refused to prune 2 resources of 3") && message.contains("--force-prune"), "\(message)")
             try await eventually("a pruneRefused notification", seconds: 30) { !sink.bodies.isEmpty }
             let notification = try JSONParser.parse(sink.bodies[0])
@@ -49,7 +49,7 @@ extension EndToEnd {
             #expect(notification["message"]?.stringValue?.contains("refused to prune 2 resources of 3") == true, "\(sink.bodies[0])")
             #expect(notification["revision"]?.stringValue == mass)
             #expect(try await simulator.names(collection).filter { $0.count == 1 } == ["a", "b", "c"])
-            let refused = try await Reliability.history(serve.url).first { $0["revision"]?.stringValue == mass }
+            let refused = try await Reported.history(serve.url, "shop").first { $0["revision"]?.stringValue == mass }
             #expect(refused?["result"] == "Failed")
 
             // An empty render is never read as "delete everything".
@@ -57,7 +57,7 @@ extension EndToEnd {
             try setup.repo.write("app/README.md", "nothing to deploy\n")
             let empty = try setup.repo.commit("empty")
             try await eventually("the empty render is refused", seconds: 60) {
-                let condition = try await Reliability.status(serve.url)["condition"]
+                let condition = try await Reported.status(serve.url, "shop")["condition"]
                 let message = condition?["message"]?.stringValue ?? ""
                 // The refusal names what the render skipped, so the cause is plain.
                 return condition?["revision"]?.stringValue == empty && message.contains("is empty (skipped 1 file")
@@ -71,7 +71,7 @@ extension EndToEnd {
             try await eventually("everything pruned after --force-prune", seconds: 60) {
                 try await simulator.names(collection).filter { $0.count == 1 }.isEmpty
             }
-            let last = try await Reliability.history(serve.url).first
+            let last = try await Reported.history(serve.url, "shop").first
             #expect(last?["revision"]?.stringValue == empty)
             #expect(last?["trigger"]?.stringValue == "manual")
         }
@@ -80,39 +80,33 @@ extension EndToEnd {
         func hostRootHoldsThroughSymlinks() async throws {
             let outside = try TemporaryDirectory(prefix: "bosun-outside")
             defer { outside.remove() }
-            let repo = try GitRepository()
-            defer { repo.remove() }
-            let dir = try TemporaryDirectory(prefix: "bosun-root")
-            defer { dir.remove() }
-            let root = dir.appending(".bosun/host")
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape").path, withDestinationPath: outside.path)
-            try repo.commit(files: ["app/inside.yaml": Self.file("inside", path: "site/ok.txt")], message: "inside")
-            let api = try freePort()
-            try dir.write("bosun.yaml", """
-                apiVersion: bosun.dev/v1
-                kind: Config
-                dataDir: .bosun
-                server: { listen: "127.0.0.1:\(api)" }
+            let workspace = try Workspace("bosun-root", files: ["app/inside.yaml": Self.file("inside", path: "site/ok.txt")], message: "inside") { repository in
+                """
                 targets: [{ name: local, type: host }]
                 security: { repositorySchemes: [file] }
-                repositories: [{ name: site, url: \(repo.path) }]
+                repositories: [{ name: site, url: \(repository) }]
                 applications:
                   - name: shop
                     source: { repository: site, revision: main, path: app }
                     destination: { target: local }
                     sync: { auto: true, prune: true, selfHeal: true, interval: 1s }
-                """)
-            let serve = try ServeProcess(config: dir.appending("bosun.yaml").path, in: dir.path)
+                """
+            }
+            defer { workspace.remove() }
+            let repo = workspace.repo
+            let root = workspace.hostRoot
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape").path, withDestinationPath: outside.path)
+            let serve = try await workspace.serve()
             defer { serve.stop() }
-            let url = try await serve.waitUntilServing()
-            try await Reliability.waitSynced(url, at: try repo.head())
+            let url = serve.url
+            try await Reported.waitSynced(url, "shop", at: try repo.head())
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("site/ok.txt").path))
 
             let escaping = try repo.commit(files: ["app/escape.yaml": Self.file("escape", path: "escape/owned.txt")], message: "escape")
             var said = ""
             try await eventually("the escaping File is refused", seconds: 60) {
-                let status = try await Reliability.status(url)
+                let status = try await Reported.status(url, "shop")
                 said = (status["condition"]?["message"]?.stringValue ?? "") + (status["lastSync"]?["message"]?.stringValue ?? "")
                 return status["sync"]?["revision"]?.stringValue != escaping && said.contains("through a symlink")
             }

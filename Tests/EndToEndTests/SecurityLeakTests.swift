@@ -63,7 +63,7 @@ extension EndToEnd {
             let values = Values()
             let sink = try await Reliability.NotificationSink()
             defer { sink.stop() }
-            let simulator = try await Reliability.Simulator()
+            let simulator = try await KubeCluster(controllerDelayMs: 200)
             defer { simulator.stop() }
             let keys = try TemporaryDirectory(prefix: "bosun-leak-keys")
             defer { keys.remove() }
@@ -79,7 +79,7 @@ extension EndToEnd {
             let serve = try await setup.serve(logLevel: "debug")
             defer { serve.stop() }
             let first = try setup.repo.head()
-            try await Reliability.waitSynced(serve.url, at: first)
+            try await Reported.waitSynced(serve.url, "shop", at: first)
 
             // A commit that changes both Secrets, so diffs and history hold Secret changes.
             for (path, content) in Self.secrets(password: values.newPassword, token: values.newToken) { try setup.repo.write(path, content) }
@@ -87,7 +87,7 @@ extension EndToEnd {
                 try setup.repo.write(path, content)
             }
             let second = try setup.repo.commit("rotate")
-            try await Reliability.waitSynced(serve.url, at: second)
+            try await Reported.waitSynced(serve.url, "shop", at: second)
             #expect(try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue
                     == Data(values.newToken.utf8).base64EncodedString(), "the rotated Secret was not applied")
             #expect(try await simulator.get("/api/v1/namespaces/shop/configmaps/sops-settings")?["data"]?["url"]?.stringValue == values.newSopsURL,
@@ -99,7 +99,7 @@ extension EndToEnd {
             try await eventually("the drifted Secret is healed", seconds: 60) {
                 try await simulator.get("/api/v1/namespaces/shop/secrets/api")?["data"]?["token"]?.stringValue == Data(values.newToken.utf8).base64EncodedString()
             }
-            try await Reliability.waitSynced(serve.url, at: second)
+            try await Reported.waitSynced(serve.url, "shop", at: second)
             try await eventually("notifications arrived", seconds: 30) { sink.bodies.count >= 3 }
 
             // Everything a person or a program can read from Bosun.
@@ -107,7 +107,7 @@ extension EndToEnd {
             let api = "\(serve.url)/api/v1"
             var paths = ["/applications", "/applications/shop", "/applications/shop/resources", "/applications/shop/diff",
                          "/applications/shop/history", "/events?limit=1000", "/metrics"].map { $0.hasPrefix("/metrics") ? serve.url + $0 : api + $0 }
-            let ids = try await Reliability.history(serve.url).compactMap { $0["id"]?.intValue }
+            let ids = try await Reported.history(serve.url, "shop").compactMap { $0["id"]?.intValue }
             #expect(ids.count >= 3, "expected the first sync, the rotation and the heal in the history")
             for id in ids { paths += ["\(api)/applications/shop/history/\(id)", "\(serve.url)/apps/shop/syncs/\(id)"] }
             paths += ["\(serve.url)/", "\(serve.url)/apps/shop"]

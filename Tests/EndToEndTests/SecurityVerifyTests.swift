@@ -69,34 +69,20 @@ extension EndToEnd {
             return try repo.head()
         }
 
-        struct Setup {
-            let repo: GitRepository
-            let dir: TemporaryDirectory
-            let config: String
-            var root: URL { dir.url.appendingPathComponent(".bosun/host") }
+        struct Setup: OnWorkspace {
+            let workspace: Workspace
 
             init(repo: GitRepository, keys: Keys) throws {
-                self.repo = repo
-                dir = try TemporaryDirectory(prefix: "bosun-verify")
-                // The trusted keys next to the config, named relative to it.
-                try FileManager.default.createDirectory(at: dir.appending("keys"), withIntermediateDirectories: true)
-                try FileManager.default.copyItem(atPath: keys.allowedSigners, toPath: dir.appending("keys/allowed_signers").path)
-                try FileManager.default.copyItem(atPath: keys.gpgPublicKey, toPath: dir.appending("keys/deployer.asc").path)
-                let api = try freePort()
-                config = dir.appending("bosun.yaml").path
-                try dir.write("bosun.yaml", """
-                    apiVersion: bosun.dev/v1
-                    kind: Config
-                    dataDir: .bosun
-                    server: { listen: "127.0.0.1:\(api)" }
+                workspace = try Workspace("bosun-verify", repo: repo) { repository in
+                    """
                     targets: [{ name: local, type: host }]
                     security: { repositorySchemes: [file] }
                     repositories:
                       - name: signed
-                        url: \(repo.path)
+                        url: \(repository)
                         verify: { mode: commit, gpgKeys: [keys/deployer.asc], sshAllowedSigners: keys/allowed_signers }
                       - name: tagged
-                        url: \(repo.path)
+                        url: \(repository)
                         verify: { mode: tag, gpgKeys: [keys/deployer.asc] }
                     applications:
                       - name: shop
@@ -107,17 +93,22 @@ extension EndToEnd {
                         source: { repository: tagged, revision: { semver: ">=1.0.0" }, path: release }
                         destination: { target: local }
                         sync: { auto: true, prune: true, selfHeal: true, interval: 1s }
-                    """)
+                    """
+                }
+                // The trusted keys next to the config, named relative to it.
+                try FileManager.default.createDirectory(at: dir.appending("keys"), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: keys.allowedSigners, toPath: dir.appending("keys/allowed_signers").path)
+                try FileManager.default.copyItem(atPath: keys.gpgPublicKey, toPath: dir.appending("keys/deployer.asc").path)
             }
 
-            func content(_ name: String) -> String? { try? String(contentsOf: root.appendingPathComponent("\(name).txt"), encoding: .utf8) }
+            func content(_ name: String) -> String? { try? String(contentsOf: hostRoot.appendingPathComponent("\(name).txt"), encoding: .utf8) }
         }
 
         /// Waits until `app` reports `VerificationFailed` for `sha`, and returns the message.
         static func waitRefused(_ url: String, _ app: String, mentioning text: String) async throws -> String {
             var message = ""
             try await eventually("\(app) reports VerificationFailed (\(text))", seconds: 60) {
-                let condition = try await Reliability.status(url, app)["condition"]
+                let condition = try await Reported.status(url, app)["condition"]
                 message = condition?["message"]?.stringValue ?? ""
                 return condition?["type"] == "VerificationFailed" && message.contains(text)
             }
@@ -135,15 +126,15 @@ extension EndToEnd {
                                         "one", signing: keys.sshSigning(keys.trustedSSH), keys: keys)
             try repo.git(keys.gpgSigning + ["tag", "-s", "v1.0.0", "-m", "release 1.0.0"], environment: ["GNUPGHOME": keys.gnupgHome])
             let setup = try Setup(repo: repo, keys: keys)
-            defer { setup.dir.remove() }
+            defer { setup.remove() }
             // Run from another folder: the key files are found relative to the config file.
-            let serve = try ServeProcess(config: setup.config, in: keys.dir.path)
+            let serve = try await Serve.start(config: setup.config, in: keys.dir.path)
             defer { serve.stop() }
-            let url = try await serve.waitUntilServing()
+            let url = serve.url
 
             // Signed by the trusted SSH key, and a GPG-signed tag: both deploy.
-            try await Reliability.waitSynced(url, at: first, seconds: 60)
-            try await Reliability.waitSynced(url, at: first, app: "release", seconds: 60)
+            try await Reported.waitSynced(url, "shop", at: first, seconds: 60)
+            try await Reported.waitSynced(url, "release", at: first, seconds: 60)
             #expect(setup.content("page") == "one")
             #expect(setup.content("notes") == "1.0")
 
@@ -170,16 +161,16 @@ extension EndToEnd {
             // Nothing unverified ever reached the target or the history.
             #expect(setup.content("page") == "one")
             #expect(setup.content("notes") == "1.0")
-            let deployed = await Set(try Reliability.history(url).compactMap { $0["revision"]?.stringValue })
+            let deployed = await Set(try Reported.history(url, "shop").compactMap { $0["revision"]?.stringValue })
             #expect(deployed == [first])
             let events = try await bosun("events", "shop", "--server", url)
             #expect(events.stdout.contains("VerificationFailed"), "\(events.stdout)")
 
             // Signed with the trusted GPG key: deploys, and the condition clears.
             let gpgSigned = try Self.commit(repo, ["app/page.yaml": Self.file("page", "gpg")], "gpg", signing: keys.gpgSigning, keys: keys)
-            try await Reliability.waitSynced(url, at: gpgSigned, seconds: 60)
+            try await Reported.waitSynced(url, "shop", at: gpgSigned, seconds: 60)
             #expect(setup.content("page") == "gpg")
-            #expect(try await Reliability.status(url)["condition"]?["type"] != "VerificationFailed")
+            #expect(try await Reported.status(url, "shop")["condition"]?["type"] != "VerificationFailed")
         }
     }
 }

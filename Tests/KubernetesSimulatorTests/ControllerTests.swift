@@ -1,4 +1,5 @@
 import BosunCore
+import BosunTesting
 import Testing
 
 @testable import KubernetesSimulator
@@ -45,7 +46,7 @@ import Testing
         defer { Task { await simulator.stop() } }
         let api = simulator.api
         try api.create(api.deployments, namespace: "default", object: Fixtures.deployment("broken", image: "registry.local/fail-to-start:1", replicas: 2))
-        let exceeded = await eventually(timeout: .seconds(30)) {
+        let exceeded = await eventually(seconds: 30) {
             (try? api.get(api.deployments, namespace: "default", name: "broken")).map {
                 condition($0, "Progressing")?["reason"] == "ProgressDeadlineExceeded"
             } ?? false
@@ -68,7 +69,7 @@ import Testing
         _ = try api.patch(
             api.deployments, namespace: "default", name: "web", patchType: .strategicMerge,
             body: #"{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:fail"}]}}}}"#)
-        #expect(await eventually(timeout: .seconds(30)) {
+        #expect(await eventually(seconds: 30) {
             (try? api.get(api.deployments, namespace: "default", name: "web")).map { condition($0, "Progressing")?["reason"] == "ProgressDeadlineExceeded" } ?? false
         })
         let stuck = try api.get(api.deployments, namespace: "default", name: "web")

@@ -1,4 +1,5 @@
 import BosunCore
+import BosunTesting
 import Testing
 
 @testable import KubernetesSimulator

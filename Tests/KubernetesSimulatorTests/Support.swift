@@ -48,16 +48,6 @@ enum Fixtures {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; true when it held.
-func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try condition()
-}
-
 extension KubernetesAPI {
     var deployments: ResourceType { type(group: "apps", kind: "Deployment") }
     var configMaps: ResourceType { type(group: "", kind: "ConfigMap") }

@@ -35,13 +35,3 @@ extension Resource {
         return resource
     }
 }
-
-/// Waits until `condition` holds (watch events arrive on their own time); false if it never does.
-func eventually(seconds: Double = 60, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    return false
-}
