@@ -59,7 +59,7 @@ struct ProcessTests {
         #expect(applied["spec", "command"] == ["sleep", "60"])
         #expect(applied.label("bosun.dev/app") == "demo")
         #expect(applied.annotation("bosun.dev/tracking-id") == "demo:host.bosun.dev/Process:/sleeper")
-        #expect(await eventually { try await host.status("sleeper")?["phase"] == "Ready" })
+        #expect(await eventually { (try? await host.status("sleeper")?["phase"] == "Ready") == true })
         let live = try #require(try await host.live(manifest.key))
         #expect(live["status", "restarts"] == 0)
         #expect(live["status", "pid"]?.intValue != nil)
@@ -79,13 +79,13 @@ struct ProcessTests {
             "readinessProbe": ["httpGet": ["port": .int(port), "path": "/index.html"], "periodSeconds": 0.1, "timeoutSeconds": 1],
         ])
         try await host.apply(web)
-        #expect(await eventually { try await host.health(web).message.contains("connection refused") })
+        #expect(await eventually { (try? await host.health(web).message.contains("connection refused")) == true })
         let waiting = try await host.health(web)
         #expect(waiting.status == .progressing)
         #expect(waiting.message == "waiting for readiness probe: GET http://127.0.0.1:\(port)/index.html → connection refused")
 
         #expect(FileManager.default.createFile(atPath: host.path("go"), contents: nil))
-        #expect(await eventually { try await host.health(web).status == .healthy })
+        #expect(await eventually { (try? await host.health(web).status == .healthy) == true })
         #expect(try await host.status("web")?["phase"] == "Ready")
         await host.target.shutdown()
     }
@@ -100,9 +100,9 @@ struct ProcessTests {
             "readinessProbe": ["tcpSocket": ["port": .int(port)], "periodSeconds": 0.1],
         ])
         try await host.apply(server)
-        #expect(await eventually { try await host.health(server).message.contains("TCP connect 127.0.0.1:\(port) → connection refused") })
+        #expect(await eventually { (try? await host.health(server).message.contains("TCP connect 127.0.0.1:\(port) → connection refused")) == true })
         #expect(FileManager.default.createFile(atPath: host.path("go"), contents: nil))
-        #expect(await eventually { try await host.health(server).status == .healthy })
+        #expect(await eventually { (try? await host.health(server).status == .healthy) == true })
         await host.target.shutdown()
     }
 
@@ -116,15 +116,15 @@ struct ProcessTests {
             "readinessProbe": ["exec": ["command": ["test", "-f", "ready"]], "periodSeconds": 0.1, "timeoutSeconds": 10, "failureThreshold": 2],
         ])
         try await host.apply(worker)
-        #expect(await eventually { try await host.health(worker).message.contains("exec test -f ready → exit status 1") })
+        #expect(await eventually { (try? await host.health(worker).message.contains("exec test -f ready → exit status 1")) == true })
         #expect(try await host.health(worker).status == .progressing)
 
         #expect(FileManager.default.createFile(atPath: host.path("ready"), contents: nil))
-        #expect(await eventually { try await host.health(worker).status == .healthy })
+        #expect(await eventually { (try? await host.health(worker).status == .healthy) == true })
         #expect(await eventually { recorder.contains("process worker is ready") })
 
         try FileManager.default.removeItem(atPath: host.path("ready"))
-        #expect(await eventually { try await host.status("worker")?["phase"] == "Running" })
+        #expect(await eventually { (try? await host.status("worker")?["phase"] == "Running") == true })
         #expect(try await host.health(worker).status == .progressing)
         #expect(await eventually { recorder.contains("process worker is no longer ready") })
         await host.target.shutdown()
@@ -139,7 +139,7 @@ struct ProcessTests {
         defer { host.remove() }
         let ghost = processManifest("ghost", ["command": ["no-such-program-bosun"]])
         try await host.apply(ghost)
-        #expect(await eventually { try await host.health(ghost).status == .degraded })
+        #expect(await eventually { (try? await host.health(ghost).status == .degraded) == true })
         let health = try await host.health(ghost)
         #expect(health.message.contains("\"no-such-program-bosun\" was not found on PATH"))
         await host.target.shutdown()
@@ -154,7 +154,7 @@ struct ProcessTests {
         defer { host.remove() }
         let lost = processManifest("lost", ["command": ["sleep", "60"], "workingDir": "not-there"])
         try await host.apply(lost)
-        #expect(await eventually { try await host.health(lost).status == .degraded })
+        #expect(await eventually { (try? await host.health(lost).status == .degraded) == true })
         #expect(try await host.health(lost).message.contains("the working directory \(host.path("not-there")) does not exist"))
         await host.target.shutdown()
     }

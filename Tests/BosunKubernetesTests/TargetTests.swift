@@ -130,11 +130,11 @@ import Testing
         _ = try await target.apply(configMap, context: Self.context, dryRun: false)
         _ = try await target.live(keys: [configMap.key], context: Self.context)
         // The fake replays no history: wait for the watch before changing things.
-        #expect(await eventually { cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { cluster.fake.openWatches == 1 })
         // Objects made outside this sync: one of the app (dropped from Git), one of another app.
         try cluster.fake.put(YAMLWriter.string(try Self.managed("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: shop}\n").value))
         try cluster.fake.put(YAMLWriter.string(try Self.managed("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: theirs, namespace: shop}\n", app: "blog").value))
-        let appeared = await eventually { try await target.live(keys: [configMap.key], context: Self.context).count == 2 }
+        let appeared = try await eventually(seconds: 60) { try await target.live(keys: [configMap.key], context: Self.context).count == 2 }
         #expect(appeared)
         let live = try await target.live(keys: [configMap.key], context: Self.context)
         #expect(Set(live.keys.map(\.name)) == ["settings", "old"])
@@ -213,7 +213,7 @@ import Testing
         let configMap = try Self.managed(Self.configMap)
         _ = try await target.apply(configMap, context: Self.context, dryRun: false)
         _ = try await target.live(keys: [configMap.key], context: Self.context)
-        #expect(await eventually { cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { cluster.fake.openWatches == 1 })
         var edited = configMap
         edited.body["data"] = ["mode": "edited-by-hand"]
         try cluster.fake.put(YAMLWriter.string(edited.value))
@@ -222,7 +222,7 @@ import Testing
         #expect(change?.app == "shop")
         #expect(change?.key == configMap.key)
         #expect(change?.reason == "ConfigMap/shop/settings modified")
-        #expect(await eventually { try await target.live(keys: [configMap.key], context: Self.context)[configMap.key]?["data", "mode"]?.stringValue == "edited-by-hand" })
+        #expect(try await eventually(seconds: 60) { try await target.live(keys: [configMap.key], context: Self.context)[configMap.key]?["data", "mode"]?.stringValue == "edited-by-hand" })
         await target.shutdown()
         await cluster.server.stop()
     }
@@ -236,7 +236,7 @@ import Testing
         _ = try await target.apply(configMap, context: Self.context, dryRun: false)
         _ = try await target.apply(other, context: Self.context, dryRun: false)
         _ = try await target.live(keys: [configMap.key, other.key], context: Self.context)
-        #expect(await eventually { cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { cluster.fake.openWatches == 1 })
         // Bosun changes one object, then someone else changes the other: only the latter is news.
         var changed = configMap
         changed.body["data"] = ["mode": "b"]
@@ -256,20 +256,20 @@ import Testing
         let configMap = try Self.managed(Self.configMap)
         _ = try await target.apply(configMap, context: Self.context, dryRun: false)
         _ = try await target.live(keys: [configMap.key], context: Self.context)
-        #expect(await eventually { cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { cluster.fake.openWatches == 1 })
         let lists = { cluster.client.metrics.total("list") }
         let watches = { cluster.client.metrics.total("watch") }
         #expect(lists() == 1)
 
         cluster.fake.closeWatches()
-        #expect(await eventually { watches() == 2 && cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { watches() == 2 && cluster.fake.openWatches == 1 })
         #expect(lists() == 1)
 
         cluster.fake.expireWatches()
-        #expect(await eventually { lists() == 2 && cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { lists() == 2 && cluster.fake.openWatches == 1 })
         // What changed while nobody watched is seen after the new list.
         cluster.fake.remove(FakeCluster.builtInKinds[1], namespace: "shop", name: "settings")
-        #expect(await eventually { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
+        #expect(try await eventually(seconds: 60) { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
         await target.shutdown()
         await cluster.server.stop()
     }
@@ -282,19 +282,19 @@ import Testing
         let configMap = try Self.managed(Self.configMap)
         _ = try await target.apply(configMap, context: Self.context, dryRun: false)
         _ = try await target.live(keys: [configMap.key], context: Self.context)
-        #expect(await eventually { cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { cluster.fake.openWatches == 1 })
         // The next watch answers and then sends nothing, ever, and never ends (a proxy holding a
         // dead connection); meanwhile the object goes away.
         let (silence, held) = AsyncStream<String>.makeStream()
         cluster.fake.inject(ScriptedResponse(status: 200, headers: ["Content-Type": "application/json"], stream: silence),
                             method: "GET", pathContains: "/configmaps", times: 1)
         cluster.fake.closeWatches()
-        #expect(await eventually { cluster.client.metrics.total("watch") >= 2 })
+        #expect(await eventually(seconds: 60) { cluster.client.metrics.total("watch") >= 2 })
         cluster.fake.remove(FakeCluster.builtInKinds[1], namespace: "shop", name: "settings")
         // What matters: the deletion is seen although the watch never says so, because the
         // stalled watch was given up and the kind listed again (counts, not exact numbers: on a
         // busy machine the cycle may have run more than once).
-        #expect(await eventually { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
+        #expect(try await eventually(seconds: 60) { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
         #expect(cluster.client.metrics.total("list") >= 2)
         held.finish()
         await target.shutdown()
@@ -309,7 +309,7 @@ import Testing
         let configMap = try Self.managed(Self.configMap)
         _ = try await target.apply(configMap, context: Self.context, dryRun: false)
         _ = try await target.live(keys: [configMap.key], context: Self.context)
-        #expect(await eventually { cluster.fake.openWatches == 1 })
+        #expect(await eventually(seconds: 60) { cluster.fake.openWatches == 1 })
         // The next watch is accepted and never answered, not even with a status line (a proxy
         // holding a dead upstream); its request may not end on cancellation before its
         // deadline, and the cache must not wait for it.
@@ -317,9 +317,9 @@ import Testing
         cluster.fake.inject(ScriptedResponse(status: 200, headers: ["Content-Type": "application/json"], holdUntil: hold),
                             method: "GET", pathContains: "/configmaps", times: 1)
         cluster.fake.closeWatches()
-        #expect(await eventually { cluster.server.requests.filter { $0.query["watch"] == "1" }.count >= 2 })
+        #expect(await eventually(seconds: 60) { cluster.server.requests.filter { $0.query["watch"] == "1" }.count >= 2 })
         cluster.fake.remove(FakeCluster.builtInKinds[1], namespace: "shop", name: "settings")
-        #expect(await eventually { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
+        #expect(try await eventually(seconds: 60) { try await target.live(keys: [configMap.key], context: Self.context).isEmpty })
         #expect(cluster.client.metrics.total("list") >= 2)
         held.finish()
         await target.shutdown()
