@@ -122,7 +122,8 @@ public actor Engine {
         await stopDeclarations()
         let loops = apps.values.compactMap(\.loop)
         scheduler.task?.cancel()
-        scheduler = Scheduler()
+        // The round goes on counting, so a scheduler task already past its sleep does nothing.
+        scheduler = Scheduler(round: scheduler.round)
         for name in apps.keys { apps[name]?.mailbox.removeAll() }
         for loop in loops { loop.cancel() }
         for loop in loops { await loop.value }

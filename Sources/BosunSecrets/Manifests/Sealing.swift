@@ -46,7 +46,6 @@ public enum Sealing {
         guard holdsSealed(.object(stored.body)) else { return stored }
         var pointers = Set<String>()
         collect(.object(stored.body), pointer: "", into: &pointers)
-        guard !pointers.isEmpty else { return stored }
         var marked = stored
         marked.sensitive = SensitiveFields(pointers: pointers).union(stored.sensitive)
         return marked
